@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fd-based file-system helpers: no path is ever resolved twice. */
+#ifndef NSISO_FSUTIL_H
+#define NSISO_FSUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+/* "/proc/self/fd/N": lets path-only system calls (mount, umount2) act on an fd. */
+void nsiso_fd_path(int fd, char *buf, size_t len);
+
+/* 1 when @fd is the root of a mount different from @parent_fd's, 0 when not, <0 (-errno). */
+int nsiso_is_mountpoint(int fd, int parent_fd);
+
+/* flock(LOCK_EX), giving up after @timeout_ms (errno ETIMEDOUT). 0 or -1 with errno set. */
+int nsiso_flock_timeout(int fd, int timeout_ms);
+
+/*
+ * Open directory @name under @dirfd (creating it 0700 when @create), refusing a
+ * symlink, a non-directory, or anything not owned by root or accessible by
+ * group/others (kind NSISO_ERR_UNSAFE). @what names it in messages.
+ */
+int nsiso_open_root_dir(int dirfd, const char *name, const char *what, bool create,
+			struct nsiso_error *err);
+
+#endif

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+
+#include "fsutil.h"
+#include "nsset.h"
+#include "polydir.h"
+#include "util.h"
+
+/* What the creation child tells its parent: all set up, or why not. */
+struct child_report {
+	int kind; /* enum nsiso_errkind, NSISO_ERR_NONE when ready */
+	int errnum;
+	char msg[512];
+};
+
+void nsiso_nsfds_close(struct nsiso_nsfds *f)
+{
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		if (f->fd[i] >= 0)
+			close(f->fd[i]);
+		f->fd[i] = -1;
+	}
+}
+
+static unsigned long clone_flags(unsigned mask)
+{
+	unsigned long flags = 0;
+
+	for (int i = 0; i < NSISO_NS__MAX; i++)
+		if (mask & NSISO_NS_BIT(i))
+			flags |= (unsigned long)nsiso_ns_table[i].clone_flag;
+	return flags;
+}
+
+/* ---- children ---- */
+
+/*
+ * The caller (sshd, su, login) may ignore SIGCHLD or reap in a handler; either
+ * would steal our child's exit status. Default disposition while a child of
+ * ours lives, as pam_namespace does.
+ */
+static pid_t spawn(struct sigaction *saved)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	pid_t pid;
+
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, saved);
+	pid = fork();
+	if (pid < 0)
+		sigaction(SIGCHLD, saved, NULL);
+	return pid;
+}
+
+static int reap(pid_t pid, const struct sigaction *saved)
+{
+	int status = 0;
+	pid_t r;
+
+	do
+		r = waitpid(pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	sigaction(SIGCHLD, saved, NULL);
+	if (r < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A child must not outlive the login process that started it, nor keep a set alive. */
+static void child_bind_to_parent(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+}
+
+static __attribute__((noreturn)) void child_report_exit(int fd, const struct nsiso_error *e)
+{
+	struct child_report rep = {.kind = NSISO_ERR_NONE};
+
+	if (e && e->kind != NSISO_ERR_NONE) {
+		rep.kind = e->kind;
+		rep.errnum = e->errnum;
+		snprintf(rep.msg, sizeof(rep.msg), "%.*s", (int)sizeof(rep.msg) - 1, e->msg);
+	}
+	(void)nsiso_write_all(fd, &rep, sizeof(rep));
+	_exit(rep.kind == NSISO_ERR_NONE ? 0 : 1);
+}
+
+/* ---- creation ---- */
+
+struct create_args {
+	const struct nsiso_user *user;
+	const struct nsiso_settings *settings;
+	const char *hostname;
+	int cpu; /* -1: let the scheduler choose */
+};
+
+/*
+ * Hide the registry inside the new set: users must neither see nor hold
+ * other users' pins (a copy of an ipc/uts pin here would keep that namespace
+ * alive after its tear-down). A read-only empty tmpfs takes its place so a
+ * login started inside the set knows where it is (registry.c).
+ */
+static int hide_registry(struct nsiso_error *err)
+{
+	if (umount2(NSISO_RUNDIR, MNT_DETACH) < 0)
+		return nsiso_syserr(err, errno, "cannot hide " NSISO_RUNDIR " in the new set");
+	if (mount("nsiso-set", NSISO_RUNDIR, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0700,size=4k,nr_inodes=8") < 0)
+		return nsiso_syserr(err, errno, "cannot cover " NSISO_RUNDIR " in the new set");
+	return 0;
+}
+
+static int child_build(const struct create_args *a, struct nsiso_error *err)
+{
+	const struct nsiso_settings *s = a->settings;
+	unsigned long prop = s->propagation == NSISO_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
+
+	if (a->cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET((size_t)a->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			return nsiso_syserr(err, errno, "cannot pin the creation to CPU %d", a->cpu);
+	}
+	if (unshare((int)clone_flags(s->ns_mask)) < 0)
+		return nsiso_syserr(err, errno, "cannot create namespaces");
+	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
+		return nsiso_syserr(err, errno, "cannot set mount propagation");
+	if (hide_registry(err) < 0)
+		return -1;
+	if (nsiso_polydir_setup(a->user, s, err) < 0)
+		return -1;
+	/* Only ever in a UTS namespace of our own: never rename the host. */
+	if (a->hostname && (s->ns_mask & NSISO_NS_BIT(NSISO_NS_UTS)) &&
+	    sethostname(a->hostname, strlen(a->hostname)) < 0)
+		return nsiso_syserr(err, errno, "cannot set the host name");
+	return 0;
+}
+
+static __attribute__((noreturn)) void child_main(const struct create_args *a, pid_t parent,
+						 int report_fd, int go_fd)
+{
+	struct nsiso_error e = {0};
+	char byte;
+
+	child_bind_to_parent(parent);
+	if (child_build(a, &e) < 0)
+		child_report_exit(report_fd, &e);
+	(void)nsiso_write_all(report_fd, &(struct child_report){.kind = NSISO_ERR_NONE},
+			      sizeof(struct child_report));
+	/* Stay alive (so /proc/PID/ns/ stays valid) until the parent has pinned us. */
+	while (read(go_fd, &byte, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/*
+ * Open a pin (@follow false) or a /proc/PID/ns magic link (@follow true) and
+ * check it is what it claims to be.
+ */
+static int open_ns_file(int dirfd, const char *name, enum nsiso_ns ns, bool follow,
+			struct stat *st)
+{
+	_cleanup_close_ int fd = -1;
+	struct statfs sfs;
+
+	/* O_NONBLOCK|O_NOCTTY: a FIFO or tty put in place of a pin must not hang or grab us. */
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	if (fd < 0)
+		return -errno;
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC)
+		return -EINVAL;
+	if (ioctl(fd, NS_GET_NSTYPE) != nsiso_ns_table[ns].clone_flag)
+		return -EINVAL;
+	if (fstat(fd, st) < 0)
+		return -errno;
+	return nsiso_steal_fd(&fd);
+}
+
+static int uid_name(uid_t uid, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%u", (unsigned)uid);
+}
+
+/* Pin one namespace of the child: an empty file, then a bind mount of /proc/PID/ns/X onto it. */
+static int pin_one(int dirfd, const char *name, pid_t child, enum nsiso_ns ns,
+		   struct nsiso_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char src[64], dst[64];
+
+	fd = openat(dirfd, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
+	if (fd < 0)
+		return nsiso_syserr(err, errno, "cannot create the %s pin", nsiso_ns_table[ns].name);
+	snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int)child, nsiso_ns_table[ns].name);
+	nsiso_fd_path(fd, dst, sizeof(dst));
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
+		int e = errno;
+		unlinkat(dirfd, name, 0);
+		/* EINVAL on the mnt pin is the per-CPU namespace-id quirk: retry elsewhere. */
+		if (e == EINVAL && ns == NSISO_NS_MNT)
+			return 1;
+		return nsiso_syserr(err, e, "cannot pin the %s namespace", nsiso_ns_table[ns].name);
+	}
+	return 0;
+}
+
+static int record_pin(int dirfd, const char *name, enum nsiso_ns ns, struct nsiso_setrec *rec,
+		      struct nsiso_error *err)
+{
+	struct stat st;
+	int fd = open_ns_file(dirfd, name, ns, false, &st);
+
+	if (fd < 0)
+		return nsiso_syserr(err, -fd, "the new %s pin does not check out",
+				    nsiso_ns_table[ns].name);
+	close(fd);
+	rec->ino[ns] = (uint64_t)st.st_ino;
+	rec->dev = (uint64_t)st.st_dev;
+	return 0;
+}
+
+/* 0 pinned, 1 retry on another CPU, -1 error. The mnt pin goes first: it is the one that can fail. */
+static int pin_all(const struct nsiso_registry *r, uid_t uid, pid_t child, unsigned mask,
+		   struct nsiso_setrec *rec, struct nsiso_error *err)
+{
+	_cleanup_close_ int nsdir = -1;
+	char name[16];
+	int ret;
+
+	uid_name(uid, name, sizeof(name));
+	if ((ret = pin_one(r->mnt_fd, name, child, NSISO_NS_MNT, err)) != 0)
+		return ret;
+	if (record_pin(r->mnt_fd, name, NSISO_NS_MNT, rec, err) < 0)
+		return -1;
+	if ((nsdir = nsiso_open_root_dir(r->ns_fd, name, "the namespace pin directory", true,
+					 err)) < 0)
+		return -1;
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		if (i == NSISO_NS_MNT || !(mask & NSISO_NS_BIT(i)))
+			continue;
+		if (pin_one(nsdir, nsiso_ns_table[i].name, child, (enum nsiso_ns)i, err) != 0 ||
+		    record_pin(nsdir, nsiso_ns_table[i].name, (enum nsiso_ns)i, rec, err) < 0)
+			return -1;
+	}
+	rec->ns_mask = mask;
+	return 0;
+}
+
+static int copy_child_error(const struct child_report *rep, struct nsiso_error *err)
+{
+	return nsiso_fail(err, (enum nsiso_errkind)rep->kind, 0, "%.*s", (int)sizeof(rep->msg),
+			  rep->msg);
+}
+
+/* One creation attempt: 0 done, 1 retry on another CPU, -1 error. */
+static int create_attempt(const struct nsiso_registry *r, const struct create_args *a,
+			  struct nsiso_setrec *rec, struct nsiso_error *err)
+{
+	_cleanup_close_ int rep_r = -1, rep_w = -1, go_r = -1, go_w = -1;
+	struct child_report rep;
+	struct sigaction saved;
+	pid_t parent = getpid(), child;
+	int fds[2], ret;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return nsiso_syserr(err, errno, "pipe");
+	rep_r = fds[0], rep_w = fds[1];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return nsiso_syserr(err, errno, "pipe");
+	go_r = fds[0], go_w = fds[1];
+
+	child = spawn(&saved);
+	if (child < 0)
+		return nsiso_syserr(err, errno, "cannot fork the creation child");
+	if (child == 0) {
+		close(rep_r);
+		close(go_w);
+		child_main(a, parent, rep_w, go_r);
+	}
+	close(nsiso_steal_fd(&rep_w));
+	close(nsiso_steal_fd(&go_r));
+
+	ret = nsiso_read_all(rep_r, &rep, sizeof(rep));
+	if (ret < 0)
+		ret = nsiso_syserr(err, -ret, "the creation child died");
+	else if (rep.kind != NSISO_ERR_NONE)
+		ret = copy_child_error(&rep, err);
+	else
+		ret = pin_all(r, a->user->uid, child, a->settings->ns_mask, rec, err);
+	/* Closing the pipe lets the child exit; only then is it safe to reap. */
+	close(nsiso_steal_fd(&go_w));
+	reap(child, &saved);
+	return ret;
+}
+
+static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err);
+
+int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *u,
+		       const struct nsiso_settings *s, const char *hostname,
+		       struct nsiso_setrec *rec, int *attempts, struct nsiso_error *err)
+{
+	struct create_args a = {.user = u, .settings = s, .hostname = hostname, .cpu = -1};
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	int ret;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->lifetime = s->lifetime;
+	*attempts = 0;
+	/*
+	 * Kernel 6.18 hands out mount-namespace ids from per-CPU batches, and
+	 * binding a mnt namespace file needs the namespace to be "newer" (larger
+	 * id) than the binder's own. A child on another CPU can draw a smaller id
+	 * and the bind fails with EINVAL. First let the scheduler choose, then pin
+	 * the child to each CPU in turn (DESIGN.md 4.3).
+	 */
+	for (long cpu = -1; cpu < ncpu; cpu++) {
+		cpu_set_t allowed;
+
+		if (cpu >= 0 && (sched_getaffinity(0, sizeof(allowed), &allowed) < 0 ||
+				 !CPU_ISSET((size_t)cpu, &allowed)))
+			continue;
+		a.cpu = (int)cpu;
+		(*attempts)++;
+		ret = create_attempt(r, &a, rec, err);
+		if (ret == 0) {
+			rec->created = (int64_t)time(NULL);
+			return 0;
+		}
+		/* Never leave a partial set behind, whatever failed. */
+		remove_pins_here(r, u->uid, NULL);
+		if (ret < 0)
+			return -1;
+	}
+	return nsiso_fail(err, NSISO_ERR_SYSTEM, EINVAL,
+			  "cannot pin a new mount namespace after %d attempts (one per CPU): the "
+			  "kernel's namespace ordering check refused every one",
+			  *attempts);
+}
+
+/* ---- validation and joining ---- */
+
+int nsiso_nsset_open_proc(const char *pid_path, unsigned mask, struct nsiso_nsfds *out,
+			  struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = -1;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%s/ns", pid_path);
+	dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return nsiso_syserr(err, errno, "cannot open %s", path);
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		struct stat st;
+
+		if (!(mask & NSISO_NS_BIT(i)))
+			continue;
+		out->fd[i] = open_ns_file(dir, nsiso_ns_table[i].name, (enum nsiso_ns)i, true, &st);
+		if (out->fd[i] < 0) {
+			int e = -out->fd[i];
+			out->fd[i] = -1;
+			nsiso_nsfds_close(out);
+			return nsiso_syserr(err, e, "cannot open %s/%s", path,
+					    nsiso_ns_table[i].name);
+		}
+	}
+	return 0;
+}
+
+int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsiso_setrec *rec,
+		     struct nsiso_nsfds *out, struct nsiso_error *err)
+{
+	_cleanup_close_ int nsdir = -1;
+	char name[16];
+
+	uid_name(uid, name, sizeof(name));
+	nsdir = openat(r->ns_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		bool is_mnt = i == NSISO_NS_MNT;
+		struct stat st;
+		int fd;
+
+		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
+			continue;
+		fd = open_ns_file(is_mnt ? r->mnt_fd : nsdir, is_mnt ? name : nsiso_ns_table[i].name,
+				  (enum nsiso_ns)i, false, &st);
+		if (fd < 0 || (uint64_t)st.st_ino != rec->ino[i] || (uint64_t)st.st_dev != rec->dev) {
+			/* Missing, replaced or foreign: the set is not joined, it is rebuilt. */
+			if (fd >= 0)
+				close(fd);
+			nsiso_nsfds_close(out);
+			return 1;
+		}
+		out->fd[i] = fd;
+	}
+	return 0;
+}
+
+static bool same_ns(int fd, int self_fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && fstat(self_fd, &b) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+static void rollback(const struct nsiso_nsfds *saved, const bool *done)
+{
+	for (int i = NSISO_NS__MAX - 1; i >= 0; i--)
+		if (done[i])
+			(void)setns(saved->fd[i], nsiso_ns_table[i].clone_flag);
+}
+
+int nsiso_nsset_join(const struct nsiso_nsfds *target, struct nsiso_error *err)
+{
+	struct nsiso_nsfds saved = NSISO_NSFDS_INIT;
+	bool done[NSISO_NS__MAX] = {false};
+	unsigned mask = 0;
+	int ret = 0;
+
+	for (int i = 0; i < NSISO_NS__MAX; i++)
+		if (target->fd[i] >= 0)
+			mask |= NSISO_NS_BIT(i);
+	/* Where we are now, to come back to if any step fails: never half-switched. */
+	if (nsiso_nsset_open_proc("self", mask, &saved, err) < 0)
+		return -1;
+	/* mnt last: the order of the table puts it first, so walk it as ipc, uts, net, mnt. */
+	for (int k = 1; k <= NSISO_NS__MAX && ret == 0; k++) {
+		int i = k % NSISO_NS__MAX;
+
+		if (target->fd[i] < 0 || same_ns(target->fd[i], saved.fd[i]))
+			continue;
+		if (setns(target->fd[i], nsiso_ns_table[i].clone_flag) < 0) {
+			ret = nsiso_syserr(err, errno, "cannot join the %s namespace",
+					   nsiso_ns_table[i].name);
+			rollback(&saved, done);
+		} else {
+			done[i] = true;
+		}
+	}
+	nsiso_nsfds_close(&saved);
+	return ret;
+}
+
+/* ---- tear-down ---- */
+
+/* Unmount everything stacked on @name (a tampered pin may hold several mounts). */
+static void unmount_all(int dirfd, const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
+	for (int i = 0; i < 16; i++)
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			break;
+}
+
+static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err)
+{
+	_cleanup_close_ int nsdir = -1;
+	char name[16];
+
+	uid_name(uid, name, sizeof(name));
+	nsdir = openat(r->ns_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (nsdir >= 0) {
+		for (int i = 0; i < NSISO_NS__MAX; i++) {
+			if (i == NSISO_NS_MNT)
+				continue;
+			unmount_all(nsdir, nsiso_ns_table[i].name);
+			if (unlinkat(nsdir, nsiso_ns_table[i].name, 0) < 0 && errno != ENOENT)
+				return nsiso_syserr(err, errno, "cannot remove the %s pin of uid %u",
+						    nsiso_ns_table[i].name, (unsigned)uid);
+		}
+		if (unlinkat(r->ns_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			return nsiso_syserr(err, errno, "cannot remove pin directory of uid %u",
+					    (unsigned)uid);
+	}
+	unmount_all(r->mnt_fd, name);
+	if (unlinkat(r->mnt_fd, name, 0) < 0 && errno != ENOENT)
+		return nsiso_syserr(err, errno, "cannot remove the mnt pin of uid %u",
+				    (unsigned)uid);
+	return 0;
+}
+
+static __attribute__((noreturn)) void remover_main(const struct nsiso_registry *r,
+						   int host_mnt_fd, uid_t uid, pid_t parent,
+						   int report_fd)
+{
+	struct nsiso_error e = {0};
+
+	child_bind_to_parent(parent);
+	if (setns(host_mnt_fd, CLONE_NEWNS) < 0)
+		nsiso_syserr(&e, errno, "cannot enter the host mount namespace");
+	else
+		remove_pins_here(r, uid, &e);
+	child_report_exit(report_fd, &e);
+}
+
+int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
+			    struct nsiso_error *err)
+{
+	_cleanup_close_ int self = -1, rep_r = -1, rep_w = -1;
+	struct child_report rep;
+	struct sigaction saved;
+	pid_t parent = getpid(), child;
+	int fds[2], ret;
+
+	self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return nsiso_syserr(err, errno, "cannot open /proc/self/ns/mnt");
+	if (same_ns(host_mnt_fd, self))
+		return remove_pins_here(r, uid, err);
+	/* umount2() only acts on mounts of the caller's namespace: do it from a child there. */
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return nsiso_syserr(err, errno, "pipe");
+	rep_r = fds[0], rep_w = fds[1];
+	child = spawn(&saved);
+	if (child < 0)
+		return nsiso_syserr(err, errno, "cannot fork the tear-down child");
+	if (child == 0) {
+		close(rep_r);
+		remover_main(r, host_mnt_fd, uid, parent, rep_w);
+	}
+	close(nsiso_steal_fd(&rep_w));
+	ret = nsiso_read_all(rep_r, &rep, sizeof(rep));
+	reap(child, &saved);
+	if (ret < 0)
+		return nsiso_syserr(err, -ret, "the tear-down child died");
+	if (rep.kind != NSISO_ERR_NONE)
+		return copy_child_error(&rep, err);
+	return 0;
+}
+
+int nsiso_nsset_has_processes(uint64_t dev, uint64_t ino, pid_t self, bool *any,
+			      struct nsiso_error *err)
+{
+	_cleanup_close_ int procfd = -1;
+	struct dirent *de;
+	DIR *d;
+
+	*any = false;
+	procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0 || !(d = fdopendir(procfd)))
+		return nsiso_syserr(err, errno, "cannot list /proc");
+	procfd = -1;
+	while (!*any && (de = readdir(d))) {
+		char path[300];
+		struct stat st;
+		uint64_t pid;
+
+		if (nsiso_parse_u64(de->d_name, &pid) < 0 || pid == (uint64_t)self)
+			continue;
+		snprintf(path, sizeof(path), "%s/ns/mnt", de->d_name);
+		/* Zombies and processes that exit meanwhile fail here: they hold nothing. */
+		if (fstatat(dirfd(d), path, &st, 0) == 0 && (uint64_t)st.st_ino == ino &&
+		    (uint64_t)st.st_dev == dev)
+			*any = true;
+	}
+	closedir(d);
+	return 0;
+}

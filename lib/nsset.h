@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The kernel mechanics of a set: create and pin, validate and join, tear down. */
+#ifndef NSISO_NSSET_H
+#define NSISO_NSSET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "nstable.h"
+#include "policy.h"
+#include "registry.h"
+#include "user.h"
+
+/* Namespace fds of one set, or of the host; -1 where not used. */
+struct nsiso_nsfds {
+	int fd[NSISO_NS__MAX];
+};
+
+#define NSISO_NSFDS_INIT {{-1, -1, -1, -1}}
+
+void nsiso_nsfds_close(struct nsiso_nsfds *f);
+
+/*
+ * Create @u's set as @s says and pin it under the registry (caller holds the
+ * user's lock, is in the registry's mount namespace, and has removed any
+ * stale pins). @hostname is the expanded name or NULL to keep the host's.
+ * The calling process itself is not touched. On success *@rec describes the
+ * pins (the caller commits it with nsiso_registry_write_set); *@attempts says
+ * how many children it took (the per-CPU namespace-id quirk, DESIGN.md 4.3).
+ * On failure no pin is left behind.
+ */
+int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *u,
+		       const struct nsiso_settings *s, const char *hostname,
+		       struct nsiso_setrec *rec, int *attempts, struct nsiso_error *err);
+
+/*
+ * Open and validate every pin of @rec: an nsfs file (NSFS_MAGIC), of the right
+ * type (NS_GET_NSTYPE), with the recorded inode. 0 when all good, 1 when the set
+ * is invalid (missing, swapped or foreign pin: rebuild it), -1 on error.
+ */
+int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsiso_setrec *rec,
+		     struct nsiso_nsfds *out, struct nsiso_error *err);
+
+/*
+ * Open the namespaces of process @pid_path ("self" or "1") for every bit of @mask.
+ */
+int nsiso_nsset_open_proc(const char *pid_path, unsigned mask, struct nsiso_nsfds *out,
+			  struct nsiso_error *err);
+
+/*
+ * setns() the caller into every open fd of @target, mount namespace last.
+ * All or nothing: if one fails, the ones already switched are switched back.
+ */
+int nsiso_nsset_join(const struct nsiso_nsfds *target, struct nsiso_error *err);
+
+/*
+ * Remove @uid's pins (whatever exists of them). Works from any mount
+ * namespace: the unmounts run in a short-lived child that setns()es to
+ * @host_mnt_fd (the registry's namespace) when the caller is elsewhere.
+ */
+int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
+			    struct nsiso_error *err);
+
+/* Is any process other than @self in mount namespace (@dev, @ino)? */
+int nsiso_nsset_has_processes(uint64_t dev, uint64_t ino, pid_t self, bool *any,
+			      struct nsiso_error *err);
+
+#endif

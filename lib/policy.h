@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Policy: load and validate /etc/security/nsiso.conf, resolve the effective
+ * settings for one user.
+ *
+ * Sections: [global], [group:NAME], [user:NAME]. Precedence: built-in defaults <
+ * global < matching group sections in file order < the user's section.
+ * The whole file is validated at load time, so a typo in a section that does not
+ * apply to the current user still denies (the administrator learns about it at
+ * the first login, not at the first login of that one user).
+ */
+#ifndef NSISO_POLICY_H
+#define NSISO_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "nstable.h"
+
+enum nsiso_tmp_mode { NSISO_TMP_TMPFS, NSISO_TMP_PERSISTENT, NSISO_TMP_OFF };
+enum nsiso_propagation { NSISO_PROP_SLAVE, NSISO_PROP_PRIVATE };
+enum nsiso_lifetime { NSISO_LIFE_PROCESSES, NSISO_LIFE_SESSION, NSISO_LIFE_BOOT };
+enum nsiso_from_set { NSISO_FROM_HOST, NSISO_FROM_STAY };
+enum nsiso_on_error { NSISO_ONERR_DENY, NSISO_ONERR_ALLOW };
+
+#define NSISO_MAX_TMP_DIRS 8
+#define NSISO_DEFAULT_CONFIG "/etc/security/nsiso.conf"
+
+/* A size for tmpfs: either bytes, or a percentage (1..100) of RAM. */
+struct nsiso_size {
+	bool percent;
+	uint64_t value; /* bytes, or percent */
+};
+
+/*
+ * Keys of the policy, one table row each in policy.c. The order here is the
+ * order of nsiso_settings.source[].
+ */
+enum nsiso_key {
+	NSISO_KEY_NAMESPACES,
+	NSISO_KEY_TMP,
+	NSISO_KEY_TMP_DIRS,
+	NSISO_KEY_TMP_SIZE,
+	NSISO_KEY_PROPAGATION,
+	NSISO_KEY_LIFETIME,
+	NSISO_KEY_FROM_SET,
+	NSISO_KEY_HOSTNAME,
+	NSISO_KEY_EXEMPT_USERS,	 /* [global] only */
+	NSISO_KEY_EXEMPT_GROUPS, /* [global] only */
+	NSISO_KEY_ON_ERROR,	 /* [global] only */
+	NSISO_KEY__MAX,
+};
+
+/* The effective settings for one user (all strings owned by the struct). */
+struct nsiso_settings {
+	unsigned ns_mask; /* bit (1u << enum nsiso_ns) per namespace; always has NSISO_NS_MNT */
+	enum nsiso_tmp_mode tmp;
+	char *tmp_dirs[NSISO_MAX_TMP_DIRS]; /* absolute, normalised (no trailing '/', no //, . or ..) */
+	unsigned n_tmp_dirs;
+	struct nsiso_size tmp_size;
+	enum nsiso_propagation propagation;
+	enum nsiso_lifetime lifetime;
+	enum nsiso_from_set from_set;
+	char *hostname; /* template; NULL or "" keeps the host's name */
+	enum nsiso_on_error on_error;
+	/* Which section decided each key: "default", "global", "group:NAME", "user:NAME" (static or owned by the policy). */
+	const char *source[NSISO_KEY__MAX];
+};
+
+/* What the policy needs to know about the user (see user.h for how it is filled). */
+struct nsiso_user;
+
+struct nsiso_policy; /* opaque */
+
+/*
+ * Open @path safely (O_NOFOLLOW, regular file, root-owned, not group/world
+ * writable, every parent directory root-owned and not group/world writable),
+ * parse it with iniparser (its messages are captured, never printed) and
+ * validate every section and key.
+ *
+ * Returns 0 and a policy in *@out, or -1 with @err naming file, line (where
+ * known), section and key in one line. On failure *@out may still be set to a
+ * *degraded* policy when the file itself was trustworthy (safe ownership,
+ * parsed): it answers nsiso_policy_exempt() and nsiso_policy_on_error() from
+ * the [global] keys that were valid. Otherwise *@out is NULL.
+ */
+int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_error *err);
+
+/* Same, from an in-memory buffer (for unit tests and fuzzing); @name is used in messages. */
+int nsiso_policy_load_buffer(const char *name, const char *buf, size_t len,
+			     struct nsiso_policy **out, struct nsiso_error *err);
+
+void nsiso_policy_free(struct nsiso_policy *p);
+
+/* True when the policy was loaded with errors (a degraded policy, see above). */
+bool nsiso_policy_degraded(const struct nsiso_policy *p);
+
+/*
+ * Is @u exempt? With @p NULL (no trustworthy policy): only uid 0.
+ * With a degraded policy: uid 0, plus whatever valid [global] exempt keys say.
+ * With a valid policy: exactly what exempt_users / exempt_groups say.
+ * @why (may be NULL) receives a static or policy-owned string such as
+ * "exempt_users" or "exempt_groups:wheel" or "uid 0 with a broken policy".
+ */
+bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *u, const char **why);
+
+/* on_error of a (possibly degraded) policy; NSISO_ONERR_DENY when @p is NULL. */
+enum nsiso_on_error nsiso_policy_on_error(const struct nsiso_policy *p);
+
+/* Effective settings for @u from a valid policy. Free with nsiso_settings_free(). */
+int nsiso_policy_resolve(const struct nsiso_policy *p, const struct nsiso_user *u,
+			 struct nsiso_settings *out, struct nsiso_error *err);
+
+void nsiso_settings_free(struct nsiso_settings *s);
+
+/* Name of a key, for messages and nsisoctl explain. */
+const char *nsiso_key_name(enum nsiso_key k);
+
+/*
+ * Parse helpers, exposed for unit tests and nsisoctl.
+ * nsiso_parse_size: "123", "64K", "512M", "2G", "1T" (case-insensitive suffix, powers of 1024)
+ * or "N%" with 1 <= N <= 100. Zero and overflow are errors.
+ */
+int nsiso_parse_size(const char *s, struct nsiso_size *out);
+
+/* Format a size the way tmpfs's size= option takes it ("2147483648" or "25%"). */
+void nsiso_format_size(const struct nsiso_size *sz, char *buf, size_t len);
+
+/*
+ * Hostname templates: %u user name, %U uid, %h the host's name (the part before the first '.'),
+ * %% a literal '%'. Any other '%' sequence is invalid.
+ * nsiso_template_valid: 0 or -1 with a short reason in *why (static string).
+ * nsiso_template_expand: writes the expanded name into @buf (size @len); bytes
+ * outside [A-Za-z0-9._-] become '-', result cut to 64 bytes (HOST_NAME_MAX).
+ * An empty result is an error (-1).
+ */
+int nsiso_template_valid(const char *tmpl, const char **why);
+int nsiso_template_expand(const char *tmpl, const char *user, uid_t uid, const char *host,
+			  char *buf, size_t len);
+
+#endif

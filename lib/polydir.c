@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+
+#include "fsutil.h"
+#include "nstable.h"
+#include "polydir.h"
+#include "util.h"
+
+#define TMP_FLAGS (MS_NOSUID | MS_NODEV)
+
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC 0x19800202
+#endif
+
+/*
+ * Open a mount target without following any symlink on the way: a tmp dir
+ * replaced by a symlink (CVE-2025-6020 in pam_namespace) must not move our
+ * mount somewhere else. The mount then goes on the fd, never on the name.
+ */
+static int open_target(const char *path, struct nsiso_error *err)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st;
+	_cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return nsiso_fail(err, NSISO_ERR_UNSAFE, 0,
+					  "%s: a symlink is in the way: refusing to mount there",
+					  path);
+		return nsiso_syserr(err, errno, "cannot open %s", path);
+	}
+	if (fstat(fd, &st) < 0)
+		return nsiso_syserr(err, errno, "cannot stat %s", path);
+	if (st.st_uid != 0)
+		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0,
+				  "%s is owned by uid %u, not root: refusing to mount there", path,
+				  (unsigned)st.st_uid);
+	return nsiso_steal_fd(&fd);
+}
+
+static int mount_tmpfs(const char *path, const char *source, const struct nsiso_size *size,
+		       struct nsiso_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char target[64], opts[96], sz[32];
+
+	if ((fd = open_target(path, err)) < 0)
+		return -1;
+	nsiso_fd_path(fd, target, sizeof(target));
+	nsiso_format_size(size, sz, sizeof(sz));
+	/*
+	 * Root-owned 1777 like the real /tmp: the kernel's protected_symlinks and
+	 * the sticky bit then guard root (su) inside the set as they do outside.
+	 */
+	snprintf(opts, sizeof(opts), "mode=1777,uid=0,gid=0,size=%s", sz);
+	if (mount(source, target, "tmpfs", TMP_FLAGS, opts) < 0)
+		return nsiso_syserr(err, errno, "cannot mount a private tmpfs on %s", path);
+	return 0;
+}
+
+int nsiso_instance_name(const char *path, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	while (*path == '/')
+		path++;
+	if (!*path)
+		return -1;
+	for (const char *p = path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		char tmp[5];
+		size_t n;
+
+		if (c == '/')
+			n = (size_t)snprintf(tmp, sizeof(tmp), "-");
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '_' || c == ':' || (c == '.' && p != path))
+			n = (size_t)snprintf(tmp, sizeof(tmp), "%c", c);
+		else
+			n = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+		if (o + n >= len)
+			return -1;
+		memcpy(buf + o, tmp, n);
+		o += n;
+	}
+	buf[o] = '\0';
+	return 0;
+}
+
+/* /var/lib/nsiso/<uid>: created and checked fd by fd, never through a name twice. */
+static int open_user_statedir(const struct nsiso_user *u, struct nsiso_error *err)
+{
+	_cleanup_close_ int varlib = -1, state = -1;
+	char name[16], what[64];
+	struct stat st;
+
+	varlib = open("/var/lib", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (varlib < 0)
+		return nsiso_syserr(err, errno, "cannot open /var/lib");
+	if (fstat(varlib, &st) < 0)
+		return nsiso_syserr(err, errno, "cannot stat /var/lib");
+	if (st.st_uid != 0 || (st.st_mode & 022))
+		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0, "/var/lib is not root-owned or is writable by others");
+	if ((state = nsiso_open_root_dir(varlib, "nsiso", NSISO_STATEDIR, true, err)) < 0)
+		return -1;
+	snprintf(name, sizeof(name), "%u", (unsigned)u->uid);
+	snprintf(what, sizeof(what), NSISO_STATEDIR "/%u", (unsigned)u->uid);
+	return nsiso_open_root_dir(state, name, what, true, err);
+}
+
+static int open_instance(int userdir, const char *path, struct nsiso_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char name[256];
+	struct stat st;
+
+	if (nsiso_instance_name(path, name, sizeof(name)) < 0)
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, ENAMETOOLONG, "tmp dir %s", path);
+	if (mkdirat(userdir, name, 0700) < 0 && errno != EEXIST)
+		return nsiso_syserr(err, errno, "cannot create instance of %s", path);
+	fd = openat(userdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return nsiso_syserr(err, errno, "cannot open instance of %s", path);
+	if (fstat(fd, &st) < 0)
+		return nsiso_syserr(err, errno, "cannot stat instance of %s", path);
+	if (st.st_uid != 0)
+		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0,
+				  "instance of %s is owned by uid %u: refusing to use it", path,
+				  (unsigned)st.st_uid);
+	/* On the fd, so a swapped name cannot redirect the chmod. */
+	if ((st.st_mode & 07777) != 01777 && fchmod(fd, 01777) < 0)
+		return nsiso_syserr(err, errno, "cannot chmod instance of %s", path);
+	return nsiso_steal_fd(&fd);
+}
+
+static int bind_instance(int userdir, const char *path, struct nsiso_error *err)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+	_cleanup_close_ int src = -1, dst = -1, tree = -1;
+
+	if ((src = open_instance(userdir, path, err)) < 0)
+		return -1;
+	if ((dst = open_target(path, err)) < 0)
+		return -1;
+	/* The new mount API: clone, set flags and attach, all on fds, no name resolved twice. */
+	tree = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return nsiso_syserr(err, errno, "cannot clone the instance of %s", path);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return nsiso_syserr(err, errno, "cannot make the instance of %s nosuid,nodev", path);
+	if (move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return nsiso_syserr(err, errno, "cannot mount the instance of %s", path);
+	return 0;
+}
+
+static int setup_tmp_dirs(const struct nsiso_user *u, const struct nsiso_settings *s,
+			  struct nsiso_error *err)
+{
+	_cleanup_close_ int userdir = -1;
+
+	if (s->tmp == NSISO_TMP_OFF)
+		return 0;
+	if (s->tmp == NSISO_TMP_PERSISTENT && (userdir = open_user_statedir(u, err)) < 0)
+		return -1;
+	for (unsigned i = 0; i < s->n_tmp_dirs; i++) {
+		int r = s->tmp == NSISO_TMP_TMPFS
+				? mount_tmpfs(s->tmp_dirs[i], "nsiso-tmp", &s->tmp_size, err)
+				: bind_instance(userdir, s->tmp_dirs[i], err);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A new IPC namespace covers SysV IPC and the mqueue filesystem, but POSIX
+ * shared memory is just files in the /dev/shm tmpfs: it needs its own.
+ */
+static int setup_ipc_dirs(const struct nsiso_settings *s, struct nsiso_error *err)
+{
+	struct statfs sfs;
+
+	if (!(s->ns_mask & NSISO_NS_BIT(NSISO_NS_IPC)))
+		return 0;
+	if (mount_tmpfs("/dev/shm", "nsiso-shm", &s->tmp_size, err) < 0)
+		return -1;
+	/* Only where the host has one: a fresh mqueue instance belongs to the new IPC ns. */
+	if (statfs("/dev/mqueue", &sfs) == 0 && sfs.f_type == MQUEUE_MAGIC &&
+	    mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return nsiso_syserr(err, errno, "cannot mount a private /dev/mqueue");
+	return 0;
+}
+
+int nsiso_polydir_setup(const struct nsiso_user *u, const struct nsiso_settings *s,
+			struct nsiso_error *err)
+{
+	if (setup_tmp_dirs(u, s, err) < 0)
+		return -1;
+	return setup_ipc_dirs(s, err);
+}

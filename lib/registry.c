@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "fsutil.h"
+#include "registry.h"
+#include "util.h"
+
+/* How long a login waits for another login of the same user (or the first-time setup). */
+#define LOCK_TIMEOUT_MS 60000
+
+static const char *const lifetime_names[] = {
+	[NSISO_LIFE_PROCESSES] = "processes",
+	[NSISO_LIFE_SESSION] = "session",
+	[NSISO_LIFE_BOOT] = "boot",
+};
+
+/* ---- pure record helpers ---- */
+
+int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
+{
+	size_t used;
+	int n;
+
+	if ((unsigned)rec->lifetime >= ARRAY_SIZE(lifetime_names))
+		return -1;
+	n = snprintf(buf, len, "version=1\nmask=%u\ndev=%" PRIu64 "\ncreated=%" PRId64 "\nlifetime=%s\n",
+		     rec->ns_mask, rec->dev, rec->created, lifetime_names[rec->lifetime]);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	used = (size_t)n;
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
+			continue;
+		n = snprintf(buf + used, len - used, "%s=%" PRIu64 "\n", nsiso_ns_table[i].name,
+			     rec->ino[i]);
+		if (n < 0 || (size_t)n >= len - used)
+			return -1;
+		used += (size_t)n;
+	}
+	return 0;
+}
+
+static int parse_setrec_line(const char *key, const char *val, struct nsiso_setrec *rec,
+			     unsigned *seen)
+{
+	uint64_t v;
+
+	if (strcmp(key, "lifetime") == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(lifetime_names); i++)
+			if (strcmp(val, lifetime_names[i]) == 0) {
+				rec->lifetime = (enum nsiso_lifetime)i;
+				*seen |= 1u << 4;
+				return 0;
+			}
+		return -1;
+	}
+	if (nsiso_parse_u64(val, &v) < 0)
+		return -1;
+	if (strcmp(key, "version") == 0) {
+		*seen |= 1u << 0;
+		return v == 1 ? 0 : -1;
+	}
+	if (strcmp(key, "mask") == 0) {
+		if (v == 0 || v >= NSISO_NS_BIT(NSISO_NS__MAX))
+			return -1;
+		rec->ns_mask = (unsigned)v;
+		*seen |= 1u << 1;
+		return 0;
+	}
+	if (strcmp(key, "dev") == 0) {
+		rec->dev = v;
+		*seen |= 1u << 2;
+		return 0;
+	}
+	if (strcmp(key, "created") == 0) {
+		if (v > INT64_MAX)
+			return -1;
+		rec->created = (int64_t)v;
+		*seen |= 1u << 3;
+		return 0;
+	}
+	const struct nsiso_nsinfo *ns = nsiso_ns_by_name(key);
+	if (!ns || v == 0)
+		return -1;
+	rec->ino[ns->id] = v;
+	*seen |= 1u << (8 + ns->id);
+	return 0;
+}
+
+int nsiso_setrec_parse(const char *text, struct nsiso_setrec *rec)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	unsigned seen = 0, need = 0x1f;
+	char *save = NULL;
+
+	if (!copy)
+		return -1;
+	memset(rec, 0, sizeof(*rec));
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+		if (!eq)
+			return -1;
+		*eq = '\0';
+		if (parse_setrec_line(line, eq + 1, rec, &seen) < 0)
+			return -1;
+	}
+	if ((seen & need) != need)
+		return -1;
+	/* Exactly the namespaces of the mask must have an inode. */
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		bool want = rec->ns_mask & NSISO_NS_BIT(i);
+		bool have = seen & (1u << (8 + i));
+		if (want != have)
+			return -1;
+	}
+	if (!(rec->ns_mask & NSISO_NS_BIT(NSISO_NS_MNT)))
+		return -1;
+	return 0;
+}
+
+int nsiso_sessrec_name(pid_t pid, uint64_t start, char *buf, size_t len)
+{
+	int n;
+
+	if (pid <= 0)
+		return -1;
+	n = snprintf(buf, len, "%d-%" PRIu64, (int)pid, start);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int nsiso_sessrec_parse(const char *name, pid_t *pid, uint64_t *start)
+{
+	char head[24];
+	const char *dash = strchr(name, '-');
+	uint64_t p;
+
+	if (!dash || dash == name || (size_t)(dash - name) >= sizeof(head))
+		return -1;
+	memcpy(head, name, (size_t)(dash - name));
+	head[dash - name] = '\0';
+	if (nsiso_parse_u64(head, &p) < 0 || p == 0 || p > INT32_MAX)
+		return -1;
+	if (nsiso_parse_u64(dash + 1, start) < 0)
+		return -1;
+	*pid = (pid_t)p;
+	return 0;
+}
+
+/* ---- opening and first-time setup ---- */
+
+static void close_fds(int *const *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+static void close_children(struct nsiso_registry *r)
+{
+	int *const fds[] = {&r->mnt_fd, &r->ns_fd, &r->users_fd};
+
+	close_fds(fds, ARRAY_SIZE(fds));
+}
+
+void nsiso_registry_close(struct nsiso_registry *r)
+{
+	int *const fds[] = {&r->root_fd, &r->mnt_fd, &r->ns_fd, &r->users_fd};
+
+	close_fds(fds, ARRAY_SIZE(fds));
+}
+
+/* Bind-mount a directory onto itself and give it the propagation @flag. */
+static int self_bind(int fd, const char *what, struct nsiso_error *err)
+{
+	char path[64];
+
+	nsiso_fd_path(fd, path, sizeof(path));
+	if (mount(path, path, NULL, MS_BIND, NULL) < 0)
+		return nsiso_syserr(err, errno, "cannot bind-mount %s onto itself", what);
+	return 0;
+}
+
+static int set_propagation(const char *path, unsigned long flag, const char *what,
+			   struct nsiso_error *err)
+{
+	if (mount(NULL, path, NULL, flag, NULL) < 0)
+		return nsiso_syserr(err, errno, "cannot set propagation of %s", what);
+	return 0;
+}
+
+/*
+ * The inside of every set has an empty read-only tmpfs on /run/nsiso (see
+ * nsset.c). Recognising it lets a login started from inside a set (su from a
+ * user's shell) go back to the host instead of building a registry in there.
+ */
+static bool is_set_placeholder(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC && (sfs.f_flags & ST_RDONLY);
+}
+
+bool nsiso_registry_mounted(const struct nsiso_registry *r)
+{
+	return nsiso_is_mountpoint(r->mnt_fd, r->root_fd) == 1 &&
+	       nsiso_is_mountpoint(r->ns_fd, r->root_fd) == 1;
+}
+
+static int open_children(struct nsiso_registry *r, bool create, struct nsiso_error *err)
+{
+	if ((r->mnt_fd = nsiso_open_root_dir(r->root_fd, "mnt", NSISO_RUNDIR "/mnt", create, err)) < 0)
+		return -1;
+	if ((r->ns_fd = nsiso_open_root_dir(r->root_fd, "ns", NSISO_RUNDIR "/ns", create, err)) < 0)
+		return -1;
+	if ((r->users_fd = nsiso_open_root_dir(r->root_fd, "users", NSISO_RUNDIR "/users", create,
+					    err)) < 0)
+		return -1;
+	return 0;
+}
+
+/* Bind a registry subdirectory onto itself with @flags, unless it already is a mount. */
+static int ensure_sub_mount(struct nsiso_registry *r, int *fd, const char *name,
+			    unsigned long flags, struct nsiso_error *err)
+{
+	char what[64], path[64];
+
+	snprintf(what, sizeof(what), NSISO_RUNDIR "/%s", name);
+	if (nsiso_is_mountpoint(*fd, r->root_fd) == 1)
+		return 0;
+	if (self_bind(*fd, what, err) < 0)
+		return -1;
+	/* The old fd still sees the directory under the new mount: reopen. */
+	close(*fd);
+	if ((*fd = nsiso_open_root_dir(r->root_fd, name, what, false, err)) < 0)
+		return -1;
+	nsiso_fd_path(*fd, path, sizeof(path));
+	/* A bind of a private source is private; MS_SHARED then starts a peer group of its own. */
+	if (set_propagation(path, MS_PRIVATE, what, err) < 0)
+		return -1;
+	if (flags & MS_SHARED)
+		return set_propagation(path, MS_SHARED, what, err);
+	return 0;
+}
+
+static int setup_locked(struct nsiso_registry *r, int run_fd, struct nsiso_error *err)
+{
+	char path[64];
+
+	if (nsiso_is_mountpoint(r->root_fd, run_fd) != 1) {
+		if (self_bind(r->root_fd, NSISO_RUNDIR, err) < 0)
+			return -1;
+		close(r->root_fd);
+		r->root_fd = nsiso_open_root_dir(run_fd, "nsiso", NSISO_RUNDIR, false, err);
+		if (r->root_fd < 0)
+			return -1;
+		nsiso_fd_path(r->root_fd, path, sizeof(path));
+		if (set_propagation(path, MS_PRIVATE, NSISO_RUNDIR, err) < 0)
+			return -1;
+	}
+	if (open_children(r, true, err) < 0)
+		return -1;
+	if (ensure_sub_mount(r, &r->mnt_fd, "mnt", MS_PRIVATE, err) < 0)
+		return -1;
+	return ensure_sub_mount(r, &r->ns_fd, "ns", MS_SHARED, err);
+}
+
+static int setup(struct nsiso_registry *r, int run_fd, struct nsiso_error *err)
+{
+	_cleanup_close_ int lock = -1;
+
+	lock = openat(r->root_fd, "registry.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock < 0)
+		return nsiso_syserr(err, errno, "cannot open " NSISO_RUNDIR "/registry.lock");
+	if (nsiso_flock_timeout(lock, LOCK_TIMEOUT_MS) < 0)
+		return nsiso_syserr(err, errno, "cannot lock " NSISO_RUNDIR "/registry.lock");
+	close_children(r);
+	return setup_locked(r, run_fd, err);
+}
+
+int nsiso_registry_open(struct nsiso_registry *r, bool create, struct nsiso_error *err)
+{
+	_cleanup_close_ int run_fd = -1;
+
+	*r = (struct nsiso_registry)NSISO_REGISTRY_INIT;
+	run_fd = open("/run", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (run_fd < 0)
+		return nsiso_syserr(err, errno, "cannot open /run");
+	r->root_fd = nsiso_open_root_dir(run_fd, "nsiso", NSISO_RUNDIR, create, err);
+	if (r->root_fd < 0)
+		goto fail;
+	if (is_set_placeholder(r->root_fd)) {
+		nsiso_fail(err, NSISO_ERR_SYSTEM, EXDEV,
+			   "this process is inside a namespace set, not in the host's mount namespace");
+		goto fail;
+	}
+	if (nsiso_is_mountpoint(r->root_fd, run_fd) == 1 && open_children(r, false, err) == 0 &&
+	    nsiso_registry_mounted(r))
+		return 0;
+	if (!create) {
+		nsiso_fail(err, NSISO_ERR_SYSTEM, ENOENT, NSISO_RUNDIR " is not set up here");
+		goto fail;
+	}
+	if (err)
+		nsiso_error_clear(err);
+	if (setup(r, run_fd, err) == 0)
+		return 0;
+fail:
+	nsiso_registry_close(r);
+	return -1;
+}
+
+/* ---- per-user state ---- */
+
+static int open_user_dir(const struct nsiso_registry *r, uid_t uid, bool create,
+			 struct nsiso_error *err)
+{
+	char name[16], what[64];
+
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	snprintf(what, sizeof(what), NSISO_RUNDIR "/users/%u", (unsigned)uid);
+	return nsiso_open_root_dir(r->users_fd, name, what, create, err);
+}
+
+int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, int *lockfd,
+			     struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = -1, fd = -1;
+
+	if ((dir = open_user_dir(r, uid, true, err)) < 0)
+		return -1;
+	fd = openat(dir, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nsiso_syserr(err, errno, "cannot open the lock of uid %u", (unsigned)uid);
+	if (nsiso_flock_timeout(fd, LOCK_TIMEOUT_MS) < 0)
+		return nsiso_syserr(err, errno, "cannot lock the set of uid %u", (unsigned)uid);
+	*lockfd = nsiso_steal_fd(&fd);
+	return 0;
+}
+
+int nsiso_registry_read_set(const struct nsiso_registry *r, uid_t uid, struct nsiso_setrec *rec,
+			    struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = -1, fd = -1;
+	_cleanup_free_ char *text = NULL;
+	int e;
+
+	if ((dir = open_user_dir(r, uid, false, err)) < 0)
+		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 1) : -1;
+	fd = openat(dir, "set", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 1 : nsiso_syserr(err, errno, "cannot open set record of uid %u", (unsigned)uid);
+	if ((e = nsiso_read_fd(fd, 4096, &text, NULL)) < 0)
+		return nsiso_syserr(err, -e, "cannot read set record of uid %u", (unsigned)uid);
+	/* A torn or foreign record is treated as no set: the caller rebuilds. */
+	if (nsiso_setrec_parse(text, rec) < 0)
+		return 1;
+	return 0;
+}
+
+int nsiso_registry_write_set(const struct nsiso_registry *r, uid_t uid,
+			     const struct nsiso_setrec *rec, struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = -1, fd = -1;
+	char text[512];
+	int e;
+
+	if (nsiso_setrec_format(rec, text, sizeof(text)) < 0)
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, EINVAL, "cannot format set record");
+	if ((dir = open_user_dir(r, uid, true, err)) < 0)
+		return -1;
+	fd = openat(dir, "set.new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nsiso_syserr(err, errno, "cannot write set record of uid %u", (unsigned)uid);
+	if ((e = nsiso_write_all(fd, text, strlen(text))) < 0)
+		return nsiso_syserr(err, -e, "cannot write set record of uid %u", (unsigned)uid);
+	/* The rename is the commit point of a new set. */
+	if (renameat(dir, "set.new", dir, "set") < 0)
+		return nsiso_syserr(err, errno, "cannot commit set record of uid %u", (unsigned)uid);
+	return 0;
+}
+
+int nsiso_registry_remove_set(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = -1;
+
+	if ((dir = open_user_dir(r, uid, false, err)) < 0)
+		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 0) : -1;
+	if (unlinkat(dir, "set", 0) < 0 && errno != ENOENT)
+		return nsiso_syserr(err, errno, "cannot remove set record of uid %u", (unsigned)uid);
+	return 0;
+}
+
+static int open_sessions_dir(const struct nsiso_registry *r, uid_t uid, bool create,
+			     struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = -1;
+	char what[80];
+
+	if ((dir = open_user_dir(r, uid, create, err)) < 0)
+		return -1;
+	snprintf(what, sizeof(what), NSISO_RUNDIR "/users/%u/sessions", (unsigned)uid);
+	return nsiso_open_root_dir(dir, "sessions", what, create, err);
+}
+
+int nsiso_registry_add_session(const struct nsiso_registry *r, uid_t uid, pid_t pid,
+			       uint64_t start, struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = -1, fd = -1;
+	char name[48];
+
+	if (nsiso_sessrec_name(pid, start, name, sizeof(name)) < 0)
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, EINVAL, "bad session record");
+	if ((dir = open_sessions_dir(r, uid, true, err)) < 0)
+		return -1;
+	fd = openat(dir, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nsiso_syserr(err, errno, "cannot record session of uid %u", (unsigned)uid);
+	return 0;
+}
+
+int nsiso_registry_remove_session(const struct nsiso_registry *r, uid_t uid, pid_t pid,
+				  uint64_t start, struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = -1;
+	char name[48];
+
+	if (nsiso_sessrec_name(pid, start, name, sizeof(name)) < 0)
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, EINVAL, "bad session record");
+	if ((dir = open_sessions_dir(r, uid, false, err)) < 0)
+		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 0) : -1;
+	if (unlinkat(dir, name, 0) < 0 && errno != ENOENT)
+		return nsiso_syserr(err, errno, "cannot remove session record of uid %u",
+				    (unsigned)uid);
+	return 0;
+}
+
+static bool session_alive(pid_t pid, uint64_t start)
+{
+	uint64_t now;
+
+	/* A recycled pid has another start time: the session it stood for is gone. */
+	return nsiso_proc_starttime(pid, &now) == 0 && now == start;
+}
+
+int nsiso_registry_live_sessions(const struct nsiso_registry *r, uid_t uid, unsigned *count,
+				 struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = -1;
+	struct dirent *de;
+	DIR *d;
+
+	*count = 0;
+	if ((dir = open_sessions_dir(r, uid, false, err)) < 0)
+		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 0) : -1;
+	d = fdopendir(dir);
+	if (!d)
+		return nsiso_syserr(err, errno, "cannot list sessions of uid %u", (unsigned)uid);
+	dir = -1; /* owned by d now */
+	while ((de = readdir(d))) {
+		pid_t pid;
+		uint64_t start;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (nsiso_sessrec_parse(de->d_name, &pid, &start) == 0 && session_alive(pid, start))
+			(*count)++;
+		else
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	return 0;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The run-time registry, /run/nsiso (root 0700):
+ *
+ *   /run/nsiso/                 self bind mount, MS_PRIVATE: nothing mounted below
+ *                               leaks into /run's peers (services, containers)
+ *     registry.lock             flock: first-time setup of the mounts below
+ *     mnt/                      self bind mount, MS_PRIVATE: the kernel refuses to
+ *       <uid>                   bind a mount-namespace file onto a shared mount
+ *     ns/                       self bind mount, MS_SHARED (own peer group): an
+ *       <uid>/{ipc,uts,net}     unmount here also removes the copies that mount
+ *                               namespaces created later (services) took
+ *     users/<uid>/              root 0700
+ *       lock                    flock: everything about this uid's set
+ *       set                     commit record, written last (rename): a set is
+ *                               valid only when this exists and every pin
+ *                               matches the inode recorded here
+ *       sessions/<pid>-<start>  one empty file per open session; <start> is the
+ *                               process start time, so a recycled pid is dead
+ *
+ * Everything is keyed by uid, never by the (attacker-influenced) user name.
+ */
+#ifndef NSISO_REGISTRY_H
+#define NSISO_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "error.h"
+#include "nstable.h"
+#include "policy.h"
+
+#define NSISO_RUNDIR "/run/nsiso"
+
+struct nsiso_registry {
+	int root_fd;  /* /run/nsiso */
+	int mnt_fd;   /* /run/nsiso/mnt */
+	int ns_fd;    /* /run/nsiso/ns */
+	int users_fd; /* /run/nsiso/users */
+};
+
+#define NSISO_REGISTRY_INIT {-1, -1, -1, -1}
+
+/* The commit record of one user's set. */
+struct nsiso_setrec {
+	unsigned ns_mask;
+	uint64_t ino[NSISO_NS__MAX]; /* namespace inode per pinned namespace */
+	uint64_t dev;		     /* st_dev of nsfs (all namespaces share it) */
+	int64_t created;	     /* CLOCK_REALTIME seconds */
+	enum nsiso_lifetime lifetime;
+};
+
+/*
+ * Open the registry in the caller's mount namespace, creating and mounting it
+ * on first use (under registry.lock). Refuses, without changing anything, a
+ * /run/nsiso that is a symlink, not root-owned, or group/world accessible.
+ * -1 with kind NSISO_ERR_UNSAFE for that; with errnum ENOENT-like errors when
+ * the registry is not mounted here (e.g. inside a set) and @create is false.
+ */
+int nsiso_registry_open(struct nsiso_registry *r, bool create, struct nsiso_error *err);
+void nsiso_registry_close(struct nsiso_registry *r);
+
+/* Is the registry mounted and complete in the caller's mount namespace? */
+bool nsiso_registry_mounted(const struct nsiso_registry *r);
+
+/* Create users/<uid>/ if needed, open and flock its lock; *lockfd holds the lock. */
+int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, int *lockfd,
+			     struct nsiso_error *err);
+
+/* 0 and *rec when a record exists, 1 when none, -1 on error (unreadable/corrupt: error). */
+int nsiso_registry_read_set(const struct nsiso_registry *r, uid_t uid, struct nsiso_setrec *rec,
+			    struct nsiso_error *err);
+int nsiso_registry_write_set(const struct nsiso_registry *r, uid_t uid,
+			     const struct nsiso_setrec *rec, struct nsiso_error *err);
+int nsiso_registry_remove_set(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err);
+
+/* Session records. */
+int nsiso_registry_add_session(const struct nsiso_registry *r, uid_t uid, pid_t pid,
+			       uint64_t start, struct nsiso_error *err);
+int nsiso_registry_remove_session(const struct nsiso_registry *r, uid_t uid, pid_t pid,
+				  uint64_t start, struct nsiso_error *err);
+/* Count the live session records of @uid, deleting dead ones. */
+int nsiso_registry_live_sessions(const struct nsiso_registry *r, uid_t uid, unsigned *count,
+				 struct nsiso_error *err);
+
+/* Pure helpers (unit-tested). */
+int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len);
+int nsiso_setrec_parse(const char *text, struct nsiso_setrec *rec);
+int nsiso_sessrec_name(pid_t pid, uint64_t start, char *buf, size_t len);
+int nsiso_sessrec_parse(const char *name, pid_t *pid, uint64_t *start);
+
+#endif

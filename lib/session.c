@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "nsset.h"
+#include "session.h"
+#include "util.h"
+
+struct nsiso_session {
+	struct nsiso_registry reg; /* fds into the host's registry: valid from inside the set */
+	int host_mnt_fd;	   /* the registry's mount namespace, for tear-down */
+	uid_t uid;
+	pid_t pid;
+	uint64_t start;
+};
+
+/* The namespaces a set can hold: a caller coming from a set is moved out of all of them. */
+static unsigned managed_mask(void)
+{
+	unsigned m = 0;
+
+	for (int i = 0; i < NSISO_NS__MAX; i++)
+		if (nsiso_ns_table[i].supported)
+			m |= NSISO_NS_BIT(i);
+	return m;
+}
+
+int nsiso_caller_check(struct nsiso_error *err)
+{
+	static const cap_value_t need[] = {CAP_SYS_ADMIN, CAP_SYS_CHROOT};
+	cap_t caps = cap_get_proc();
+	int threads;
+
+	if (!caps)
+		return nsiso_syserr(err, errno, "cannot read the process capabilities");
+	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
+		cap_flag_value_t v = CAP_CLEAR;
+		if (cap_get_flag(caps, need[i], CAP_EFFECTIVE, &v) < 0 || v != CAP_SET) {
+			char *name = cap_to_name(need[i]);
+			nsiso_fail(err, NSISO_ERR_CALLER, 0,
+				   "the calling process lacks %s: it cannot switch namespaces",
+				   name ? name : "a capability");
+			cap_free(name);
+			cap_free(caps);
+			return -1;
+		}
+	}
+	cap_free(caps);
+	threads = nsiso_thread_count();
+	if (threads < 0)
+		return nsiso_syserr(err, -threads, "cannot count the threads of the caller");
+	if (threads != 1)
+		return nsiso_fail(err, NSISO_ERR_CALLER, 0,
+				  "the calling process has %d threads: the kernel refuses to move a "
+				  "multithreaded process to another mount namespace",
+				  threads);
+	return 0;
+}
+
+void nsiso_session_free(struct nsiso_session *sess)
+{
+	if (!sess)
+		return;
+	nsiso_registry_close(&sess->reg);
+	if (sess->host_mnt_fd >= 0)
+		close(sess->host_mnt_fd);
+	free(sess);
+}
+
+/*
+ * Reach the registry. A process that sits in some user's set (alice's shell
+ * running `su - bob`) sees a placeholder there: it goes back to the host
+ * through PID 1's namespaces first, all of them, so the new set is built from
+ * the host's and not from alice's. *@origin keeps where it came from.
+ */
+static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin, bool *moved,
+			  struct nsiso_error *err)
+{
+	struct nsiso_nsfds host = NSISO_NSFDS_INIT;
+	int ret;
+
+	*moved = false;
+	if (nsiso_registry_open(reg, true, err) == 0)
+		return 0;
+	if (!err || err->errnum != EXDEV)
+		return -1;
+	nsiso_error_clear(err);
+	if (nsiso_nsset_open_proc("self", managed_mask(), origin, err) < 0)
+		return -1;
+	if (nsiso_nsset_open_proc("1", managed_mask(), &host, err) < 0) {
+		nsiso_error_clear(err);
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, EPERM,
+				  "this login starts inside a namespace set and the way back to "
+				  "the host, /proc/1/ns, cannot be opened");
+	}
+	ret = nsiso_nsset_join(&host, err);
+	nsiso_nsfds_close(&host);
+	if (ret < 0)
+		return -1;
+	*moved = true;
+	if (nsiso_registry_open(reg, true, err) < 0) {
+		(void)nsiso_nsset_join(origin, NULL);
+		*moved = false;
+		return -1;
+	}
+	return 0;
+}
+
+static const char *expand_hostname(const struct nsiso_user *u, const struct nsiso_settings *s,
+				   char *buf, size_t len)
+{
+	struct utsname un;
+
+	if (!s->hostname || !*s->hostname || !(s->ns_mask & NSISO_NS_BIT(NSISO_NS_UTS)))
+		return NULL;
+	if (uname(&un) < 0)
+		return NULL;
+	if (nsiso_template_expand(s->hostname, u->name, u->uid, un.nodename, buf, len) < 0)
+		return NULL;
+	return buf;
+}
+
+/* Tear down @uid's set: the record first (the commit point), then the pins. */
+static int teardown(const struct nsiso_registry *reg, int host_mnt_fd, uid_t uid,
+		    struct nsiso_error *err)
+{
+	if (nsiso_registry_remove_set(reg, uid, err) < 0)
+		return -1;
+	return nsiso_nsset_remove_pins(reg, host_mnt_fd, uid, err);
+}
+
+/* Under the user's lock: find a valid set and open it, or build a new one. */
+static int get_set(const struct nsiso_registry *reg, int host_mnt_fd, const struct nsiso_user *u,
+		   const struct nsiso_settings *s, struct nsiso_nsfds *fds,
+		   struct nsiso_open_result *res, struct nsiso_error *err)
+{
+	char hostbuf[80];
+	int r;
+
+	r = nsiso_registry_read_set(reg, u->uid, &res->rec, err);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		r = nsiso_nsset_open(reg, u->uid, &res->rec, fds, err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			res->action = NSISO_ACTION_JOIN;
+			return 0;
+		}
+		res->rebuilt = true;
+	}
+	/* No set, a torn record, or a bad pin: clear whatever is there and build anew. */
+	if (teardown(reg, host_mnt_fd, u->uid, err) < 0)
+		return -1;
+	if (nsiso_nsset_create(reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)),
+			       &res->rec, &res->attempts, err) < 0)
+		return -1;
+	if (nsiso_registry_write_set(reg, u->uid, &res->rec, err) < 0 ||
+	    nsiso_nsset_open(reg, u->uid, &res->rec, fds, err) != 0) {
+		teardown(reg, host_mnt_fd, u->uid, NULL);
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, EIO, "the new set does not check out");
+	}
+	res->action = NSISO_ACTION_CREATE;
+	return 0;
+}
+
+/* With the user's lock held: record the session and move the caller in. */
+static int enter_locked(struct nsiso_session *sess, const struct nsiso_user *u,
+			const struct nsiso_settings *s, struct nsiso_open_result *res,
+			struct nsiso_error *err)
+{
+	struct nsiso_nsfds fds = NSISO_NSFDS_INIT;
+	int ret = -1;
+
+	if (get_set(&sess->reg, sess->host_mnt_fd, u, s, &fds, res, err) < 0)
+		return -1;
+	if (nsiso_registry_add_session(&sess->reg, u->uid, sess->pid, sess->start, err) < 0)
+		goto out;
+	if (nsiso_nsset_join(&fds, err) < 0) {
+		nsiso_registry_remove_session(&sess->reg, u->uid, sess->pid, sess->start, NULL);
+		goto out;
+	}
+	ret = 0;
+out:
+	/* A set made for a login that then failed would hold nothing: do not keep it. */
+	if (ret < 0 && res->action == NSISO_ACTION_CREATE && s->lifetime != NSISO_LIFE_BOOT)
+		teardown(&sess->reg, sess->host_mnt_fd, u->uid, NULL);
+	nsiso_nsfds_close(&fds);
+	return ret;
+}
+
+int nsiso_session_open(const struct nsiso_user *u, const struct nsiso_settings *s,
+		       struct nsiso_session **out, struct nsiso_open_result *res,
+		       struct nsiso_error *err)
+{
+	struct nsiso_nsfds origin = NSISO_NSFDS_INIT;
+	_cleanup_close_ int lock = -1;
+	struct nsiso_session *sess;
+	int e, ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (nsiso_caller_check(err) < 0)
+		return -1;
+	sess = calloc(1, sizeof(*sess));
+	if (!sess)
+		return nsiso_syserr(err, ENOMEM, "out of memory");
+	sess->reg = (struct nsiso_registry)NSISO_REGISTRY_INIT;
+	sess->host_mnt_fd = -1;
+	sess->uid = u->uid;
+	sess->pid = getpid();
+	if ((e = nsiso_proc_starttime(sess->pid, &sess->start)) < 0) {
+		nsiso_syserr(err, -e, "cannot read the start time of this process");
+		goto out;
+	}
+	if (reach_registry(&sess->reg, &origin, &res->from_set, err) < 0)
+		goto out;
+	sess->host_mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (sess->host_mnt_fd < 0) {
+		nsiso_syserr(err, errno, "cannot open /proc/self/ns/mnt");
+		goto out;
+	}
+	if (nsiso_registry_lock_user(&sess->reg, u->uid, &lock, err) < 0)
+		goto out;
+	ret = enter_locked(sess, u, s, res, err);
+out:
+	if (ret < 0) {
+		/* Back where the caller was: a failed login leaves it as it found it. */
+		if (res->from_set)
+			(void)nsiso_nsset_join(&origin, NULL);
+		nsiso_session_free(sess);
+	} else {
+		*out = sess;
+	}
+	nsiso_nsfds_close(&origin);
+	return ret;
+}
+
+static int decide_teardown(const struct nsiso_session *sess, const struct nsiso_setrec *rec,
+			   struct nsiso_close_result *res, struct nsiso_error *err)
+{
+	if (rec->lifetime == NSISO_LIFE_BOOT || res->live_sessions > 0)
+		return 0;
+	if (rec->lifetime == NSISO_LIFE_PROCESSES &&
+	    nsiso_nsset_has_processes(rec->dev, rec->ino[NSISO_NS_MNT], sess->pid,
+				      &res->processes_left, err) < 0)
+		return -1;
+	return !res->processes_left;
+}
+
+int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *res,
+			struct nsiso_error *err)
+{
+	_cleanup_close_ int lock = -1;
+	struct nsiso_setrec rec;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (nsiso_registry_lock_user(&sess->reg, sess->uid, &lock, err) < 0)
+		return -1;
+	if (nsiso_registry_remove_session(&sess->reg, sess->uid, sess->pid, sess->start, err) < 0 ||
+	    nsiso_registry_live_sessions(&sess->reg, sess->uid, &res->live_sessions, err) < 0)
+		return -1;
+	r = nsiso_registry_read_set(&sess->reg, sess->uid, &rec, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	r = decide_teardown(sess, &rec, res, err);
+	if (r <= 0)
+		return r;
+	if (teardown(&sess->reg, sess->host_mnt_fd, sess->uid, err) < 0)
+		return -1;
+	res->torn_down = true;
+	return 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One login session in a user's set: what open and close do, in order. */
+#ifndef NSISO_SESSION_H
+#define NSISO_SESSION_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "policy.h"
+#include "registry.h"
+#include "user.h"
+
+enum nsiso_action {
+	NSISO_ACTION_CREATE, /* no valid set existed: made one, joined it */
+	NSISO_ACTION_JOIN,   /* joined the existing set */
+};
+
+struct nsiso_open_result {
+	enum nsiso_action action;
+	struct nsiso_setrec rec; /* the set now joined */
+	int attempts;		 /* creation children used (per-CPU quirk) */
+	bool from_set;		 /* the caller started inside a set and went through the host */
+	bool rebuilt;		 /* an invalid set (bad pin) was discarded */
+};
+
+struct nsiso_close_result {
+	bool torn_down;
+	unsigned live_sessions; /* other sessions still open */
+	bool processes_left;	/* lifetime processes: something still runs inside */
+};
+
+/* Kept from open to close (PAM data): what close needs from inside the set. */
+struct nsiso_session;
+
+/*
+ * Can this process switch namespaces at all? CAP_SYS_ADMIN and CAP_SYS_CHROOT
+ * (setns of a mount namespace), and a single thread (setns(CLONE_NEWNS) is
+ * refused in a multithreaded process, and a fork()ed child of one is unsafe).
+ */
+int nsiso_caller_check(struct nsiso_error *err);
+
+int nsiso_session_open(const struct nsiso_user *u, const struct nsiso_settings *s,
+		       struct nsiso_session **out, struct nsiso_open_result *res,
+		       struct nsiso_error *err);
+
+int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *res,
+			struct nsiso_error *err);
+
+void nsiso_session_free(struct nsiso_session *sess);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The user a session is for, resolved through NSS (works for LDAP/SSSD users). */
+#ifndef NSISO_USER_H
+#define NSISO_USER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct nsiso_user {
+	char *name; /* canonical name from the passwd entry */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* from getgrouplist(), includes gid */
+	int n_groups;
+};
+
+/*
+ * Check that @name is a plausible account name before it goes anywhere near
+ * NSS: non-empty, at most 256 bytes, no '/', no control bytes, not "." or "..".
+ * Names are never used to build paths; this only keeps junk out of lookups and logs.
+ */
+bool nsiso_user_name_ok(const char *name);
+
+/* Look @name up with getpwnam_r and getgrouplist. Unknown user: -1, kind NSISO_ERR_USER. */
+int nsiso_user_lookup(const char *name, struct nsiso_user *out, struct nsiso_error *err);
+
+/* Is @u a member of group @gid (primary or supplementary)? */
+bool nsiso_user_in_group(const struct nsiso_user *u, gid_t gid);
+
+void nsiso_user_free(struct nsiso_user *u);
+
+#endif

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void nsiso_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+void nsiso_closep(const int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+void nsiso_fclosep(void *fp)
+{
+	FILE *f = *(FILE **)fp;
+	if (f)
+		fclose(f);
+}
+
+char *nsiso_escape_mem(char *out, size_t outlen, const char *in, size_t inlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (outlen == 0)
+		return out;
+	for (size_t i = 0; i < inlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+		bool plain = c >= 0x20 && c < 0x7f && c != '\\';
+		size_t need = plain ? 1 : 4;
+
+		/* Keep room for "..." and the NUL. */
+		if (o + need + 4 > outlen) {
+			if (outlen >= 4) {
+				size_t at = o < outlen - 4 ? o : outlen - 4;
+				memcpy(out + at, "...", 3);
+				o = at + 3;
+			}
+			break;
+		}
+		if (plain) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
+	return out;
+}
+
+char *nsiso_escape(char *out, size_t outlen, const char *in)
+{
+	if (!in)
+		in = "(null)";
+	return nsiso_escape_mem(out, outlen, in, strlen(in));
+}
+
+int nsiso_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int nsiso_read_fd(int fd, size_t max, char **out, size_t *len)
+{
+	_cleanup_free_ char *buf = malloc(max + 1);
+	size_t used = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, buf + used, max + 1 - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max)
+			return -EFBIG;
+	}
+	buf[used] = '\0';
+	*out = nsiso_steal_ptr(&buf);
+	if (len)
+		*len = used;
+	return 0;
+}
+
+int nsiso_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int nsiso_read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int nsiso_thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+int nsiso_proc_starttime(pid_t pid, uint64_t *out)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	/* comm may contain spaces and ')': the fields start after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	p++;
+	/* After ')' come fields 3..; starttime is field 22. */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EIO;
+	}
+	if (sscanf(p + 1, "%" SCNu64, out) != 1)
+		return -EIO;
+	return 0;
+}

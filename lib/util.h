@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small helpers shared by the whole core: cleanup attributes, fd and string utilities. */
+#ifndef NSISO_UTIL_H
+#define NSISO_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+#define NSISO_HIDDEN __attribute__((visibility("hidden")))
+#define NSISO_EXPORT __attribute__((visibility("default")))
+
+void nsiso_freep(void *p);
+void nsiso_closep(const int *fd);
+void nsiso_fclosep(void *fp);
+
+#define _cleanup_free_	__attribute__((cleanup(nsiso_freep)))
+#define _cleanup_close_ __attribute__((cleanup(nsiso_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(nsiso_fclosep)))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Hand an fd out of a _cleanup_close_ variable. */
+static inline int nsiso_steal_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+
+static inline void *nsiso_steal_ptr(void *pp)
+{
+	void **p = pp;
+	void *r = *p;
+	*p = NULL;
+	return r;
+}
+
+/*
+ * Copy @in into @out (size @outlen, always NUL-terminated) so that it is safe to
+ * log: printable ASCII except backslash is kept, everything else becomes \xNN.
+ * Output longer than the buffer is cut and marked with "...".
+ * Returns @out.
+ */
+char *nsiso_escape(char *out, size_t outlen, const char *in);
+
+/* Like nsiso_escape for a byte range that may contain NULs. */
+char *nsiso_escape_mem(char *out, size_t outlen, const char *in, size_t inlen);
+
+/* Parse a non-negative decimal number that fits in uint64; whole string only. */
+int nsiso_parse_u64(const char *s, uint64_t *out);
+
+/* Read a whole small file (at most @max bytes) from an open fd into a NUL-terminated buffer. */
+int nsiso_read_fd(int fd, size_t max, char **out, size_t *len);
+
+/* write() all of @buf, retrying on EINTR and short writes. Returns 0 or -errno. */
+int nsiso_write_all(int fd, const void *buf, size_t len);
+
+/* read() exactly @len bytes; returns 0, -errno, or -EPIPE on early EOF. */
+int nsiso_read_all(int fd, void *buf, size_t len);
+
+/* Number of threads of the calling process (from /proc/self/task), <0 on error. */
+int nsiso_thread_count(void);
+
+/* Start time (clock ticks since boot, field 22 of /proc/PID/stat) of @pid, <0 (-errno) on error. */
+int nsiso_proc_starttime(pid_t pid, uint64_t *out);
+
+#endif

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pam_nsiso: PAM glue only. Arguments, PAM_USER -> passwd entry, policy, the
+ * core, and the mapping of its outcome to PAM codes and one syslog line.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "policy.h"
+#include "session.h"
+#include "user.h"
+#include "util.h"
+
+#define DATA_KEY "pam_nsiso_session"
+
+struct args {
+	const char *config;
+	bool debug;
+};
+
+static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
+{
+	char esc[128];
+
+	a->config = NSISO_DEFAULT_CONFIG;
+	a->debug = false;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
+			a->config = argv[i] + 7;
+		else if (strcmp(argv[i], "debug") == 0)
+			a->debug = true;
+		else
+			pam_syslog(pamh, LOG_ERR, "unknown or invalid module argument '%s' (ignored)",
+				   nsiso_escape(esc, sizeof(esc), argv[i]));
+	}
+}
+
+static const char *service_of(pam_handle_t *pamh)
+{
+	const void *svc = NULL;
+
+	if (pam_get_item(pamh, PAM_SERVICE, &svc) != PAM_SUCCESS || !svc)
+		return "?";
+	return svc;
+}
+
+/* Everything a log line needs to say who this is about, escaped once. */
+struct who {
+	char service[64];
+	char user[96];
+	unsigned uid;
+};
+
+static void who_init(pam_handle_t *pamh, const char *name, struct who *w)
+{
+	nsiso_escape(w->service, sizeof(w->service), service_of(pamh));
+	nsiso_escape(w->user, sizeof(w->user), name ? name : "");
+	w->uid = (unsigned)-1;
+}
+
+/*
+ * A policy that cannot be used: root (and, when the file itself is
+ * trustworthy, the exempt users it names) still get in; everyone else gets
+ * what on_error says. Never a lockout of the administrator.
+ */
+static int broken_policy(pam_handle_t *pamh, const struct who *w, const struct nsiso_policy *p,
+			 const struct nsiso_user *u, const struct nsiso_error *err)
+{
+	const char *why = NULL;
+
+	if (nsiso_policy_exempt(p, u, &why)) {
+		pam_syslog(pamh, LOG_ERR, "%s; action=exempt service=%s user=%s uid=%u (%s)",
+			   err->msg, w->service, w->user, w->uid, why ? why : "exempt");
+		return PAM_IGNORE;
+	}
+	if (nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
+		pam_syslog(pamh, LOG_ERR, "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no isolation)",
+			   err->msg, w->service, w->user, w->uid);
+		return PAM_IGNORE;
+	}
+	pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s user=%s uid=%u", err->msg,
+		   w->service, w->user, w->uid);
+	return PAM_SESSION_ERR;
+}
+
+static void log_opened(pam_handle_t *pamh, const struct who *w, const struct args *a,
+		       const struct nsiso_open_result *res)
+{
+	const struct nsiso_setrec *rec = &res->rec;
+	char inodes[160] = "";
+	size_t used = 0;
+
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
+			continue;
+		int n = snprintf(inodes + used, sizeof(inodes) - used, " %s=%llu",
+				 nsiso_ns_table[i].name, (unsigned long long)rec->ino[i]);
+		if (n < 0 || (size_t)n >= sizeof(inodes) - used)
+			break;
+		used += (size_t)n;
+	}
+	pam_syslog(pamh, LOG_INFO, "action=%s service=%s user=%s uid=%u%s%s%s",
+		   res->action == NSISO_ACTION_CREATE ? "create" : "join", w->service, w->user,
+		   w->uid, inodes, res->from_set ? " (from another set, via the host)" : "",
+		   res->rebuilt ? " (an invalid set was discarded)" : "");
+	if (a->debug && res->attempts > 1)
+		pam_syslog(pamh, LOG_DEBUG, "creation took %d attempts (per-CPU namespace ids)",
+			   res->attempts);
+}
+
+static void cleanup_session(pam_handle_t *pamh, void *data, int error_status)
+{
+	nsiso_session_free(data);
+}
+
+static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct args *a,
+			 const struct nsiso_policy *p, const struct nsiso_user *u)
+{
+	struct nsiso_settings s = {0};
+	struct nsiso_open_result res;
+	struct nsiso_session *sess = NULL;
+	struct nsiso_error err = {0};
+	int ret;
+
+	if (nsiso_policy_resolve(p, u, &s, &err) < 0)
+		return broken_policy(pamh, w, p, u, &err);
+	ret = nsiso_session_open(u, &s, &sess, &res, &err);
+	nsiso_settings_free(&s);
+	if (ret < 0) {
+		if (nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
+			pam_syslog(pamh, LOG_ERR, "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no isolation)",
+				   err.msg, w->service, w->user, w->uid);
+			return PAM_IGNORE;
+		}
+		pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s user=%s uid=%u", err.msg,
+			   w->service, w->user, w->uid);
+		return PAM_SESSION_ERR;
+	}
+	if (pam_set_data(pamh, DATA_KEY, sess, cleanup_session) != PAM_SUCCESS) {
+		/* Without the data close could not find the set again: undo this session. */
+		struct nsiso_close_result cres;
+		nsiso_session_close(sess, &cres, NULL);
+		nsiso_session_free(sess);
+		pam_syslog(pamh, LOG_ERR, "cannot keep session data; action=deny service=%s user=%s",
+			   w->service, w->user);
+		return PAM_SESSION_ERR;
+	}
+	log_opened(pamh, w, a, &res);
+	return PAM_SUCCESS;
+}
+
+NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct nsiso_policy *p = NULL;
+	struct nsiso_user u = {0};
+	struct nsiso_error err = {0};
+	const char *name = NULL, *why = NULL;
+	struct args a;
+	struct who w;
+	int ret;
+
+	parse_args(pamh, argc, argv, &a);
+	if (pam_get_item(pamh, PAM_USER, (const void **)&name) != PAM_SUCCESS)
+		name = NULL;
+	who_init(pamh, name, &w);
+	/* The name is attacker-influenced: checked before NSS sees it, never used in a path. */
+	if (!name || !nsiso_user_name_ok(name)) {
+		pam_syslog(pamh, LOG_ERR, "unusable user name '%s'; action=deny service=%s", w.user,
+			   w.service);
+		return PAM_USER_UNKNOWN;
+	}
+	if (nsiso_user_lookup(name, &u, &err) < 0) {
+		pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s", err.msg, w.service);
+		return PAM_USER_UNKNOWN;
+	}
+	w.uid = (unsigned)u.uid;
+	if (nsiso_policy_load(a.config, &p, &err) < 0) {
+		ret = broken_policy(pamh, &w, p, &u, &err);
+	} else if (nsiso_policy_exempt(p, &u, &why)) {
+		if (a.debug)
+			pam_syslog(pamh, LOG_DEBUG, "action=exempt service=%s user=%s uid=%u (%s)",
+				   w.service, w.user, w.uid, why ? why : "exempt");
+		ret = PAM_IGNORE;
+	} else {
+		ret = open_isolated(pamh, &w, &a, p, &u);
+	}
+	nsiso_policy_free(p);
+	nsiso_user_free(&u);
+	return ret;
+}
+
+NSISO_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct nsiso_close_result res;
+	struct nsiso_error err = {0};
+	const void *data = NULL;
+	const char *name = NULL;
+	struct args a;
+	struct who w;
+	int ret;
+
+	parse_args(pamh, argc, argv, &a);
+	/* No data: this session was exempt, allowed without isolation, or never opened. */
+	if (pam_get_data(pamh, DATA_KEY, &data) != PAM_SUCCESS || !data)
+		return PAM_IGNORE;
+	if (pam_get_item(pamh, PAM_USER, (const void **)&name) != PAM_SUCCESS)
+		name = NULL;
+	who_init(pamh, name, &w);
+	ret = nsiso_session_close((struct nsiso_session *)data, &res, &err);
+	if (ret < 0)
+		pam_syslog(pamh, LOG_ERR, "%s; close service=%s user=%s", err.msg, w.service, w.user);
+	else if (res.torn_down || a.debug)
+		pam_syslog(pamh, LOG_INFO, "action=%s service=%s user=%s (%u other sessions%s)",
+			   res.torn_down ? "teardown" : "keep", w.service, w.user,
+			   res.live_sessions, res.processes_left ? ", processes remain" : "");
+	/* Drop the data (and its fds) now: a second close must not act twice. */
+	pam_set_data(pamh, DATA_KEY, NULL, NULL);
+	return ret < 0 ? PAM_SESSION_ERR : PAM_SUCCESS;
+}
