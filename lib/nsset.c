@@ -550,19 +550,19 @@ int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid
 	return 0;
 }
 
-int nsiso_nsset_has_processes(uint64_t dev, uint64_t ino, pid_t self, bool *any,
-			      struct nsiso_error *err)
+int nsiso_nsset_count_processes(uint64_t dev, uint64_t ino, pid_t self, unsigned limit,
+				unsigned *count, struct nsiso_error *err)
 {
 	_cleanup_close_ int procfd = -1;
 	struct dirent *de;
 	DIR *d;
 
-	*any = false;
+	*count = 0;
 	procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0 || !(d = fdopendir(procfd)))
 		return nsiso_syserr(err, errno, "cannot list /proc");
 	procfd = -1;
-	while (!*any && (de = readdir(d))) {
+	while ((limit == 0 || *count < limit) && (de = readdir(d))) {
 		char path[300];
 		struct stat st;
 		uint64_t pid;
@@ -573,7 +573,7 @@ int nsiso_nsset_has_processes(uint64_t dev, uint64_t ino, pid_t self, bool *any,
 		/* Zombies and processes that exit meanwhile fail here: they hold nothing. */
 		if (fstatat(dirfd(d), path, &st, 0) == 0 && (uint64_t)st.st_ino == ino &&
 		    (uint64_t)st.st_dev == dev)
-			*any = true;
+			(*count)++;
 	}
 	closedir(d);
 	return 0;

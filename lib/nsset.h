@@ -62,8 +62,11 @@ int nsiso_nsset_join(const struct nsiso_nsfds *target, struct nsiso_error *err);
 int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
 			    struct nsiso_error *err);
 
-/* Is any process other than @self in mount namespace (@dev, @ino)? */
-int nsiso_nsset_has_processes(uint64_t dev, uint64_t ino, pid_t self, bool *any,
-			      struct nsiso_error *err);
+/*
+ * Count processes other than @self (0: none excluded) whose mount namespace is
+ * (@dev, @ino), stopping at @limit (0: no limit). A /proc scan: O(processes).
+ */
+int nsiso_nsset_count_processes(uint64_t dev, uint64_t ino, pid_t self, unsigned limit,
+				unsigned *count, struct nsiso_error *err);
 
 #endif

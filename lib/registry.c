@@ -457,14 +457,28 @@ static bool session_alive(pid_t pid, uint64_t start)
 	return nsiso_proc_starttime(pid, &now) == 0 && now == start;
 }
 
-int nsiso_registry_live_sessions(const struct nsiso_registry *r, uid_t uid, unsigned *count,
-				 struct nsiso_error *err)
+static int append_session(struct nsiso_sessinfo **list, size_t *n, pid_t pid, uint64_t start)
+{
+	struct nsiso_sessinfo *grown = reallocarray(*list, *n + 1, sizeof(**list));
+
+	if (!grown)
+		return -1;
+	grown[*n] = (struct nsiso_sessinfo){.pid = pid, .start = start};
+	*list = grown;
+	(*n)++;
+	return 0;
+}
+
+int nsiso_registry_sessions(const struct nsiso_registry *r, uid_t uid,
+			    struct nsiso_sessinfo **list, size_t *n, struct nsiso_error *err)
 {
 	_cleanup_close_ int dir = -1;
 	struct dirent *de;
 	DIR *d;
 
-	*count = 0;
+	*n = 0;
+	if (list)
+		*list = NULL;
 	if ((dir = open_sessions_dir(r, uid, false, err)) < 0)
 		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 0) : -1;
 	d = fdopendir(dir);
@@ -477,11 +491,30 @@ int nsiso_registry_live_sessions(const struct nsiso_registry *r, uid_t uid, unsi
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (nsiso_sessrec_parse(de->d_name, &pid, &start) == 0 && session_alive(pid, start))
-			(*count)++;
-		else
+		if (nsiso_sessrec_parse(de->d_name, &pid, &start) < 0 ||
+		    !session_alive(pid, start)) {
 			unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
+		if (list && append_session(list, n, pid, start) < 0) {
+			closedir(d);
+			free(*list);
+			*list = NULL;
+			return nsiso_syserr(err, ENOMEM, "out of memory");
+		}
+		if (!list)
+			(*n)++;
 	}
 	closedir(d);
 	return 0;
+}
+
+int nsiso_registry_live_sessions(const struct nsiso_registry *r, uid_t uid, unsigned *count,
+				 struct nsiso_error *err)
+{
+	size_t n = 0;
+	int ret = nsiso_registry_sessions(r, uid, NULL, &n, err);
+
+	*count = (unsigned)n;
+	return ret;
 }

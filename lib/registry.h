@@ -85,6 +85,15 @@ int nsiso_registry_remove_session(const struct nsiso_registry *r, uid_t uid, pid
 int nsiso_registry_live_sessions(const struct nsiso_registry *r, uid_t uid, unsigned *count,
 				 struct nsiso_error *err);
 
+struct nsiso_sessinfo {
+	pid_t pid;
+	uint64_t start;
+};
+
+/* Same, returning the live ones in *@list (free()), when @list is not NULL. */
+int nsiso_registry_sessions(const struct nsiso_registry *r, uid_t uid,
+			    struct nsiso_sessinfo **list, size_t *n, struct nsiso_error *err);
+
 /* Pure helpers (unit-tested). */
 int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len);
 int nsiso_setrec_parse(const char *text, struct nsiso_setrec *rec);

@@ -73,24 +73,16 @@ void nsiso_session_free(struct nsiso_session *sess)
 }
 
 /*
- * Reach the registry. A process that sits in some user's set (alice's shell
- * running `su - bob`) sees a placeholder there: it goes back to the host
- * through PID 1's namespaces first, all of them, so the new set is built from
- * the host's and not from alice's. *@origin keeps where it came from.
+ * Move the caller into PID 1's namespaces, all that a set can hold, so a set
+ * built next is made from the host's and not from the one the caller was in.
+ * With @origin, first note where the caller is, to come back on failure.
  */
-static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin, bool *moved,
-			  struct nsiso_error *err)
+static int join_host(struct nsiso_nsfds *origin, struct nsiso_error *err)
 {
 	struct nsiso_nsfds host = NSISO_NSFDS_INIT;
 	int ret;
 
-	*moved = false;
-	if (nsiso_registry_open(reg, true, err) == 0)
-		return 0;
-	if (!err || err->errnum != EXDEV)
-		return -1;
-	nsiso_error_clear(err);
-	if (nsiso_nsset_open_proc("self", managed_mask(), origin, err) < 0)
+	if (origin && nsiso_nsset_open_proc("self", managed_mask(), origin, err) < 0)
 		return -1;
 	if (nsiso_nsset_open_proc("1", managed_mask(), &host, err) < 0) {
 		nsiso_error_clear(err);
@@ -100,7 +92,34 @@ static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin
 	}
 	ret = nsiso_nsset_join(&host, err);
 	nsiso_nsfds_close(&host);
-	if (ret < 0)
+	return ret;
+}
+
+/* -1 error, 0 in the host's mount namespace, 1 inside a set (EXDEV from the registry). */
+static int where_am_i(struct nsiso_registry *reg, bool create, struct nsiso_error *err)
+{
+	if (nsiso_registry_open(reg, create, err) == 0)
+		return 0;
+	if (err->errnum != EXDEV)
+		return -1;
+	nsiso_error_clear(err);
+	return 1;
+}
+
+/*
+ * Reach the registry. A process that sits in some user's set (alice's shell
+ * running `su - bob`) sees a placeholder there: it goes back to the host
+ * through PID 1's namespaces first. *@origin keeps where it came from.
+ */
+static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin, bool *moved,
+			  struct nsiso_error *err)
+{
+	int r = where_am_i(reg, true, err);
+
+	*moved = false;
+	if (r <= 0)
+		return r;
+	if (join_host(origin, err) < 0)
 		return -1;
 	*moved = true;
 	if (nsiso_registry_open(reg, true, err) < 0) {
@@ -108,6 +127,28 @@ static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin
 		*moved = false;
 		return -1;
 	}
+	return 0;
+}
+
+int nsiso_return_to_host(bool *moved, struct nsiso_error *err)
+{
+	struct nsiso_registry reg = NSISO_REGISTRY_INIT;
+	int r;
+
+	*moved = false;
+	r = where_am_i(&reg, false, err);
+	nsiso_registry_close(&reg);
+	if (r <= 0) {
+		/* No registry here at all: no set exists, so the caller is in none. */
+		if (r < 0 && err->errnum == ENOENT) {
+			nsiso_error_clear(err);
+			return 0;
+		}
+		return r;
+	}
+	if (nsiso_caller_check(err) < 0 || join_host(NULL, err) < 0)
+		return -1;
+	*moved = true;
 	return 0;
 }
 
@@ -244,12 +285,16 @@ out:
 static int decide_teardown(const struct nsiso_session *sess, const struct nsiso_setrec *rec,
 			   struct nsiso_close_result *res, struct nsiso_error *err)
 {
+	unsigned n = 0;
+
 	if (rec->lifetime == NSISO_LIFE_BOOT || res->live_sessions > 0)
 		return 0;
+	/* The closing process itself is still inside (sshd's monitor): it does not count. */
 	if (rec->lifetime == NSISO_LIFE_PROCESSES &&
-	    nsiso_nsset_has_processes(rec->dev, rec->ino[NSISO_NS_MNT], sess->pid,
-				      &res->processes_left, err) < 0)
+	    nsiso_nsset_count_processes(rec->dev, rec->ino[NSISO_NS_MNT], sess->pid, 1, &n,
+					err) < 0)
 		return -1;
+	res->processes_left = n > 0;
 	return !res->processes_left;
 }
 

@@ -48,4 +48,11 @@ int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *r
 
 void nsiso_session_free(struct nsiso_session *sess);
 
+/*
+ * For an exempt user with from_set = host: when the caller sits inside a set
+ * (an administrator's `su -` from a user's shell), move it to the host's
+ * namespaces through /proc/1/ns. *@moved says whether it did. Not in a set: 0.
+ */
+int nsiso_return_to_host(bool *moved, struct nsiso_error *err);
+
 #endif

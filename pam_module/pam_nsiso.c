@@ -63,31 +63,6 @@ static void who_init(pam_handle_t *pamh, const char *name, struct who *w)
 	w->uid = (unsigned)-1;
 }
 
-/*
- * A policy that cannot be used: root (and, when the file itself is
- * trustworthy, the exempt users it names) still get in; everyone else gets
- * what on_error says. Never a lockout of the administrator.
- */
-static int broken_policy(pam_handle_t *pamh, const struct who *w, const struct nsiso_policy *p,
-			 const struct nsiso_user *u, const struct nsiso_error *err)
-{
-	const char *why = NULL;
-
-	if (nsiso_policy_exempt(p, u, &why)) {
-		pam_syslog(pamh, LOG_ERR, "%s; action=exempt service=%s user=%s uid=%u (%s)",
-			   err->msg, w->service, w->user, w->uid, why ? why : "exempt");
-		return PAM_IGNORE;
-	}
-	if (nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
-		pam_syslog(pamh, LOG_ERR, "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no isolation)",
-			   err->msg, w->service, w->user, w->uid);
-		return PAM_IGNORE;
-	}
-	pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s user=%s uid=%u", err->msg,
-		   w->service, w->user, w->uid);
-	return PAM_SESSION_ERR;
-}
-
 static void log_opened(pam_handle_t *pamh, const struct who *w, const struct args *a,
 		       const struct nsiso_open_result *res)
 {
@@ -118,6 +93,66 @@ static void cleanup_session(pam_handle_t *pamh, void *data, int error_status)
 	nsiso_session_free(data);
 }
 
+/*
+ * Exempt users are never put in a set. With from_set = host (the default) an
+ * exempt login that starts inside a set (an administrator's `su -` from a
+ * user's shell) is moved back to the host, so it sees the real /tmp and its
+ * mounts reach the machine.
+ */
+static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct args *a,
+		       const struct nsiso_policy *p, const struct nsiso_user *u, const char *why)
+{
+	struct nsiso_settings s = {0};
+	struct nsiso_error err = {0};
+	enum nsiso_from_set from = NSISO_FROM_HOST;
+	bool moved = false;
+
+	if (p && !nsiso_policy_degraded(p) && nsiso_policy_resolve(p, u, &s, &err) == 0)
+		from = s.from_set;
+	nsiso_settings_free(&s);
+	nsiso_error_clear(&err);
+	if (from == NSISO_FROM_HOST && nsiso_return_to_host(&moved, &err) < 0) {
+		int deny = nsiso_policy_on_error(p) == NSISO_ONERR_DENY;
+		pam_syslog(pamh, LOG_ERR, "%s; action=%s service=%s user=%s uid=%u (exempt: %s)",
+			   err.msg, deny ? "deny" : "allow", w->service, w->user, w->uid,
+			   why ? why : "exempt");
+		return deny ? PAM_SESSION_ERR : PAM_IGNORE;
+	}
+	if (moved)
+		pam_syslog(pamh, LOG_INFO, "action=host service=%s user=%s uid=%u (exempt: %s; left a set for the host)",
+			   w->service, w->user, w->uid, why ? why : "exempt");
+	else if (a->debug)
+		pam_syslog(pamh, LOG_DEBUG, "action=exempt service=%s user=%s uid=%u (%s)",
+			   w->service, w->user, w->uid, why ? why : "exempt");
+	return PAM_IGNORE;
+}
+
+/*
+ * A policy that cannot be used: root (and, when the file itself is
+ * trustworthy, the exempt users it names) still get in; everyone else gets
+ * what on_error says. Never a lockout of the administrator.
+ */
+static int broken_policy(pam_handle_t *pamh, const struct who *w, const struct args *a,
+			 const struct nsiso_policy *p, const struct nsiso_user *u,
+			 const struct nsiso_error *err)
+{
+	const char *why = NULL;
+
+	if (nsiso_policy_exempt(p, u, &why)) {
+		pam_syslog(pamh, LOG_ERR, "%s; action=exempt service=%s user=%s uid=%u (%s)",
+			   err->msg, w->service, w->user, w->uid, why ? why : "exempt");
+		return open_exempt(pamh, w, a, p, u, why);
+	}
+	if (nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
+		pam_syslog(pamh, LOG_ERR, "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no isolation)",
+			   err->msg, w->service, w->user, w->uid);
+		return PAM_IGNORE;
+	}
+	pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s user=%s uid=%u", err->msg,
+		   w->service, w->user, w->uid);
+	return PAM_SESSION_ERR;
+}
+
 static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct args *a,
 			 const struct nsiso_policy *p, const struct nsiso_user *u)
 {
@@ -128,7 +163,7 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 	int ret;
 
 	if (nsiso_policy_resolve(p, u, &s, &err) < 0)
-		return broken_policy(pamh, w, p, u, &err);
+		return broken_policy(pamh, w, a, p, u, &err);
 	ret = nsiso_session_open(u, &s, &sess, &res, &err);
 	nsiso_settings_free(&s);
 	if (ret < 0) {
@@ -180,12 +215,9 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	}
 	w.uid = (unsigned)u.uid;
 	if (nsiso_policy_load(a.config, &p, &err) < 0) {
-		ret = broken_policy(pamh, &w, p, &u, &err);
+		ret = broken_policy(pamh, &w, &a, p, &u, &err);
 	} else if (nsiso_policy_exempt(p, &u, &why)) {
-		if (a.debug)
-			pam_syslog(pamh, LOG_DEBUG, "action=exempt service=%s user=%s uid=%u (%s)",
-				   w.service, w.user, w.uid, why ? why : "exempt");
-		ret = PAM_IGNORE;
+		ret = open_exempt(pamh, &w, &a, p, &u, why);
 	} else {
 		ret = open_isolated(pamh, &w, &a, p, &u);
 	}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "nsset.h"
+#include "session.h"
+#include "util.h"
+
+int nsiso_admin_open(struct nsiso_registry *reg, struct nsiso_error *err)
+{
+	return nsiso_registry_open(reg, false, err);
+}
+
+static int cmp_uid(const void *a, const void *b)
+{
+	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int nsiso_admin_uids(const struct nsiso_registry *reg, uid_t **uids, size_t *n,
+		     struct nsiso_error *err)
+{
+	_cleanup_free_ uid_t *list = NULL;
+	size_t used = 0, cap = 0;
+	struct dirent *de;
+	int fd;
+	DIR *d;
+
+	fd = openat(reg->users_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return nsiso_syserr(err, errno, "cannot list " NSISO_RUNDIR "/users");
+	}
+	while ((de = readdir(d))) {
+		uint64_t v;
+
+		if (nsiso_parse_u64(de->d_name, &v) < 0 || v >= (uid_t)-1)
+			continue;
+		if (used == cap) {
+			uid_t *grown = reallocarray(list, cap ? cap * 2 : 16, sizeof(*list));
+			if (!grown) {
+				closedir(d);
+				return nsiso_syserr(err, ENOMEM, "out of memory");
+			}
+			list = grown;
+			cap = cap ? cap * 2 : 16;
+		}
+		list[used++] = (uid_t)v;
+	}
+	closedir(d);
+	if (used)
+		qsort(list, used, sizeof(*list), cmp_uid);
+	*uids = nsiso_steal_ptr(&list);
+	*n = used;
+	return 0;
+}
+
+void nsiso_setinfo_free(struct nsiso_setinfo *info)
+{
+	free(info->sessions);
+	info->sessions = NULL;
+	info->n_sessions = 0;
+}
+
+static int host_mnt_fd(struct nsiso_error *err)
+{
+	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return nsiso_syserr(err, errno, "cannot open /proc/self/ns/mnt");
+	return fd;
+}
+
+static int count_processes(const struct nsiso_setrec *rec, unsigned *count,
+			   struct nsiso_error *err)
+{
+	return nsiso_nsset_count_processes(rec->dev, rec->ino[NSISO_NS_MNT], 0, 0, count, err);
+}
+
+static int info_locked(const struct nsiso_registry *reg, uid_t uid, struct nsiso_setinfo *info,
+		       struct nsiso_error *err)
+{
+	struct nsiso_nsfds fds = NSISO_NSFDS_INIT;
+	int r;
+
+	if (nsiso_registry_sessions(reg, uid, &info->sessions, &info->n_sessions, err) < 0)
+		return -1;
+	r = nsiso_registry_read_set(reg, uid, &info->rec, err);
+	if (r < 0)
+		return -1;
+	info->has_set = r == 0;
+	if (!info->has_set)
+		return 0;
+	r = nsiso_nsset_open(reg, uid, &info->rec, &fds, err);
+	nsiso_nsfds_close(&fds);
+	if (r < 0)
+		return -1;
+	info->valid = r == 0;
+	return count_processes(&info->rec, &info->processes, err);
+}
+
+int nsiso_admin_info(const struct nsiso_registry *reg, uid_t uid, struct nsiso_setinfo *info,
+		     struct nsiso_error *err)
+{
+	_cleanup_close_ int lock = -1;
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	info->uid = uid;
+	if (nsiso_registry_lock_user(reg, uid, &lock, err) < 0)
+		return -1;
+	r = info_locked(reg, uid, info, err);
+	if (r < 0)
+		nsiso_setinfo_free(info);
+	return r;
+}
+
+static int teardown_locked(const struct nsiso_registry *reg, uid_t uid, struct nsiso_error *err)
+{
+	_cleanup_close_ int host = host_mnt_fd(err);
+
+	if (host < 0)
+		return -1;
+	if (nsiso_registry_remove_set(reg, uid, err) < 0)
+		return -1;
+	return nsiso_nsset_remove_pins(reg, host, uid, err);
+}
+
+int nsiso_admin_release(const struct nsiso_registry *reg, uid_t uid, bool force,
+			struct nsiso_error *err)
+{
+	_cleanup_close_ int lock = -1;
+	struct nsiso_setinfo info = {0};
+	int r;
+
+	if (nsiso_registry_lock_user(reg, uid, &lock, err) < 0)
+		return -1;
+	r = info_locked(reg, uid, &info, err);
+	nsiso_setinfo_free(&info);
+	if (r < 0)
+		return -1;
+	if (!info.has_set)
+		return teardown_locked(reg, uid, err) < 0 ? -1 : 1;
+	if (!force && (info.n_sessions > 0 || info.processes > 0))
+		return nsiso_fail(err, NSISO_ERR_CALLER, 0,
+				  "the set of uid %u still has %zu open session(s) and %u "
+				  "process(es): not released (use --force)",
+				  (unsigned)uid, info.n_sessions, info.processes);
+	return teardown_locked(reg, uid, err);
+}
+
+int nsiso_admin_gc_one(const struct nsiso_registry *reg, uid_t uid, struct nsiso_error *err)
+{
+	_cleanup_close_ int lock = -1;
+	struct nsiso_setinfo info = {0};
+	int r;
+
+	if (nsiso_registry_lock_user(reg, uid, &lock, err) < 0)
+		return -1;
+	r = info_locked(reg, uid, &info, err);
+	nsiso_setinfo_free(&info);
+	if (r < 0)
+		return -1;
+	/* lifetime boot keeps its set until release, whatever runs in it. */
+	if (!info.has_set || info.rec.lifetime == NSISO_LIFE_BOOT || info.n_sessions > 0 ||
+	    info.processes > 0)
+		return 0;
+	return teardown_locked(reg, uid, err) < 0 ? -1 : 1;
+}
+
+int nsiso_admin_enter(const struct nsiso_registry *reg, uid_t uid, struct nsiso_error *err)
+{
+	struct nsiso_nsfds fds = NSISO_NSFDS_INIT;
+	_cleanup_close_ int lock = -1;
+	struct nsiso_setrec rec;
+	int r;
+
+	if (nsiso_caller_check(err) < 0)
+		return -1;
+	if (nsiso_registry_lock_user(reg, uid, &lock, err) < 0)
+		return -1;
+	r = nsiso_registry_read_set(reg, uid, &rec, err);
+	if (r != 0)
+		return r < 0 ? -1 : nsiso_fail(err, NSISO_ERR_CALLER, ENOENT, "uid %u has no set", (unsigned)uid);
+	r = nsiso_nsset_open(reg, uid, &rec, &fds, err);
+	if (r != 0) {
+		nsiso_nsfds_close(&fds);
+		return r < 0 ? -1 : nsiso_fail(err, NSISO_ERR_CALLER, 0, "the set of uid %u is invalid (a pin does not check out)", (unsigned)uid);
+	}
+	r = nsiso_nsset_join(&fds, err);
+	nsiso_nsfds_close(&fds);
+	return r;
+}
