@@ -18,8 +18,11 @@ WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Wstr
             -Wno-unused-parameter
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fcf-protection
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(HARDEN) -D_GNU_SOURCE -Ilib
-LDFLAGS  += -Wl,-z,relro,-z,now -Wl,--as-needed
+# XCFLAGS: variant builds (fault injection, sanitizers) under their own BUILD dir.
+CFLAGS   += $(XCFLAGS) -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(HARDEN) -D_GNU_SOURCE -Ilib
+LDFLAGS  += $(XLDFLAGS) -Wl,-z,relro,-z,now -Wl,--as-needed
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
 LIBS     := -lcap -liniparser
 
 LIB_SRC  := $(wildcard lib/*.c)
@@ -35,30 +38,44 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 APT_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libiniparser-dev libcmocka-dev \
             openssh-server openssh-client util-linux iproute2 procps passwd login
 
-.PHONY: all check unit integration demo deps install uninstall clean format format-check
+.PHONY: all check unit integration demo deps install uninstall clean format format-check \
+        fault-build asan-build
 all: $(MODULE) $(CTL)
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libnsiso.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(MODULE): $(BUILD)/pam_module/pam_nsiso.o $(BUILD)/libnsiso.a pam_module/pam_nsiso.map
-	$(CC) -shared $(LDFLAGS) -Wl,--version-script=pam_module/pam_nsiso.map -Wl,-z,defs \
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared $(LDFLAGS) -Wl,--version-script=pam_module/pam_nsiso.map -Wl,-z,defs \
 		-o $@ $(BUILD)/pam_module/pam_nsiso.o $(BUILD)/libnsiso.a -lpam $(LIBS)
 
 $(CTL): $(patsubst %.c,$(BUILD)/%.o,$(wildcard helper/*.c)) $(BUILD)/libnsiso.a
-	$(CC) $(LDFLAGS) -pie -o $@ $(filter %.o,$^) $(BUILD)/libnsiso.a $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -pie -o $@ $(filter %.o,$^) $(BUILD)/libnsiso.a $(LIBS)
 
 $(PAMH): $(BUILD)/tests/harness/pamh.o
-	$(CC) $(LDFLAGS) -pie -o $@ $< -lpam
+	$(Q)$(CC) $(LDFLAGS) -pie -o $@ $< -lpam
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libnsiso.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libnsiso.a $(LIBS) -lcmocka
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libnsiso.a $(LIBS) -lcmocka
+
+# Test-only variants, each in its own tree so they never mix with the real build.
+fault-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/fault XCFLAGS=-DNSISO_FAULT_INJECTION \
+		build/fault/pam_nsiso.so build/fault/nsiso-pamh
+asan-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan \
+		XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		XLDFLAGS="-fsanitize=address,undefined" \
+		build/asan/pam_nsiso.so build/asan/nsiso-pamh $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
 
 # Install what the build and the tests need, only when something is missing.
 deps:

@@ -17,6 +17,7 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 
+#include "fault.h"
 #include "fsutil.h"
 #include "nsset.h"
 #include "polydir.h"
@@ -142,12 +143,16 @@ static int child_build(const struct create_args *a, struct nsiso_error *err)
 	}
 	if (unshare((int)clone_flags(s->ns_mask)) < 0)
 		return nsiso_syserr(err, errno, "cannot create namespaces");
+	if (NSISO_FAULT("create.child.unshared") < 0)
+		return nsiso_syserr(err, errno, "fault create.child.unshared");
 	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
 		return nsiso_syserr(err, errno, "cannot set mount propagation");
 	if (hide_registry(err) < 0)
 		return -1;
 	if (nsiso_polydir_setup(a->user, s, err) < 0)
 		return -1;
+	if (NSISO_FAULT("create.child.built") < 0)
+		return nsiso_syserr(err, errno, "fault create.child.built");
 	/* Only ever in a UTS namespace of our own: never rename the host. */
 	if (a->hostname && (s->ns_mask & NSISO_NS_BIT(NSISO_NS_UTS)) &&
 	    sethostname(a->hostname, strlen(a->hostname)) < 0)
@@ -252,6 +257,8 @@ static int pin_all(const struct nsiso_registry *r, uid_t uid, pid_t child, unsig
 		return ret;
 	if (record_pin(r->mnt_fd, name, NSISO_NS_MNT, rec, err) < 0)
 		return -1;
+	if (NSISO_FAULT("create.pinned.mnt") < 0)
+		return nsiso_syserr(err, errno, "fault create.pinned.mnt");
 	if ((nsdir = nsiso_open_root_dir(r->ns_fd, name, "the namespace pin directory", true,
 					 err)) < 0)
 		return -1;
@@ -430,12 +437,23 @@ static void rollback(const struct nsiso_nsfds *saved, const bool *done)
 			(void)setns(saved->fd[i], nsiso_ns_table[i].clone_flag);
 }
 
+/* One setns(); the fault point sits after a first switch, to prove the rollback. */
+static int switch_one(int fd, int i, int switched, struct nsiso_error *err)
+{
+	if (switched > 0 && NSISO_FAULT("join.partial") < 0)
+		return nsiso_syserr(err, errno, "fault join.partial");
+	if (setns(fd, nsiso_ns_table[i].clone_flag) < 0)
+		return nsiso_syserr(err, errno, "cannot join the %s namespace",
+				    nsiso_ns_table[i].name);
+	return 0;
+}
+
 int nsiso_nsset_join(const struct nsiso_nsfds *target, struct nsiso_error *err)
 {
 	struct nsiso_nsfds saved = NSISO_NSFDS_INIT;
 	bool done[NSISO_NS__MAX] = {false};
 	unsigned mask = 0;
-	int ret = 0;
+	int switched = 0, ret = 0;
 
 	for (int i = 0; i < NSISO_NS__MAX; i++)
 		if (target->fd[i] >= 0)
@@ -443,19 +461,19 @@ int nsiso_nsset_join(const struct nsiso_nsfds *target, struct nsiso_error *err)
 	/* Where we are now, to come back to if any step fails: never half-switched. */
 	if (nsiso_nsset_open_proc("self", mask, &saved, err) < 0)
 		return -1;
-	/* mnt last: the order of the table puts it first, so walk it as ipc, uts, net, mnt. */
-	for (int k = 1; k <= NSISO_NS__MAX && ret == 0; k++) {
+	/* mnt last: the table puts it first, so walk it as ipc, uts, net, mnt. */
+	for (int k = 1; k <= NSISO_NS__MAX; k++) {
 		int i = k % NSISO_NS__MAX;
 
 		if (target->fd[i] < 0 || same_ns(target->fd[i], saved.fd[i]))
 			continue;
-		if (setns(target->fd[i], nsiso_ns_table[i].clone_flag) < 0) {
-			ret = nsiso_syserr(err, errno, "cannot join the %s namespace",
-					   nsiso_ns_table[i].name);
+		if (switch_one(target->fd[i], i, switched, err) < 0) {
 			rollback(&saved, done);
-		} else {
-			done[i] = true;
+			ret = -1;
+			break;
 		}
+		done[i] = true;
+		switched++;
 	}
 	nsiso_nsfds_close(&saved);
 	return ret;
@@ -508,7 +526,9 @@ static __attribute__((noreturn)) void remover_main(const struct nsiso_registry *
 	struct nsiso_error e = {0};
 
 	child_bind_to_parent(parent);
-	if (setns(host_mnt_fd, CLONE_NEWNS) < 0)
+	if (NSISO_FAULT("teardown.child") < 0)
+		nsiso_syserr(&e, errno, "fault teardown.child");
+	else if (setns(host_mnt_fd, CLONE_NEWNS) < 0)
 		nsiso_syserr(&e, errno, "cannot enter the host mount namespace");
 	else
 		remove_pins_here(r, uid, &e);

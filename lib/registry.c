@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "fault.h"
 #include "fsutil.h"
 #include "registry.h"
 #include "util.h"
@@ -389,7 +390,7 @@ int nsiso_registry_write_set(const struct nsiso_registry *r, uid_t uid,
 	if ((e = nsiso_write_all(fd, text, strlen(text))) < 0)
 		return nsiso_syserr(err, -e, "cannot write set record of uid %u", (unsigned)uid);
 	/* The rename is the commit point of a new set. */
-	if (renameat(dir, "set.new", dir, "set") < 0)
+	if (NSISO_FAULT("create.commit") < 0 || renameat(dir, "set.new", dir, "set") < 0)
 		return nsiso_syserr(err, errno, "cannot commit set record of uid %u", (unsigned)uid);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "nsset.h"
 #include "session.h"
 #include "util.h"
@@ -172,6 +173,8 @@ static int teardown(const struct nsiso_registry *reg, int host_mnt_fd, uid_t uid
 {
 	if (nsiso_registry_remove_set(reg, uid, err) < 0)
 		return -1;
+	if (NSISO_FAULT("teardown.unrecorded") < 0)
+		return nsiso_syserr(err, errno, "fault teardown.unrecorded");
 	return nsiso_nsset_remove_pins(reg, host_mnt_fd, uid, err);
 }
 
@@ -223,6 +226,11 @@ static int enter_locked(struct nsiso_session *sess, const struct nsiso_user *u,
 		return -1;
 	if (nsiso_registry_add_session(&sess->reg, u->uid, sess->pid, sess->start, err) < 0)
 		goto out;
+	if (NSISO_FAULT("open.recorded") < 0) {
+		nsiso_syserr(err, errno, "fault open.recorded");
+		nsiso_registry_remove_session(&sess->reg, u->uid, sess->pid, sess->start, NULL);
+		goto out;
+	}
 	if (nsiso_nsset_join(&fds, err) < 0) {
 		nsiso_registry_remove_session(&sess->reg, u->uid, sess->pid, sess->start, NULL);
 		goto out;
