@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nsiso-pamh: drive the real libpam with a private PAM config dir, for the
+ * integration tests and the demo.
+ *
+ *   nsiso-pamh --confdir DIR --service NAME --user NAME [--as-root] [--no-close] -- CMD [ARGS...]
+ *
+ * pam_start_confdir() + pam_open_session(), then fork: the child becomes the
+ * user (unless --as-root) and execs CMD with a minimal environment. The parent
+ * waits for it, closes the session (unless --no-close), pam_end()s and exits
+ * with the child's status (128+signal when it was killed).
+ *
+ * pam_open_session() runs in this process, so a module that setns()es moves
+ * this process and the child inherits that, as with sshd or login.
+ *
+ * Exit codes of its own: 2 usage or setup error, 3 pam_open_session failed,
+ * 4 pam_close_session failed, 127 the child could not become the user or exec.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+#define EXIT_USAGE 2
+#define EXIT_OPEN  3
+#define EXIT_CLOSE 4
+#define EXIT_EXEC  127
+
+#define SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct options {
+	const char *confdir;
+	const char *service;
+	const char *user;
+	bool as_root;
+	bool no_close;
+	char **argv; /* CMD and its arguments, NULL-terminated */
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: nsiso-pamh --confdir DIR --service NAME --user NAME [--as-root] "
+		     "[--no-close] -- CMD [ARGS...]\n");
+}
+
+static void free_responses(struct pam_response *resp, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(resp[i].resp);
+	free(resp);
+}
+
+/*
+ * Answers no prompt (the tests run session stacks only); informational and
+ * error messages go to stderr so a test log shows them.
+ */
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	struct pam_response *r;
+
+	if (n <= 0 || n > PAM_MAX_NUM_MSG)
+		return PAM_CONV_ERR;
+	r = calloc((size_t)n, sizeof(*r));
+	if (!r)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < n; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_TEXT_INFO:
+		case PAM_ERROR_MSG:
+			fprintf(stderr, "pamh: %s: %s\n",
+				msg[i]->msg_style == PAM_ERROR_MSG ? "error" : "info",
+				msg[i]->msg ? msg[i]->msg : "");
+			break;
+		default:
+			free_responses(r, n);
+			return PAM_CONV_ERR;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+	    {"confdir", required_argument, NULL, 'c'},
+	    {"service", required_argument, NULL, 's'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"as-root", no_argument, NULL, 'r'},
+	    {"no-close", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->confdir = optarg;
+			break;
+		case 's':
+			o->service = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'r':
+			o->as_root = true;
+			break;
+		case 'n':
+			o->no_close = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
+		}
+	}
+	if (!o->confdir || !o->service || !o->user || optind >= argc)
+		return -1;
+	o->argv = argv + optind;
+	return 0;
+}
+
+/* Become @pw: supplementary groups first, then gid, then uid. */
+static int drop_to_user(const struct passwd *pw)
+{
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0) {
+		perror("pamh: initgroups");
+		return -1;
+	}
+	if (setgid(pw->pw_gid) < 0) {
+		perror("pamh: setgid");
+		return -1;
+	}
+	if (setuid(pw->pw_uid) < 0) {
+		perror("pamh: setuid");
+		return -1;
+	}
+	return 0;
+}
+
+static int set_min_env(const struct passwd *pw)
+{
+	if (clearenv() != 0)
+		return -1;
+	if (setenv("PATH", SAFE_PATH, 1) < 0 || setenv("HOME", pw->pw_dir, 1) < 0 ||
+	    setenv("USER", pw->pw_name, 1) < 0 || setenv("LOGNAME", pw->pw_name, 1) < 0)
+		return -1;
+	return 0;
+}
+
+static void __attribute__((noreturn)) run_child(const struct options *o, const struct passwd *pw)
+{
+	if (!o->as_root && drop_to_user(pw) < 0)
+		_exit(EXIT_EXEC);
+	if (set_min_env(pw) < 0) {
+		perror("pamh: environment");
+		_exit(EXIT_EXEC);
+	}
+	execvp(o->argv[0], o->argv);
+	fprintf(stderr, "pamh: exec %s: %s\n", o->argv[0], strerror(errno));
+	_exit(EXIT_EXEC);
+}
+
+/* Wait for @pid; its exit status, or 128+signal. */
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			perror("pamh: waitpid");
+			return EXIT_USAGE;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_USAGE;
+}
+
+/* Fork and run the command; the child's status, or EXIT_USAGE if fork fails. */
+static int run_command(const struct options *o, const struct passwd *pw)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("pamh: fork");
+		return EXIT_USAGE;
+	}
+	if (pid == 0)
+		run_child(o, pw);
+	return wait_child(pid);
+}
+
+/*
+ * Copy of the user's passwd entry, taken before pam_open_session so the
+ * module's own NSS calls cannot clobber getpwnam's static buffer.
+ */
+struct user_copy {
+	struct passwd pw;
+	char *buf;
+};
+
+static int lookup_user(const char *name, struct user_copy *u)
+{
+	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
+	struct passwd *res = NULL;
+	size_t len = sz > 0 ? (size_t)sz : 16384;
+	int rc;
+
+	for (;;) {
+		u->buf = malloc(len);
+		if (!u->buf)
+			return -1;
+		rc = getpwnam_r(name, &u->pw, u->buf, len, &res);
+		if (rc != ERANGE)
+			break;
+		free(u->buf);
+		len *= 2;
+	}
+	if (rc != 0 || !res) {
+		fprintf(stderr, "pamh: unknown user %s%s%s\n", name, rc ? ": " : "",
+			rc ? strerror(rc) : "");
+		free(u->buf);
+		u->buf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pam_conv pc = {conv, NULL};
+	struct user_copy u = {0};
+	pam_handle_t *pamh = NULL;
+	struct options o;
+	int rc, status;
+
+	if (parse_args(argc, argv, &o) < 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (lookup_user(o.user, &u) < 0)
+		return EXIT_USAGE;
+	rc = pam_start_confdir(o.service, o.user, &pc, o.confdir, &pamh);
+	if (rc != PAM_SUCCESS) {
+		fprintf(stderr, "pamh: pam_start_confdir: %s\n", pam_strerror(pamh, rc));
+		free(u.buf);
+		return EXIT_USAGE;
+	}
+	rc = pam_open_session(pamh, 0);
+	if (rc != PAM_SUCCESS) {
+		fprintf(stderr, "pamh: open_session: %s\n", pam_strerror(pamh, rc));
+		pam_end(pamh, rc);
+		free(u.buf);
+		return EXIT_OPEN;
+	}
+	status = run_command(&o, &u.pw);
+	if (!o.no_close) {
+		rc = pam_close_session(pamh, 0);
+		if (rc != PAM_SUCCESS) {
+			fprintf(stderr, "pamh: close_session: %s\n", pam_strerror(pamh, rc));
+			status = EXIT_CLOSE;
+		}
+	}
+	pam_end(pamh, rc);
+	free(u.buf);
+	return status;
+}

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Case 9: an exempt user (root, default exempt_users) gets in, in the host's namespaces.
+# Case 10: a broken policy denies non-exempt users and creates nothing for them,
+# root still gets in; with on_error = allow the user gets in without isolation.
+. "$(dirname "$0")/lib.sh"
+setup
+need_module
+
+add_user nsiso-a
+add_user nsiso-b
+uid_a=$(uid_of nsiso-a)
+mkdir -m 0700 "$OUT/root"
+write_pam debug
+
+# nothing_for UID: no registry entry (pin or dir) for UID under /run/nsiso/{mnt,ns}
+nothing_for()
+{
+	! test -e "/run/nsiso/mnt/$1" && ! test -e "/run/nsiso/ns/$1" &&
+		[ -z "$(pins_of "$1")" ]
+}
+
+write_policy <<EOF
+[global]
+namespaces = mnt, ipc, uts
+EOF
+# A control: the module does isolate with this policy.
+report_login ctl nsiso-b
+expect_rc ctl "$RC" 0 "valid policy: nsiso-b's session opens"
+isnt "$(field 1 "$(fact nsiso-b ctl ns)")" "$(field 1 "$SANDBOX_NS")" "valid policy: nsiso-b is isolated (control)"
+
+# ----------------------------------------------------------- case 9
+report_login r0 root
+expect_rc r0 "$RC" 0 "root (exempt by default): session opens"
+is "$(fact root r0 ns)" "$SANDBOX_NS" "root runs in the sandbox's own mnt/ipc/uts namespaces"
+ok_cmd "nothing under /run/nsiso for uid 0" nothing_for 0
+
+# ----------------------------------------------------------- case 10
+write_policy <<EOF
+[global]
+namespaces = mnt, ipc, uts
+no_such_key = 1
+EOF
+report_login a1 nsiso-a
+expect_rc a1 "$RC" 3 "broken policy (unknown key): nsiso-a's open_session fails (exit 3)"
+no_cmd "broken policy: nsiso-a's command did not run" test -e "$OUT/nsiso-a/a1"
+ok_cmd "broken policy: nothing under /run/nsiso/mnt or /run/nsiso/ns for nsiso-a" nothing_for "$uid_a"
+report_login r1 root
+expect_rc r1 "$RC" 0 "broken policy: root still gets in"
+is "$(fact root r1 ns)" "$SANDBOX_NS" "broken policy: root runs in the sandbox's namespaces"
+
+write_policy <<EOF
+[global]
+namespaces = mnt, ipc, uts
+tmp = sometimes
+EOF
+report_login a2 nsiso-a
+expect_rc a2 "$RC" 3 "broken policy (bad value): nsiso-a's open_session fails (exit 3)"
+
+write_policy <<EOF
+[global]
+on_error = allow
+
+[user:nobody]
+no_such_key = 1
+EOF
+report_login a3 nsiso-a
+expect_rc a3 "$RC" 0 "on_error = allow with a broken key elsewhere: nsiso-a gets in"
+is "$(fact nsiso-a a3 ns)" "$SANDBOX_NS" "on_error = allow: nsiso-a is not isolated (sandbox's namespaces)"
+ok_cmd "on_error = allow: nothing under /run/nsiso/mnt or /run/nsiso/ns for nsiso-a" nothing_for "$uid_a"
+
+done_testing
