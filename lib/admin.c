@@ -78,8 +78,7 @@ static int host_mnt_fd(struct nsiso_error *err)
 	return fd;
 }
 
-static int count_processes(const struct nsiso_setrec *rec, unsigned *count,
-			   struct nsiso_error *err)
+static int count_processes(const struct nsiso_setrec *rec, unsigned *count, struct nsiso_error *err)
 {
 	return nsiso_nsset_count_processes(rec->dev, rec->ino[NSISO_NS_MNT], 0, 0, count, err);
 }
@@ -188,11 +187,16 @@ int nsiso_admin_enter(const struct nsiso_registry *reg, uid_t uid, struct nsiso_
 		return -1;
 	r = nsiso_registry_read_set(reg, uid, &rec, err);
 	if (r != 0)
-		return r < 0 ? -1 : nsiso_fail(err, NSISO_ERR_CALLER, ENOENT, "uid %u has no set", (unsigned)uid);
+		return r < 0 ? -1
+			     : nsiso_fail(err, NSISO_ERR_CALLER, ENOENT, "uid %u has no set",
+					  (unsigned)uid);
 	r = nsiso_nsset_open(reg, uid, &rec, &fds, err);
 	if (r != 0) {
 		nsiso_nsfds_close(&fds);
-		return r < 0 ? -1 : nsiso_fail(err, NSISO_ERR_CALLER, 0, "the set of uid %u is invalid (a pin does not check out)", (unsigned)uid);
+		return r < 0 ? -1
+			     : nsiso_fail(err, NSISO_ERR_CALLER, 0,
+					  "the set of uid %u is invalid (a pin does not check out)",
+					  (unsigned)uid);
 	}
 	r = nsiso_nsset_join(&fds, err);
 	nsiso_nsfds_close(&fds);

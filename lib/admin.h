@@ -12,12 +12,12 @@
 
 struct nsiso_setinfo {
 	uid_t uid;
-	bool has_set;		    /* a committed record exists */
-	bool valid;		    /* ... and every pin checks out */
+	bool has_set; /* a committed record exists */
+	bool valid;   /* ... and every pin checks out */
 	struct nsiso_setrec rec;
 	struct nsiso_sessinfo *sessions; /* live session records */
 	size_t n_sessions;
-	unsigned processes;	    /* processes whose mount namespace is the set's */
+	unsigned processes; /* processes whose mount namespace is the set's */
 };
 
 /* Open the registry for administration (never creates it). */

@@ -10,11 +10,11 @@
 
 enum nsiso_errkind {
 	NSISO_ERR_NONE = 0,
-	NSISO_ERR_SYSTEM,  /* a system call failed: see .errnum */
-	NSISO_ERR_POLICY,  /* the policy file is broken or unsafe */
-	NSISO_ERR_UNSAFE,  /* on-disk state is unsafe (ownership, mode, symlink) */
-	NSISO_ERR_USER,	   /* the user is unknown or their name is unusable */
-	NSISO_ERR_CALLER,  /* the calling process cannot do this (caps, threads) */
+	NSISO_ERR_SYSTEM, /* a system call failed: see .errnum */
+	NSISO_ERR_POLICY, /* the policy file is broken or unsafe */
+	NSISO_ERR_UNSAFE, /* on-disk state is unsafe (ownership, mode, symlink) */
+	NSISO_ERR_USER,	  /* the user is unknown or their name is unusable */
+	NSISO_ERR_CALLER, /* the calling process cannot do this (caps, threads) */
 };
 
 struct nsiso_error {
@@ -29,7 +29,7 @@ struct nsiso_error {
  * @errnum 0 means "not an errno"; otherwise ": strerror" is appended.
  */
 int nsiso_fail(struct nsiso_error *err, enum nsiso_errkind kind, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Shorthand for system-call failures: kind SYSTEM with the given errno. */
 #define nsiso_syserr(err, errnum, ...) nsiso_fail((err), NSISO_ERR_SYSTEM, (errnum), __VA_ARGS__)

@@ -71,7 +71,7 @@ int nsiso_flock_timeout(int fd, int timeout_ms)
  * else's login.
  */
 int nsiso_open_root_dir(int dirfd, const char *name, const char *what, bool create,
-			    struct nsiso_error *err)
+			struct nsiso_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
@@ -95,4 +95,3 @@ int nsiso_open_root_dir(int dirfd, const char *name, const char *what, bool crea
 				  what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	return nsiso_steal_fd(&fd);
 }
-

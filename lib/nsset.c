@@ -139,7 +139,8 @@ static int child_build(const struct create_args *a, struct nsiso_error *err)
 		CPU_ZERO(&set);
 		CPU_SET((size_t)a->cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0)
-			return nsiso_syserr(err, errno, "cannot pin the creation to CPU %d", a->cpu);
+			return nsiso_syserr(err, errno, "cannot pin the creation to CPU %d",
+					    a->cpu);
 	}
 	if (unshare((int)clone_flags(s->ns_mask)) < 0)
 		return nsiso_syserr(err, errno, "cannot create namespaces");
@@ -181,8 +182,7 @@ static __attribute__((noreturn)) void child_main(const struct create_args *a, pi
  * Open a pin (@follow false) or a /proc/PID/ns magic link (@follow true) and
  * check it is what it claims to be.
  */
-static int open_ns_file(int dirfd, const char *name, enum nsiso_ns ns, bool follow,
-			struct stat *st)
+static int open_ns_file(int dirfd, const char *name, enum nsiso_ns ns, bool follow, struct stat *st)
 {
 	_cleanup_close_ int fd = -1;
 	struct statfs sfs;
@@ -215,7 +215,8 @@ static int pin_one(int dirfd, const char *name, pid_t child, enum nsiso_ns ns,
 
 	fd = openat(dirfd, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
 	if (fd < 0)
-		return nsiso_syserr(err, errno, "cannot create the %s pin", nsiso_ns_table[ns].name);
+		return nsiso_syserr(err, errno, "cannot create the %s pin",
+				    nsiso_ns_table[ns].name);
 	snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int)child, nsiso_ns_table[ns].name);
 	nsiso_fd_path(fd, dst, sizeof(dst));
 	if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
@@ -244,7 +245,8 @@ static int record_pin(int dirfd, const char *name, enum nsiso_ns ns, struct nsis
 	return 0;
 }
 
-/* 0 pinned, 1 retry on another CPU, -1 error. The mnt pin goes first: it is the one that can fail. */
+/* 0 pinned, 1 retry on another CPU, -1 error. The mnt pin goes first: it is the one that can fail.
+ */
 static int pin_all(const struct nsiso_registry *r, uid_t uid, pid_t child, unsigned mask,
 		   struct nsiso_setrec *rec, struct nsiso_error *err)
 {
@@ -259,8 +261,8 @@ static int pin_all(const struct nsiso_registry *r, uid_t uid, pid_t child, unsig
 		return -1;
 	if (NSISO_FAULT("create.pinned.mnt") < 0)
 		return nsiso_syserr(err, errno, "fault create.pinned.mnt");
-	if ((nsdir = nsiso_open_root_dir(r->ns_fd, name, "the namespace pin directory", true,
-					 err)) < 0)
+	if ((nsdir =
+		 nsiso_open_root_dir(r->ns_fd, name, "the namespace pin directory", true, err)) < 0)
 		return -1;
 	for (int i = 0; i < NSISO_NS__MAX; i++) {
 		if (i == NSISO_NS_MNT || !(mask & NSISO_NS_BIT(i)))
@@ -408,9 +410,11 @@ int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsi
 
 		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
 			continue;
-		fd = open_ns_file(is_mnt ? r->mnt_fd : nsdir, is_mnt ? name : nsiso_ns_table[i].name,
-				  (enum nsiso_ns)i, false, &st);
-		if (fd < 0 || (uint64_t)st.st_ino != rec->ino[i] || (uint64_t)st.st_dev != rec->dev) {
+		fd =
+		    open_ns_file(is_mnt ? r->mnt_fd : nsdir, is_mnt ? name : nsiso_ns_table[i].name,
+				 (enum nsiso_ns)i, false, &st);
+		if (fd < 0 || (uint64_t)st.st_ino != rec->ino[i] ||
+		    (uint64_t)st.st_dev != rec->dev) {
 			/* Missing, replaced or foreign: the set is not joined, it is rebuilt. */
 			if (fd >= 0)
 				close(fd);
@@ -505,7 +509,8 @@ static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, struct ns
 				continue;
 			unmount_all(nsdir, nsiso_ns_table[i].name);
 			if (unlinkat(nsdir, nsiso_ns_table[i].name, 0) < 0 && errno != ENOENT)
-				return nsiso_syserr(err, errno, "cannot remove the %s pin of uid %u",
+				return nsiso_syserr(err, errno,
+						    "cannot remove the %s pin of uid %u",
 						    nsiso_ns_table[i].name, (unsigned)uid);
 		}
 		if (unlinkat(r->ns_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -519,9 +524,8 @@ static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, struct ns
 	return 0;
 }
 
-static __attribute__((noreturn)) void remover_main(const struct nsiso_registry *r,
-						   int host_mnt_fd, uid_t uid, pid_t parent,
-						   int report_fd)
+static __attribute__((noreturn)) void remover_main(const struct nsiso_registry *r, int host_mnt_fd,
+						   uid_t uid, pid_t parent, int report_fd)
 {
 	struct nsiso_error e = {0};
 

@@ -17,7 +17,12 @@ struct nsiso_nsfds {
 	int fd[NSISO_NS__MAX];
 };
 
-#define NSISO_NSFDS_INIT {{-1, -1, -1, -1}}
+#define NSISO_NSFDS_INIT                                                                           \
+	{                                                                                          \
+		{                                                                                  \
+			-1, -1, -1, -1                                                             \
+		}                                                                                  \
+	}
 
 void nsiso_nsfds_close(struct nsiso_nsfds *f);
 

@@ -15,9 +15,9 @@ enum nsiso_ns {
 
 struct nsiso_nsinfo {
 	enum nsiso_ns id;
-	const char *name;    /* policy word and file name under /proc/PID/ns */
-	int clone_flag;	     /* CLONE_NEW* */
-	bool supported;	     /* accepted in `namespaces =` by this version */
+	const char *name; /* policy word and file name under /proc/PID/ns */
+	int clone_flag;	  /* CLONE_NEW* */
+	bool supported;	  /* accepted in `namespaces =` by this version */
 };
 
 extern const struct nsiso_nsinfo nsiso_ns_table[NSISO_NS__MAX];

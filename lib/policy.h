@@ -25,7 +25,7 @@ enum nsiso_lifetime { NSISO_LIFE_PROCESSES, NSISO_LIFE_SESSION, NSISO_LIFE_BOOT 
 enum nsiso_from_set { NSISO_FROM_HOST, NSISO_FROM_STAY };
 enum nsiso_on_error { NSISO_ONERR_DENY, NSISO_ONERR_ALLOW };
 
-#define NSISO_MAX_TMP_DIRS 8
+#define NSISO_MAX_TMP_DIRS   8
 #define NSISO_DEFAULT_CONFIG "/etc/security/nsiso.conf"
 
 /* A size for tmpfs: either bytes, or a percentage (1..100) of RAM. */
@@ -57,7 +57,8 @@ enum nsiso_key {
 struct nsiso_settings {
 	unsigned ns_mask; /* bit (1u << enum nsiso_ns) per namespace; always has NSISO_NS_MNT */
 	enum nsiso_tmp_mode tmp;
-	char *tmp_dirs[NSISO_MAX_TMP_DIRS]; /* absolute, normalised (no trailing '/', no //, . or ..) */
+	char *tmp_dirs[NSISO_MAX_TMP_DIRS]; /* absolute, normalised (no trailing '/', no //, . or
+					       ..) */
 	unsigned n_tmp_dirs;
 	struct nsiso_size tmp_size;
 	enum nsiso_propagation propagation;
@@ -65,7 +66,8 @@ struct nsiso_settings {
 	enum nsiso_from_set from_set;
 	char *hostname; /* template; NULL or "" keeps the host's name */
 	enum nsiso_on_error on_error;
-	/* Which section decided each key: "default", "global", "group:NAME", "user:NAME" (static or owned by the policy). */
+	/* Which section decided each key: "default", "global", "group:NAME", "user:NAME" (static or
+	 * owned by the policy). */
 	const char *source[NSISO_KEY__MAX];
 };
 
@@ -104,7 +106,8 @@ bool nsiso_policy_degraded(const struct nsiso_policy *p);
  * @why (may be NULL) receives a static or policy-owned string such as
  * "exempt_users" or "exempt_groups:wheel" or "uid 0 with a broken policy".
  */
-bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *u, const char **why);
+bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *u,
+			 const char **why);
 
 /* on_error of a (possibly degraded) policy; NSISO_ONERR_DENY when @p is NULL. */
 enum nsiso_on_error nsiso_policy_on_error(const struct nsiso_policy *p);

@@ -30,8 +30,8 @@
 static int open_target(const char *path, struct nsiso_error *err)
 {
 	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	    .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	struct stat st;
 	_cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
@@ -114,7 +114,8 @@ static int open_user_statedir(const struct nsiso_user *u, struct nsiso_error *er
 	if (fstat(varlib, &st) < 0)
 		return nsiso_syserr(err, errno, "cannot stat /var/lib");
 	if (st.st_uid != 0 || (st.st_mode & 022))
-		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0, "/var/lib is not root-owned or is writable by others");
+		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0,
+				  "/var/lib is not root-owned or is writable by others");
 	if ((state = nsiso_open_root_dir(varlib, "nsiso", NSISO_STATEDIR, true, err)) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%u", (unsigned)u->uid);
@@ -161,7 +162,8 @@ static int bind_instance(int userdir, const char *path, struct nsiso_error *err)
 	if (tree < 0)
 		return nsiso_syserr(err, errno, "cannot clone the instance of %s", path);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-		return nsiso_syserr(err, errno, "cannot make the instance of %s nosuid,nodev", path);
+		return nsiso_syserr(err, errno, "cannot make the instance of %s nosuid,nodev",
+				    path);
 	if (move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return nsiso_syserr(err, errno, "cannot mount the instance of %s", path);
 	return 0;
@@ -178,8 +180,8 @@ static int setup_tmp_dirs(const struct nsiso_user *u, const struct nsiso_setting
 		return -1;
 	for (unsigned i = 0; i < s->n_tmp_dirs; i++) {
 		int r = s->tmp == NSISO_TMP_TMPFS
-				? mount_tmpfs(s->tmp_dirs[i], "nsiso-tmp", &s->tmp_size, err)
-				: bind_instance(userdir, s->tmp_dirs[i], err);
+			    ? mount_tmpfs(s->tmp_dirs[i], "nsiso-tmp", &s->tmp_size, err)
+			    : bind_instance(userdir, s->tmp_dirs[i], err);
 		if (r < 0)
 			return -1;
 	}

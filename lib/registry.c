@@ -23,9 +23,9 @@
 #define LOCK_TIMEOUT_MS 60000
 
 static const char *const lifetime_names[] = {
-	[NSISO_LIFE_PROCESSES] = "processes",
-	[NSISO_LIFE_SESSION] = "session",
-	[NSISO_LIFE_BOOT] = "boot",
+    [NSISO_LIFE_PROCESSES] = "processes",
+    [NSISO_LIFE_SESSION] = "session",
+    [NSISO_LIFE_BOOT] = "boot",
 };
 
 /* ---- pure record helpers ---- */
@@ -37,7 +37,8 @@ int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 
 	if ((unsigned)rec->lifetime >= ARRAY_SIZE(lifetime_names))
 		return -1;
-	n = snprintf(buf, len, "version=1\nmask=%u\ndev=%" PRIu64 "\ncreated=%" PRId64 "\nlifetime=%s\n",
+	n = snprintf(buf, len,
+		     "version=1\nmask=%u\ndev=%" PRIu64 "\ncreated=%" PRId64 "\nlifetime=%s\n",
 		     rec->ns_mask, rec->dev, rec->created, lifetime_names[rec->lifetime]);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
@@ -224,12 +225,13 @@ bool nsiso_registry_mounted(const struct nsiso_registry *r)
 
 static int open_children(struct nsiso_registry *r, bool create, struct nsiso_error *err)
 {
-	if ((r->mnt_fd = nsiso_open_root_dir(r->root_fd, "mnt", NSISO_RUNDIR "/mnt", create, err)) < 0)
+	if ((r->mnt_fd = nsiso_open_root_dir(r->root_fd, "mnt", NSISO_RUNDIR "/mnt", create, err)) <
+	    0)
 		return -1;
 	if ((r->ns_fd = nsiso_open_root_dir(r->root_fd, "ns", NSISO_RUNDIR "/ns", create, err)) < 0)
 		return -1;
-	if ((r->users_fd = nsiso_open_root_dir(r->root_fd, "users", NSISO_RUNDIR "/users", create,
-					    err)) < 0)
+	if ((r->users_fd =
+		 nsiso_open_root_dir(r->root_fd, "users", NSISO_RUNDIR "/users", create, err)) < 0)
 		return -1;
 	return 0;
 }
@@ -305,8 +307,9 @@ int nsiso_registry_open(struct nsiso_registry *r, bool create, struct nsiso_erro
 	if (r->root_fd < 0)
 		goto fail;
 	if (is_set_placeholder(r->root_fd)) {
-		nsiso_fail(err, NSISO_ERR_SYSTEM, EXDEV,
-			   "this process is inside a namespace set, not in the host's mount namespace");
+		nsiso_fail(
+		    err, NSISO_ERR_SYSTEM, EXDEV,
+		    "this process is inside a namespace set, not in the host's mount namespace");
 		goto fail;
 	}
 	if (nsiso_is_mountpoint(r->root_fd, run_fd) == 1 && open_children(r, false, err) == 0 &&
@@ -364,7 +367,10 @@ int nsiso_registry_read_set(const struct nsiso_registry *r, uid_t uid, struct ns
 		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 1) : -1;
 	fd = openat(dir, "set", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return errno == ENOENT ? 1 : nsiso_syserr(err, errno, "cannot open set record of uid %u", (unsigned)uid);
+		return errno == ENOENT
+			   ? 1
+			   : nsiso_syserr(err, errno, "cannot open set record of uid %u",
+					  (unsigned)uid);
 	if ((e = nsiso_read_fd(fd, 4096, &text, NULL)) < 0)
 		return nsiso_syserr(err, -e, "cannot read set record of uid %u", (unsigned)uid);
 	/* A torn or foreign record is treated as no set: the caller rebuilds. */
@@ -391,7 +397,8 @@ int nsiso_registry_write_set(const struct nsiso_registry *r, uid_t uid,
 		return nsiso_syserr(err, -e, "cannot write set record of uid %u", (unsigned)uid);
 	/* The rename is the commit point of a new set. */
 	if (NSISO_FAULT("create.commit") < 0 || renameat(dir, "set.new", dir, "set") < 0)
-		return nsiso_syserr(err, errno, "cannot commit set record of uid %u", (unsigned)uid);
+		return nsiso_syserr(err, errno, "cannot commit set record of uid %u",
+				    (unsigned)uid);
 	return 0;
 }
 
@@ -402,7 +409,8 @@ int nsiso_registry_remove_set(const struct nsiso_registry *r, uid_t uid, struct 
 	if ((dir = open_user_dir(r, uid, false, err)) < 0)
 		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 0) : -1;
 	if (unlinkat(dir, "set", 0) < 0 && errno != ENOENT)
-		return nsiso_syserr(err, errno, "cannot remove set record of uid %u", (unsigned)uid);
+		return nsiso_syserr(err, errno, "cannot remove set record of uid %u",
+				    (unsigned)uid);
 	return 0;
 }
 
@@ -418,8 +426,8 @@ static int open_sessions_dir(const struct nsiso_registry *r, uid_t uid, bool cre
 	return nsiso_open_root_dir(dir, "sessions", what, create, err);
 }
 
-int nsiso_registry_add_session(const struct nsiso_registry *r, uid_t uid, pid_t pid,
-			       uint64_t start, struct nsiso_error *err)
+int nsiso_registry_add_session(const struct nsiso_registry *r, uid_t uid, pid_t pid, uint64_t start,
+			       struct nsiso_error *err)
 {
 	_cleanup_close_ int dir = -1, fd = -1;
 	char name[48];
@@ -470,8 +478,8 @@ static int append_session(struct nsiso_sessinfo **list, size_t *n, pid_t pid, ui
 	return 0;
 }
 
-int nsiso_registry_sessions(const struct nsiso_registry *r, uid_t uid,
-			    struct nsiso_sessinfo **list, size_t *n, struct nsiso_error *err)
+int nsiso_registry_sessions(const struct nsiso_registry *r, uid_t uid, struct nsiso_sessinfo **list,
+			    size_t *n, struct nsiso_error *err)
 {
 	_cleanup_close_ int dir = -1;
 	struct dirent *de;

@@ -41,7 +41,10 @@ struct nsiso_registry {
 	int users_fd; /* /run/nsiso/users */
 };
 
-#define NSISO_REGISTRY_INIT {-1, -1, -1, -1}
+#define NSISO_REGISTRY_INIT                                                                        \
+	{                                                                                          \
+		-1, -1, -1, -1                                                                     \
+	}
 
 /* The commit record of one user's set. */
 struct nsiso_setrec {
@@ -77,8 +80,8 @@ int nsiso_registry_write_set(const struct nsiso_registry *r, uid_t uid,
 int nsiso_registry_remove_set(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err);
 
 /* Session records. */
-int nsiso_registry_add_session(const struct nsiso_registry *r, uid_t uid, pid_t pid,
-			       uint64_t start, struct nsiso_error *err);
+int nsiso_registry_add_session(const struct nsiso_registry *r, uid_t uid, pid_t pid, uint64_t start,
+			       struct nsiso_error *err);
 int nsiso_registry_remove_session(const struct nsiso_registry *r, uid_t uid, pid_t pid,
 				  uint64_t start, struct nsiso_error *err);
 /* Count the live session records of @uid, deleting dead ones. */
@@ -91,8 +94,8 @@ struct nsiso_sessinfo {
 };
 
 /* Same, returning the live ones in *@list (free()), when @list is not NULL. */
-int nsiso_registry_sessions(const struct nsiso_registry *r, uid_t uid,
-			    struct nsiso_sessinfo **list, size_t *n, struct nsiso_error *err);
+int nsiso_registry_sessions(const struct nsiso_registry *r, uid_t uid, struct nsiso_sessinfo **list,
+			    size_t *n, struct nsiso_error *err);
 
 /* Pure helpers (unit-tested). */
 int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len);

@@ -56,10 +56,11 @@ int nsiso_caller_check(struct nsiso_error *err)
 	if (threads < 0)
 		return nsiso_syserr(err, -threads, "cannot count the threads of the caller");
 	if (threads != 1)
-		return nsiso_fail(err, NSISO_ERR_CALLER, 0,
-				  "the calling process has %d threads: the kernel refuses to move a "
-				  "multithreaded process to another mount namespace",
-				  threads);
+		return nsiso_fail(
+		    err, NSISO_ERR_CALLER, 0,
+		    "the calling process has %d threads: the kernel refuses to move a "
+		    "multithreaded process to another mount namespace",
+		    threads);
 	return 0;
 }
 
@@ -299,8 +300,8 @@ static int decide_teardown(const struct nsiso_session *sess, const struct nsiso_
 		return 0;
 	/* The closing process itself is still inside (sshd's monitor): it does not count. */
 	if (rec->lifetime == NSISO_LIFE_PROCESSES &&
-	    nsiso_nsset_count_processes(rec->dev, rec->ino[NSISO_NS_MNT], sess->pid, 1, &n,
-					err) < 0)
+	    nsiso_nsset_count_processes(rec->dev, rec->ino[NSISO_NS_MNT], sess->pid, 1, &n, err) <
+		0)
 		return -1;
 	res->processes_left = n > 0;
 	return !res->processes_left;

@@ -16,8 +16,8 @@ void nsiso_freep(void *p);
 void nsiso_closep(const int *fd);
 void nsiso_fclosep(void *fp);
 
-#define _cleanup_free_	__attribute__((cleanup(nsiso_freep)))
-#define _cleanup_close_ __attribute__((cleanup(nsiso_closep)))
+#define _cleanup_free_	 __attribute__((cleanup(nsiso_freep)))
+#define _cleanup_close_	 __attribute__((cleanup(nsiso_closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(nsiso_fclosep)))
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -35,7 +35,8 @@ static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct a
 		else if (strcmp(argv[i], "debug") == 0)
 			a->debug = true;
 		else
-			pam_syslog(pamh, LOG_ERR, "unknown or invalid module argument '%s' (ignored)",
+			pam_syslog(pamh, LOG_ERR,
+				   "unknown or invalid module argument '%s' (ignored)",
 				   nsiso_escape(esc, sizeof(esc), argv[i]));
 	}
 }
@@ -119,8 +120,10 @@ static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct arg
 		return deny ? PAM_SESSION_ERR : PAM_IGNORE;
 	}
 	if (moved)
-		pam_syslog(pamh, LOG_INFO, "action=host service=%s user=%s uid=%u (exempt: %s; left a set for the host)",
-			   w->service, w->user, w->uid, why ? why : "exempt");
+		pam_syslog(
+		    pamh, LOG_INFO,
+		    "action=host service=%s user=%s uid=%u (exempt: %s; left a set for the host)",
+		    w->service, w->user, w->uid, why ? why : "exempt");
 	else if (a->debug)
 		pam_syslog(pamh, LOG_DEBUG, "action=exempt service=%s user=%s uid=%u (%s)",
 			   w->service, w->user, w->uid, why ? why : "exempt");
@@ -144,12 +147,14 @@ static int broken_policy(pam_handle_t *pamh, const struct who *w, const struct a
 		return open_exempt(pamh, w, a, p, u, why);
 	}
 	if (nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
-		pam_syslog(pamh, LOG_ERR, "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no isolation)",
-			   err->msg, w->service, w->user, w->uid);
+		pam_syslog(
+		    pamh, LOG_ERR,
+		    "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no isolation)",
+		    err->msg, w->service, w->user, w->uid);
 		return PAM_IGNORE;
 	}
-	pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s user=%s uid=%u", err->msg,
-		   w->service, w->user, w->uid);
+	pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s user=%s uid=%u", err->msg, w->service,
+		   w->user, w->uid);
 	return PAM_SESSION_ERR;
 }
 
@@ -168,7 +173,9 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 	nsiso_settings_free(&s);
 	if (ret < 0) {
 		if (nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
-			pam_syslog(pamh, LOG_ERR, "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no isolation)",
+			pam_syslog(pamh, LOG_ERR,
+				   "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no "
+				   "isolation)",
 				   err.msg, w->service, w->user, w->uid);
 			return PAM_IGNORE;
 		}
@@ -181,8 +188,9 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 		struct nsiso_close_result cres;
 		nsiso_session_close(sess, &cres, NULL);
 		nsiso_session_free(sess);
-		pam_syslog(pamh, LOG_ERR, "cannot keep session data; action=deny service=%s user=%s",
-			   w->service, w->user);
+		pam_syslog(pamh, LOG_ERR,
+			   "cannot keep session data; action=deny service=%s user=%s", w->service,
+			   w->user);
 		return PAM_SESSION_ERR;
 	}
 	log_opened(pamh, w, a, &res);
@@ -245,7 +253,8 @@ NSISO_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, c
 	who_init(pamh, name, &w);
 	ret = nsiso_session_close((struct nsiso_session *)data, &res, &err);
 	if (ret < 0)
-		pam_syslog(pamh, LOG_ERR, "%s; close service=%s user=%s", err.msg, w.service, w.user);
+		pam_syslog(pamh, LOG_ERR, "%s; close service=%s user=%s", err.msg, w.service,
+			   w.user);
 	else if (res.torn_down || a.debug)
 		pam_syslog(pamh, LOG_INFO, "action=%s service=%s user=%s (%u other sessions%s)",
 			   res.torn_down ? "teardown" : "keep", w.service, w.user,

@@ -1,0 +1,1658 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nsiso.conf: safe opening, parsing, validation and per-user resolution.
+ *
+ * iniparser does the INI syntax (quotes, comments, continuation lines), but it
+ * lower-cases section and key names and reports no line numbers. User and group
+ * names are case-sensitive and error messages must point at a line, so a light
+ * pre-pass over the same bytes records every section header and key with its
+ * original spelling and line. Values are always taken from iniparser; the
+ * pre-pass only has to agree with it on *which* lines are sections and keys,
+ * and that agreement is checked (entry count, every key found) so a mismatch
+ * fails closed instead of silently using the wrong value.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iniparser/iniparser.h>
+
+#include "policy.h"
+#include "user.h"
+#include "util.h"
+
+#define POLICY_MAX_SIZE (1u << 20)
+/* iniparser reads lines into 1024-byte buffers and fails longer ones. */
+#define LINE_MAX_BYTES 1022
+#define ESC_VALUE      64
+#define ESC_NAME       80
+#define HOSTNAME_MAX   64 /* HOST_NAME_MAX on Linux */
+#define NO_SECTION     SIZE_MAX
+/* Word lists (namespaces, account names) take commas and/or blanks; paths only commas. */
+#define LIST_SEPS ", \t"
+
+/* ------------------------------------------------------------------ */
+/* Small string helpers                                                */
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+static void strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	*l = (struct strlist){0};
+}
+
+#define _cleanup_strlist_ __attribute__((cleanup(strlist_free)))
+
+/* Takes ownership of @s (freed on failure). */
+static int strlist_push(struct strlist *l, char *s)
+{
+	char **nv;
+
+	if (!s)
+		return -1;
+	nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+	if (!nv) {
+		free(s);
+		return -1;
+	}
+	l->v = nv;
+	l->v[l->n++] = s;
+	return 0;
+}
+
+static bool strlist_has(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* isspace() to match iniparser, which strips with it too. */
+static char *strip(char *s)
+{
+	size_t len;
+	char *start = s;
+
+	while (*start && isspace((unsigned char)*start))
+		start++;
+	len = strlen(start);
+	while (len > 0 && isspace((unsigned char)start[len - 1]))
+		len--;
+	memmove(s, start, len);
+	s[len] = '\0';
+	return s;
+}
+
+/* tolower() to match iniparser's strlwc(). */
+static char *lower_dup(const char *prefix, const char *s)
+{
+	size_t plen = strlen(prefix), slen = strlen(s);
+	char *r = malloc(plen + slen + 1);
+
+	if (!r)
+		return NULL;
+	memcpy(r, prefix, plen);
+	for (size_t i = 0; i <= slen; i++)
+		r[plen + i] = (char)tolower((unsigned char)s[i]);
+	return r;
+}
+
+/*
+ * Next item of a list whose items are separated by any byte of @seps, with
+ * surrounding white space trimmed. Empty items are skipped.
+ */
+static bool next_item(const char **pos, const char *seps, const char **item, size_t *len)
+{
+	const char *p = *pos, *start, *end;
+
+	while (*p && (strchr(seps, *p) || isspace((unsigned char)*p)))
+		p++;
+	if (!*p) {
+		*pos = p;
+		return false;
+	}
+	start = p;
+	while (*p && !strchr(seps, *p))
+		p++;
+	/* start is neither a separator nor a blank: the item is not empty. */
+	end = p;
+	while (isspace((unsigned char)end[-1]))
+		end--;
+	*pos = p;
+	*item = start;
+	*len = (size_t)(end - start);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Values and their parsers                                            */
+
+/* One section's (or the defaults') values; only keys in the section's set mask are meaningful. */
+struct values {
+	unsigned ns_mask;
+	enum nsiso_tmp_mode tmp;
+	struct strlist tmp_dirs;
+	struct nsiso_size tmp_size;
+	enum nsiso_propagation propagation;
+	enum nsiso_lifetime lifetime;
+	enum nsiso_from_set from_set;
+	char *hostname; /* NULL keeps the host's */
+	struct strlist exempt_users;
+	struct strlist exempt_groups; /* entries are "exempt_groups:NAME", see EXEMPT_GROUP_WHY */
+	enum nsiso_on_error on_error;
+};
+
+#define EXEMPT_GROUP_WHY "exempt_groups:"
+
+static void values_free(struct values *v)
+{
+	strlist_free(&v->tmp_dirs);
+	strlist_free(&v->exempt_users);
+	strlist_free(&v->exempt_groups);
+	free(v->hostname);
+	v->hostname = NULL;
+}
+
+/* What is wrong with a value, for the error message. */
+struct problem {
+	char msg[512];
+};
+
+__attribute__((format(printf, 2, 3))) static int problem(struct problem *pb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(pb->msg, sizeof(pb->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int no_memory(struct problem *pb)
+{
+	return problem(pb, "out of memory");
+}
+
+struct word {
+	const char *word;
+	int value;
+};
+
+static const struct word tmp_words[] = {
+    {"tmpfs", NSISO_TMP_TMPFS},
+    {"persistent", NSISO_TMP_PERSISTENT},
+    {"off", NSISO_TMP_OFF},
+};
+static const struct word propagation_words[] = {
+    {"slave", NSISO_PROP_SLAVE},
+    {"private", NSISO_PROP_PRIVATE},
+};
+static const struct word lifetime_words[] = {
+    {"processes", NSISO_LIFE_PROCESSES},
+    {"session", NSISO_LIFE_SESSION},
+    {"boot", NSISO_LIFE_BOOT},
+};
+static const struct word from_set_words[] = {
+    {"host", NSISO_FROM_HOST},
+    {"stay", NSISO_FROM_STAY},
+};
+static const struct word on_error_words[] = {
+    {"deny", NSISO_ONERR_DENY},
+    {"allow", NSISO_ONERR_ALLOW},
+};
+
+static int parse_word(const char *val, const struct word *w, size_t n, int *out, struct problem *pb)
+{
+	char expected[128] = "", esc[ESC_VALUE];
+	size_t used = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(val, w[i].word) == 0) {
+			*out = w[i].value;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < n && used < sizeof(expected); i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+		int r = snprintf(expected + used, sizeof(expected) - used, "%s%s", sep, w[i].word);
+		if (r < 0)
+			break;
+		used += (size_t)r;
+	}
+	return problem(pb, "invalid value '%s' (expected %s)", nsiso_escape(esc, sizeof(esc), val),
+		       expected);
+}
+
+/* One parser per enum key; the word tables above carry the meaning. */
+#define WORD_PARSER(field, table, type)                                                            \
+	static int parse_##field(const char *val, struct values *v, struct problem *pb)            \
+	{                                                                                          \
+		int w;                                                                             \
+		if (parse_word(val, table, ARRAY_SIZE(table), &w, pb) < 0)                         \
+			return -1;                                                                 \
+		v->field = (type)w;                                                                \
+		return 0;                                                                          \
+	}
+
+WORD_PARSER(tmp, tmp_words, enum nsiso_tmp_mode)
+WORD_PARSER(propagation, propagation_words, enum nsiso_propagation)
+WORD_PARSER(lifetime, lifetime_words, enum nsiso_lifetime)
+WORD_PARSER(from_set, from_set_words, enum nsiso_from_set)
+WORD_PARSER(on_error, on_error_words, enum nsiso_on_error)
+
+static void supported_namespaces(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(nsiso_ns_table) && used < len; i++) {
+		int r;
+
+		if (!nsiso_ns_table[i].supported)
+			continue;
+		r = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+			     nsiso_ns_table[i].name);
+		if (r < 0)
+			break;
+		used += (size_t)r;
+	}
+}
+
+static int parse_namespaces(const char *val, struct values *v, struct problem *pb)
+{
+	const char *pos = val, *item;
+	unsigned mask = 0;
+	size_t len;
+
+	while (next_item(&pos, LIST_SEPS, &item, &len)) {
+		const struct nsiso_nsinfo *ns = NULL;
+		char word[16], esc[ESC_VALUE], expected[64];
+
+		if (len < sizeof(word)) {
+			memcpy(word, item, len);
+			word[len] = '\0';
+			ns = nsiso_ns_by_name(word);
+		}
+		nsiso_escape_mem(esc, sizeof(esc), item, len);
+		if (!ns) {
+			supported_namespaces(expected, sizeof(expected));
+			return problem(pb, "unknown namespace '%s' (expected %s)", esc, expected);
+		}
+		if (!ns->supported)
+			return problem(pb, "namespace '%s' is not supported by this version", esc);
+		mask |= NSISO_NS_BIT(ns->id);
+	}
+	if (!(mask & NSISO_NS_BIT(NSISO_NS_MNT)))
+		return problem(pb, "must include mnt (the other namespaces are joined through it)");
+	v->ns_mask = mask;
+	return 0;
+}
+
+/* Kernel and runtime trees where a private tmp dir makes no sense or hides system state. */
+static const struct {
+	const char *dir;
+	const char *note;
+} forbidden_tmp_roots[] = {
+    {"/proc", ""},
+    {"/sys", ""},
+    {"/dev", " (/dev/shm is made private by the ipc namespace)"},
+    {"/run", ""},
+};
+
+static bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Normalise one tmp_dirs entry: collapse '//', drop a trailing '/', refuse '.', '..' and '/'. */
+static char *normalise_dir(const char *item, size_t len, struct problem *pb)
+{
+	_cleanup_free_ char *out = malloc(len + 1);
+	char esc[ESC_VALUE];
+	size_t o = 0, i = 0;
+
+	nsiso_escape_mem(esc, sizeof(esc), item, len);
+	if (!out)
+		return no_memory(pb), NULL;
+	if (item[0] != '/')
+		return problem(pb, "'%s' is not an absolute path", esc), NULL;
+	for (size_t k = 0; k < len; k++)
+		if ((unsigned char)item[k] < 0x20 || item[k] == 0x7f)
+			return problem(pb, "'%s' contains control characters", esc), NULL;
+	while (i < len) {
+		size_t start, clen;
+
+		while (i < len && item[i] == '/')
+			i++;
+		start = i;
+		while (i < len && item[i] != '/')
+			i++;
+		clen = i - start;
+		if (clen == 0)
+			break;
+		if ((clen == 1 && item[start] == '.') ||
+		    (clen == 2 && item[start] == '.' && item[start + 1] == '.'))
+			return problem(pb, "'%s' has a '.' or '..' component", esc), NULL;
+		out[o++] = '/';
+		memcpy(out + o, item + start, clen);
+		o += clen;
+	}
+	out[o] = '\0';
+	if (o == 0)
+		return problem(pb, "'/' cannot be a private tmp dir"), NULL;
+	for (size_t k = 0; k < ARRAY_SIZE(forbidden_tmp_roots); k++)
+		if (path_within(out, forbidden_tmp_roots[k].dir))
+			return problem(pb, "'%s' is under %s, which is not allowed%s", esc,
+				       forbidden_tmp_roots[k].dir, forbidden_tmp_roots[k].note),
+			       NULL;
+	return nsiso_steal_ptr(&out);
+}
+
+/* A directory listed twice, or inside another, would be mounted over itself. */
+static int check_dir_overlap(const struct strlist *dirs, const char *d, struct problem *pb)
+{
+	char e1[ESC_VALUE], e2[ESC_VALUE];
+
+	for (size_t i = 0; i < dirs->n; i++) {
+		if (strcmp(dirs->v[i], d) == 0)
+			return problem(pb, "'%s' is listed twice", nsiso_escape(e1, sizeof(e1), d));
+		if (path_within(d, dirs->v[i]) || path_within(dirs->v[i], d))
+			return problem(pb, "'%s' and '%s' overlap",
+				       nsiso_escape(e1, sizeof(e1), dirs->v[i]),
+				       nsiso_escape(e2, sizeof(e2), d));
+	}
+	return 0;
+}
+
+static int parse_tmp_dirs(const char *val, struct values *v, struct problem *pb)
+{
+	_cleanup_strlist_ struct strlist dirs = {0};
+	const char *pos = val, *item;
+	size_t len;
+
+	while (next_item(&pos, ",", &item, &len)) {
+		char *d;
+
+		if (dirs.n == NSISO_MAX_TMP_DIRS)
+			return problem(pb, "too many directories (at most %d)", NSISO_MAX_TMP_DIRS);
+		d = normalise_dir(item, len, pb);
+		if (!d)
+			return -1;
+		if (check_dir_overlap(&dirs, d, pb) < 0) {
+			free(d);
+			return -1;
+		}
+		if (strlist_push(&dirs, d) < 0)
+			return no_memory(pb);
+	}
+	if (dirs.n == 0)
+		return problem(pb, "at least one directory is needed (use tmp = off for none)");
+	strlist_free(&v->tmp_dirs);
+	v->tmp_dirs = dirs;
+	dirs = (struct strlist){0};
+	return 0;
+}
+
+static int parse_tmp_size(const char *val, struct values *v, struct problem *pb)
+{
+	char esc[ESC_VALUE];
+
+	if (nsiso_parse_size(val, &v->tmp_size) < 0)
+		return problem(pb,
+			       "invalid size '%s' (expected bytes with K/M/G/T suffix or 1-100%%)",
+			       nsiso_escape(esc, sizeof(esc), val));
+	return 0;
+}
+
+static int parse_hostname(const char *val, struct values *v, struct problem *pb)
+{
+	const char *why = NULL;
+	char esc[ESC_VALUE];
+	char *h = NULL;
+
+	if (*val) {
+		if (nsiso_template_valid(val, &why) < 0)
+			return problem(pb, "invalid hostname template '%s' (%s)",
+				       nsiso_escape(esc, sizeof(esc), val), why);
+		h = strdup(val);
+		if (!h)
+			return no_memory(pb);
+	}
+	free(v->hostname);
+	v->hostname = h;
+	return 0;
+}
+
+/* Account names; each stored behind @prefix so that it can double as a "why" string. */
+static int parse_names(const char *val, const char *prefix, struct strlist *out, struct problem *pb)
+{
+	_cleanup_strlist_ struct strlist names = {0};
+	const char *pos = val, *item;
+	size_t len, plen = strlen(prefix);
+
+	while (next_item(&pos, LIST_SEPS, &item, &len)) {
+		char *s = malloc(plen + len + 1), esc[ESC_VALUE];
+
+		if (!s)
+			return no_memory(pb);
+		memcpy(s, prefix, plen);
+		memcpy(s + plen, item, len);
+		s[plen + len] = '\0';
+		if (!nsiso_user_name_ok(s + plen)) {
+			problem(pb, "invalid name '%s'",
+				nsiso_escape_mem(esc, sizeof(esc), item, len));
+			free(s);
+			return -1;
+		}
+		if (strlist_has(&names, s)) {
+			free(s);
+			continue;
+		}
+		if (strlist_push(&names, s) < 0)
+			return no_memory(pb);
+	}
+	strlist_free(out);
+	*out = names;
+	names = (struct strlist){0};
+	return 0;
+}
+
+static int parse_exempt_users(const char *val, struct values *v, struct problem *pb)
+{
+	return parse_names(val, "", &v->exempt_users, pb);
+}
+
+static int parse_exempt_groups(const char *val, struct values *v, struct problem *pb)
+{
+	return parse_names(val, EXEMPT_GROUP_WHY, &v->exempt_groups, pb);
+}
+
+/* Copy one key's value into the effective settings (for keys that appear in them). */
+#define SCALAR_APPLY(field)                                                                        \
+	static int apply_##field(struct nsiso_settings *s, const struct values *v)                 \
+	{                                                                                          \
+		s->field = v->field;                                                               \
+		return 0;                                                                          \
+	}
+
+SCALAR_APPLY(ns_mask)
+SCALAR_APPLY(tmp)
+SCALAR_APPLY(tmp_size)
+SCALAR_APPLY(propagation)
+SCALAR_APPLY(lifetime)
+SCALAR_APPLY(from_set)
+SCALAR_APPLY(on_error)
+
+static int apply_tmp_dirs(struct nsiso_settings *s, const struct values *v)
+{
+	for (unsigned i = 0; i < s->n_tmp_dirs; i++) {
+		free(s->tmp_dirs[i]);
+		s->tmp_dirs[i] = NULL;
+	}
+	s->n_tmp_dirs = 0;
+	for (size_t i = 0; i < v->tmp_dirs.n && i < NSISO_MAX_TMP_DIRS; i++) {
+		s->tmp_dirs[i] = strdup(v->tmp_dirs.v[i]);
+		if (!s->tmp_dirs[i])
+			return -1;
+		s->n_tmp_dirs = (unsigned)i + 1;
+	}
+	return 0;
+}
+
+static int apply_hostname(struct nsiso_settings *s, const struct values *v)
+{
+	free(s->hostname);
+	s->hostname = v->hostname ? strdup(v->hostname) : NULL;
+	return v->hostname && !s->hostname ? -1 : 0;
+}
+
+struct key_def {
+	const char *name;
+	const char *def; /* built-in default, parsed like a value from the file */
+	int (*parse)(const char *val, struct values *v, struct problem *pb);
+	int (*apply)(struct nsiso_settings *s, const struct values *v); /* NULL: not a setting */
+	bool global_only;
+};
+
+static const struct key_def key_defs[NSISO_KEY__MAX] = {
+    [NSISO_KEY_NAMESPACES] = {"namespaces", "mnt, ipc, uts", parse_namespaces, apply_ns_mask},
+    [NSISO_KEY_TMP] = {"tmp", "tmpfs", parse_tmp, apply_tmp},
+    [NSISO_KEY_TMP_DIRS] = {"tmp_dirs", "/tmp, /var/tmp", parse_tmp_dirs, apply_tmp_dirs},
+    [NSISO_KEY_TMP_SIZE] = {"tmp_size", "25%", parse_tmp_size, apply_tmp_size},
+    [NSISO_KEY_PROPAGATION] = {"propagation", "slave", parse_propagation, apply_propagation},
+    [NSISO_KEY_LIFETIME] = {"lifetime", "processes", parse_lifetime, apply_lifetime},
+    [NSISO_KEY_FROM_SET] = {"from_set", "host", parse_from_set, apply_from_set},
+    [NSISO_KEY_HOSTNAME] = {"hostname", "", parse_hostname, apply_hostname},
+    [NSISO_KEY_EXEMPT_USERS] = {"exempt_users", "root", parse_exempt_users, NULL, true},
+    [NSISO_KEY_EXEMPT_GROUPS] = {"exempt_groups", "", parse_exempt_groups, NULL, true},
+    [NSISO_KEY_ON_ERROR] = {"on_error", "deny", parse_on_error, apply_on_error, true},
+};
+
+#define KEY_BIT(k) (1u << (k))
+
+static const struct key_def *key_by_name(const char *name, enum nsiso_key *k)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(key_defs); i++) {
+		if (strcmp(key_defs[i].name, name) == 0) {
+			*k = (enum nsiso_key)i;
+			return &key_defs[i];
+		}
+	}
+	return NULL;
+}
+
+const char *nsiso_key_name(enum nsiso_key k)
+{
+	return (unsigned)k < ARRAY_SIZE(key_defs) ? key_defs[k].name : "?";
+}
+
+/* ------------------------------------------------------------------ */
+/* Sections and the policy object                                      */
+
+enum section_kind { SEC_GLOBAL, SEC_GROUP, SEC_USER };
+
+static const struct {
+	const char *prefix;
+	enum section_kind kind;
+	bool named; /* prefix is followed by an account name */
+} section_kinds[] = {
+    {"global", SEC_GLOBAL, false},
+    {"group:", SEC_GROUP, true},
+    {"user:", SEC_USER, true},
+};
+
+struct section {
+	char *name;	    /* as written, e.g. "group:Students"; also the source[] string */
+	const char *target; /* the NAME part, inside name ("" for global) */
+	enum section_kind kind;
+	unsigned set; /* KEY_BIT(k) for every key given a valid value */
+	struct values v;
+};
+
+struct nsiso_policy {
+	bool degraded;
+	struct values defaults;
+	struct section *secs; /* valid sections, file order */
+	size_t n_secs;
+	/* Effective [global]-only settings: from [global] when valid there, else defaults. */
+	const struct strlist *exempt_users;
+	const struct strlist *exempt_groups;
+	enum nsiso_on_error on_error;
+};
+
+void nsiso_policy_free(struct nsiso_policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_secs; i++) {
+		free(p->secs[i].name);
+		values_free(&p->secs[i].v);
+	}
+	free(p->secs);
+	values_free(&p->defaults);
+	free(p);
+}
+
+bool nsiso_policy_degraded(const struct nsiso_policy *p)
+{
+	/* No policy at all is at least as broken as a degraded one. */
+	return !p || p->degraded;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pre-pass: which lines are sections and keys, as written             */
+
+enum item_kind { ITEM_SECTION, ITEM_KEY, ITEM_BAD };
+
+struct item {
+	enum item_kind kind;
+	unsigned line;
+	char *text;		/* section name or key as written (stripped) */
+	char *lc;		/* the dictionary key iniparser uses, NULL when unknown */
+	const char *reason;	/* why the line is malformed (ITEM_BAD, or a bad section header) */
+	unsigned first;		/* line of the first item with the same lc */
+	const char *first_text; /* ... and its text as written */
+	bool repeated;		/* another item has the same lc */
+};
+
+struct prepass {
+	struct item *items;
+	size_t n;
+	size_t n_distinct; /* distinct lc values: iniparser's entry count when it agrees */
+};
+
+static void prepass_free(struct prepass *pp)
+{
+	for (size_t i = 0; i < pp->n; i++) {
+		free(pp->items[i].text);
+		free(pp->items[i].lc);
+	}
+	free(pp->items);
+	*pp = (struct prepass){0};
+}
+
+#define _cleanup_prepass_ __attribute__((cleanup(prepass_free)))
+
+static struct item *prepass_add(struct prepass *pp, enum item_kind kind, unsigned line)
+{
+	struct item *ni = realloc(pp->items, (pp->n + 1) * sizeof(*ni));
+
+	if (!ni)
+		return NULL;
+	pp->items = ni;
+	ni = &pp->items[pp->n++];
+	*ni = (struct item){.kind = kind, .line = line, .first = line};
+	return ni;
+}
+
+static int add_bad(struct prepass *pp, unsigned line, const char *reason)
+{
+	struct item *it = prepass_add(pp, ITEM_BAD, line);
+
+	if (!it)
+		return -1;
+	it->reason = reason;
+	return 0;
+}
+
+/* @line is stripped and ends with ']'. Returns the new current section lc (or NULL). */
+static int classify_section(struct prepass *pp, char *line, unsigned lineno, const char **cur_lc)
+{
+	size_t len = strlen(line);
+	char *close = strchr(line, ']'), *name;
+	struct item *it = prepass_add(pp, ITEM_SECTION, lineno);
+
+	if (!it)
+		return -1;
+	*cur_lc = NULL;
+	if (close != line + len - 1) {
+		line[len - 1] = '\0';
+		it->reason = "malformed section header";
+		return (it->text = strdup(line + 1)) ? 0 : -1;
+	}
+	*close = '\0';
+	name = strip(line + 1);
+	it->text = strdup(name);
+	if (!it->text)
+		return -1;
+	if (!*name) {
+		it->reason = "empty section name";
+		return 0;
+	}
+	it->lc = lower_dup("", name);
+	if (!it->lc)
+		return -1;
+	*cur_lc = it->lc;
+	return 0;
+}
+
+static int classify_key(struct prepass *pp, char *line, unsigned lineno, const char *cur_lc)
+{
+	char *eq = strchr(line, '=');
+	struct item *it;
+
+	*eq = '\0';
+	strip(line);
+	if (!*line)
+		return add_bad(pp, lineno, "missing key name before '='");
+	it = prepass_add(pp, ITEM_KEY, lineno);
+	if (!it || !(it->text = strdup(line)))
+		return -1;
+	if (cur_lc) {
+		_cleanup_free_ char *sec = NULL;
+
+		if (asprintf(&sec, "%s:", cur_lc) < 0) {
+			sec = NULL;
+			return -1;
+		}
+		it->lc = lower_dup(sec, line);
+		if (!it->lc)
+			return -1;
+	}
+	return 0;
+}
+
+/* Same rules as iniparser_line(), in the same order. */
+static int classify(struct prepass *pp, char *line, unsigned lineno, const char **cur_lc)
+{
+	size_t len;
+
+	strip(line);
+	len = strlen(line);
+	if (len == 0 || line[0] == '#' || line[0] == ';')
+		return 0;
+	if (line[0] == '[' && line[len - 1] == ']')
+		return classify_section(pp, line, lineno, cur_lc);
+	if (strchr(line, '='))
+		return classify_key(pp, line, lineno, *cur_lc);
+	return add_bad(pp, lineno, "syntax error (expected '[section]' or 'key = value')");
+}
+
+/*
+ * Collect one logical line starting at *pos: iniparser joins a line ending in
+ * '\' (after trailing white space) with the next one.
+ */
+static char *logical_line(const char *buf, size_t len, size_t *pos, unsigned *lineno,
+			  bool *dangling)
+{
+	_cleanup_free_ char *out = NULL;
+	size_t used = 0;
+
+	*dangling = false;
+	for (;;) {
+		const char *start = buf + *pos;
+		const char *nl = memchr(start, '\n', len - *pos);
+		size_t plen = nl ? (size_t)(nl - start) : len - *pos;
+		char *n = realloc(out, used + plen + 1);
+
+		if (!n)
+			return NULL;
+		out = n;
+		memcpy(out + used, start, plen);
+		used += plen;
+		out[used] = '\0';
+		*pos += plen + (nl ? 1 : 0);
+		(*lineno)++;
+		while (used > 0 && isspace((unsigned char)out[used - 1]))
+			out[--used] = '\0';
+		if (used == 0 || out[used - 1] != '\\')
+			break;
+		out[--used] = '\0';
+		if (*pos >= len) {
+			/* iniparser silently drops a continued last line. */
+			*dangling = true;
+			break;
+		}
+	}
+	return nsiso_steal_ptr(&out);
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct item *x = *(const struct item *const *)a, *y = *(const struct item *const *)b;
+	int c = strcmp(x->lc, y->lc);
+
+	if (c)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Mark items sharing a dictionary key (iniparser would merge them); O(n log n) for big files. */
+static int mark_repeats(struct prepass *pp)
+{
+	_cleanup_free_ struct item **v = calloc(pp->n + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < pp->n; i++)
+		if (pp->items[i].lc)
+			v[n++] = &pp->items[i];
+	qsort(v, n, sizeof(*v), item_cmp);
+	pp->n_distinct = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+
+		while (j < n && strcmp(v[i]->lc, v[j]->lc) == 0)
+			j++;
+		for (size_t k = i; k < j; k++) {
+			v[k]->first = v[i]->line;
+			v[k]->first_text = v[i]->text;
+			v[k]->repeated = j - i > 1;
+		}
+		pp->n_distinct++;
+		i = j;
+	}
+	return 0;
+}
+
+static int prepass_run(struct prepass *pp, const char *buf, size_t len)
+{
+	const char *cur_lc = "";
+	unsigned lineno = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		unsigned first = lineno + 1;
+		bool dangling;
+		_cleanup_free_ char *line = logical_line(buf, len, &pos, &lineno, &dangling);
+		int r;
+
+		if (!line)
+			return -1;
+		if (dangling)
+			r = add_bad(pp, first, "continuation ('\\') on the last line");
+		else if (strlen(line) > LINE_MAX_BYTES)
+			r = add_bad(pp, first, "line too long");
+		else
+			r = classify(pp, line, first, &cur_lc);
+		if (r < 0)
+			return -1;
+	}
+	return mark_repeats(pp);
+}
+
+static bool find_nul(const char *buf, size_t len, unsigned *line)
+{
+	const char *nul = memchr(buf, '\0', len);
+
+	if (!nul)
+		return false;
+	*line = 1;
+	for (const char *p = buf; p < nul; p++)
+		*line += *p == '\n';
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* iniparser                                                           */
+
+/*
+ * iniparser's error callback is process-global: it is only ours for the
+ * duration of one iniparser_load() and reset right after, so no pointer into
+ * this module outlives a dlclose(). Not thread-safe, like iniparser itself.
+ */
+static char ini_msg[512];
+
+__attribute__((format(printf, 1, 2))) static int ini_error_cb(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ini_msg[0])
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(ini_msg, sizeof(ini_msg), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static dictionary *ini_load(int fd)
+{
+	char proc[64];
+	dictionary *d;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ini_msg[0] = '\0';
+	iniparser_set_error_callback(ini_error_cb);
+	d = iniparser_load(proc);
+	iniparser_set_error_callback(NULL);
+	return d;
+}
+
+/* iniparser's messages end in "(LINE)" or "(LINE):"; 0 when there is none. */
+static unsigned ini_msg_line(void)
+{
+	/* The file name is /proc/self/fd/N: the first '(' starts the line number. */
+	const char *p = strchr(ini_msg, '(');
+	unsigned v = 0;
+
+	if (!p || !isdigit((unsigned char)p[1]))
+		return 0;
+	for (p++; isdigit((unsigned char)*p) && v < 100000000; p++)
+		v = v * 10 + (unsigned)(*p - '0');
+	return *p == ')' ? v : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation                                                          */
+
+struct loader {
+	const char *file;
+	struct nsiso_error *err;
+	const dictionary *d;
+	struct nsiso_policy *p;
+	size_t cur; /* index into p->secs, or NO_SECTION */
+	bool seen_section;
+	bool failed;
+};
+
+__attribute__((format(printf, 4, 5))) static void appendf(char *buf, size_t len, size_t *used,
+							  const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (*used >= len)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		*used += (size_t)r;
+}
+
+/* "<file>:<line>: [<section>] <key>", parts left out when unknown. */
+static void locate(char *buf, size_t len, const char *file, unsigned line, const char *sec,
+		   const char *key)
+{
+	char ef[256], es[ESC_NAME], ek[ESC_NAME];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	appendf(buf, len, &used, "%s", nsiso_escape(ef, sizeof(ef), file));
+	if (line)
+		appendf(buf, len, &used, ":%u", line);
+	if (sec || key)
+		appendf(buf, len, &used, ":");
+	if (sec)
+		appendf(buf, len, &used, " [%s]", nsiso_escape(es, sizeof(es), sec));
+	if (key)
+		appendf(buf, len, &used, " %s", nsiso_escape(ek, sizeof(ek), key));
+}
+
+__attribute__((format(printf, 5, 6))) static void
+loader_fail(struct loader *l, unsigned line, const char *sec, const char *key, const char *fmt, ...)
+{
+	char where[512], what[512];
+	va_list ap;
+
+	if (l->failed)
+		return;
+	l->failed = true;
+	locate(where, sizeof(where), l->file, line, sec, key);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	nsiso_fail(l->err, NSISO_ERR_POLICY, 0, "%s: %s", where, what);
+}
+
+static const char *section_name_problem(const char *target)
+{
+	if (!*target)
+		return "missing name";
+	if (!nsiso_user_name_ok(target) || strpbrk(target, ": \t"))
+		return "invalid name";
+	return NULL;
+}
+
+static int add_section(struct loader *l, const struct item *it)
+{
+	struct nsiso_policy *p = l->p;
+	struct section *ns, *s;
+	const char *bad;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(section_kinds); i++) {
+		const char *pre = section_kinds[i].prefix;
+		if (section_kinds[i].named ? strncmp(it->text, pre, strlen(pre)) == 0
+					   : strcmp(it->text, pre) == 0)
+			break;
+	}
+	if (i == ARRAY_SIZE(section_kinds)) {
+		loader_fail(
+		    l, it->line, it->text, NULL,
+		    "unknown section kind (expected [global], [group:NAME] or [user:NAME])");
+		return 0;
+	}
+	bad = section_kinds[i].named
+		  ? section_name_problem(it->text + strlen(section_kinds[i].prefix))
+		  : NULL;
+	if (bad) {
+		loader_fail(l, it->line, it->text, NULL, "%s", bad);
+		return 0;
+	}
+	ns = realloc(p->secs, (p->n_secs + 1) * sizeof(*ns));
+	if (!ns)
+		return -1;
+	p->secs = ns;
+	s = &p->secs[p->n_secs];
+	*s = (struct section){.kind = section_kinds[i].kind};
+	s->name = strdup(it->text);
+	if (!s->name)
+		return -1;
+	s->target = s->name + strlen(section_kinds[i].prefix);
+	l->cur = p->n_secs++;
+	return 0;
+}
+
+static int on_section(struct loader *l, const struct item *it)
+{
+	l->cur = NO_SECTION;
+	l->seen_section = true;
+	if (it->reason) {
+		loader_fail(l, it->line, it->text, NULL, "%s", it->reason);
+		return 0;
+	}
+	if (it->repeated && it->first != it->line) {
+		bool other_case = strcmp(it->text, it->first_text) != 0;
+		loader_fail(l, it->line, it->text, NULL, "duplicate section (first at line %u%s)",
+			    it->first,
+			    other_case ? "; section names are compared without case" : "");
+		return 0;
+	}
+	return add_section(l, it);
+}
+
+static int on_key(struct loader *l, const struct item *it)
+{
+	_cleanup_free_ char *val = NULL;
+	const struct key_def *def;
+	struct section *s;
+	struct problem pb;
+	enum nsiso_key k;
+	const char *raw;
+
+	if (!l->seen_section) {
+		loader_fail(l, it->line, NULL, it->text, "key outside any section (add [global])");
+		return 0;
+	}
+	if (l->cur == NO_SECTION) /* in a rejected section: already reported */
+		return 0;
+	s = &l->p->secs[l->cur];
+	def = key_by_name(it->text, &k);
+	if (!def) {
+		loader_fail(l, it->line, s->name, it->text, "unknown key");
+		return 0;
+	}
+	if (def->global_only && s->kind != SEC_GLOBAL) {
+		loader_fail(l, it->line, s->name, it->text, "only allowed in [global]");
+		return 0;
+	}
+	if (it->repeated) {
+		/* iniparser kept only the last value: neither occurrence can be trusted. */
+		if (it->first != it->line)
+			loader_fail(l, it->line, s->name, it->text,
+				    "duplicate key (first at line %u)", it->first);
+		return 0;
+	}
+	raw = it->lc ? dictionary_get(l->d, it->lc, NULL) : NULL;
+	if (!raw) {
+		loader_fail(l, it->line, s->name, it->text,
+			    "internal error: iniparser does not have this key");
+		return 0;
+	}
+	val = strdup(raw);
+	if (!val)
+		return -1;
+	if (def->parse(strip(val), &s->v, &pb) < 0) {
+		loader_fail(l, it->line, s->name, it->text, "%s", pb.msg);
+		return 0;
+	}
+	s->set |= KEY_BIT(k);
+	return 0;
+}
+
+/* Walk all items in file order: the first error (lowest line) is the one reported. */
+static int validate(struct loader *l, const struct prepass *pp)
+{
+	for (size_t i = 0; i < pp->n; i++) {
+		const struct item *it = &pp->items[i];
+		int r = 0;
+
+		switch (it->kind) {
+		case ITEM_SECTION:
+			r = on_section(l, it);
+			break;
+		case ITEM_KEY:
+			r = on_key(l, it);
+			break;
+		case ITEM_BAD:
+			loader_fail(l, it->line, NULL, NULL, "%s", it->reason);
+			break;
+		}
+		if (r < 0)
+			return -1;
+	}
+	if (!l->failed && (size_t)l->d->n != pp->n_distinct)
+		loader_fail(l, 0, NULL, NULL,
+			    "internal error: iniparser found %d entries, expected %zu", l->d->n,
+			    pp->n_distinct);
+	return 0;
+}
+
+/* The defaults go through the same parsers as the file, so they cannot drift from the rules. */
+static int parse_defaults(struct values *v, struct nsiso_error *err)
+{
+	struct problem pb;
+
+	for (size_t k = 0; k < ARRAY_SIZE(key_defs); k++)
+		if (key_defs[k].parse(key_defs[k].def, v, &pb) < 0)
+			return nsiso_fail(err, NSISO_ERR_POLICY, 0, "built-in default of %s: %s",
+					  key_defs[k].name, pb.msg);
+	return 0;
+}
+
+static const struct section *find_global(const struct nsiso_policy *p)
+{
+	for (size_t i = 0; i < p->n_secs; i++)
+		if (p->secs[i].kind == SEC_GLOBAL)
+			return &p->secs[i];
+	return NULL;
+}
+
+/* The [global]-only settings, which a degraded policy still answers from. */
+static void finish(struct nsiso_policy *p)
+{
+	const struct section *g = find_global(p);
+	unsigned set = g ? g->set : 0;
+
+	p->exempt_users =
+	    set & KEY_BIT(NSISO_KEY_EXEMPT_USERS) ? &g->v.exempt_users : &p->defaults.exempt_users;
+	p->exempt_groups = set & KEY_BIT(NSISO_KEY_EXEMPT_GROUPS) ? &g->v.exempt_groups
+								  : &p->defaults.exempt_groups;
+	p->on_error = set & KEY_BIT(NSISO_KEY_ON_ERROR) ? g->v.on_error : p->defaults.on_error;
+}
+
+/*
+ * iniparser's own message quotes the offending line. It is not repeated: with
+ * config= pointing at the wrong file (/etc/shadow) it would put a secret into
+ * the log. The line number is enough to find it.
+ */
+static int syntax_error(const char *file, const struct prepass *pp, struct nsiso_error *err)
+{
+	char ef[256];
+	unsigned line = ini_msg_line();
+
+	for (size_t i = 0; !line && i < pp->n; i++)
+		if (pp->items[i].kind == ITEM_BAD)
+			line = pp->items[i].line;
+	nsiso_escape(ef, sizeof(ef), file);
+	if (line)
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s:%u: syntax error", ef, line);
+	return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: syntax error (cannot parse the file)", ef);
+}
+
+/* Everything after the bytes are in memory and @fd (same bytes) is open for iniparser. */
+static int load_parsed(const char *file, int fd, const char *buf, size_t len,
+		       struct nsiso_policy **out, struct nsiso_error *err)
+{
+	_cleanup_prepass_ struct prepass pp = {0};
+	struct loader l = {.file = file, .err = err, .cur = NO_SECTION};
+	dictionary *d;
+	unsigned line;
+	int r;
+
+	if (find_nul(buf, len, &line)) {
+		char ef[256];
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s:%u: NUL byte in the file",
+				  nsiso_escape(ef, sizeof(ef), file), line);
+	}
+	if (prepass_run(&pp, buf, len) < 0)
+		return nsiso_syserr(err, ENOMEM, "cannot load the policy");
+	d = ini_load(fd);
+	if (!d || ini_msg[0]) {
+		iniparser_freedict(d);
+		return syntax_error(file, &pp, err);
+	}
+	l.d = d;
+	l.p = calloc(1, sizeof(*l.p));
+	if (!l.p)
+		r = nsiso_syserr(err, ENOMEM, "cannot load the policy");
+	else if ((r = parse_defaults(&l.p->defaults, err)) == 0 && validate(&l, &pp) < 0)
+		r = nsiso_syserr(err, ENOMEM, "cannot load the policy");
+	iniparser_freedict(d);
+	if (r < 0) {
+		nsiso_policy_free(l.p);
+		return -1;
+	}
+	l.p->degraded = l.failed;
+	finish(l.p);
+	*out = l.p;
+	return l.failed ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening the file safely                                             */
+
+static int check_owner_mode(const struct stat *st, const char *what, const char *path, size_t plen,
+			    struct nsiso_error *err)
+{
+	char ep[256];
+
+	nsiso_escape_mem(ep, sizeof(ep), path, plen);
+	if (st->st_uid != 0)
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: %s is owned by uid %u, not root",
+				  ep, what, (unsigned)st->st_uid);
+	if (st->st_mode & 022)
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+				  "%s: %s is group or world writable (mode %04o)", ep, what,
+				  (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+static int check_dir(int dfd, const char *path, size_t plen, struct nsiso_error *err)
+{
+	struct stat st;
+	char ep[256];
+
+	if (fstat(dfd, &st) < 0)
+		return nsiso_fail(err, NSISO_ERR_POLICY, errno, "%s: cannot stat",
+				  nsiso_escape_mem(ep, sizeof(ep), path, plen));
+	return check_owner_mode(&st, "directory", path, plen, err);
+}
+
+/* Why openat(O_NOFOLLOW) of @name failed, in words. */
+static int open_failed(int dfd, const char *name, int errnum, const char *path, size_t plen,
+		       const char *what, struct nsiso_error *err)
+{
+	struct stat st;
+	char ep[256];
+
+	nsiso_escape_mem(ep, sizeof(ep), path, plen);
+	if ((errnum == ELOOP || errnum == ENOTDIR) &&
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+				  "%s: is a symbolic link (refusing to follow it)", ep);
+	return nsiso_fail(err, NSISO_ERR_POLICY, errnum, "%s: cannot open %s", ep, what);
+}
+
+static int open_leaf(int dfd, const char *name, const char *path, int *out, struct nsiso_error *err)
+{
+	/* O_NONBLOCK: a FIFO planted here must not hang a login. */
+	_cleanup_close_ int fd =
+	    openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	char ep[256];
+
+	if (fd < 0)
+		return open_failed(dfd, name, errno, path, strlen(path), "the file", err);
+	nsiso_escape(ep, sizeof(ep), path);
+	if (fstat(fd, &st) < 0)
+		return nsiso_fail(err, NSISO_ERR_POLICY, errno, "%s: cannot stat", ep);
+	if (!S_ISREG(st.st_mode))
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: not a regular file", ep);
+	if (check_owner_mode(&st, "the file", path, strlen(path), err) < 0)
+		return -1;
+	if (st.st_size > (off_t)POLICY_MAX_SIZE)
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+				  "%s: file too large (more than %u bytes)", ep, POLICY_MAX_SIZE);
+	*out = nsiso_steal_fd(&fd);
+	return 0;
+}
+
+/* Walk from / with O_NOFOLLOW, checking every directory, then open the file itself. */
+static int open_policy_file(const char *path, int *out, struct nsiso_error *err)
+{
+	_cleanup_close_ int dfd = -1;
+	const char *p = path;
+	char ep[256];
+
+	nsiso_escape(ep, sizeof(ep), path);
+	if (path[0] != '/')
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: not an absolute path", ep);
+	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return nsiso_fail(err, NSISO_ERR_POLICY, errno, "%s: cannot open /", ep);
+	if (check_dir(dfd, "/", 1, err) < 0)
+		return -1;
+	for (;;) {
+		_cleanup_free_ char *name = NULL;
+		const char *comp, *end;
+		int nfd;
+
+		while (*p == '/')
+			p++;
+		comp = p;
+		end = strchrnul(p, '/');
+		p = end;
+		while (*p == '/')
+			p++;
+		if (end == comp)
+			return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: not a file name", ep);
+		name = strndup(comp, (size_t)(end - comp));
+		if (!name)
+			return nsiso_syserr(err, ENOMEM, "%s", ep);
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+					  "%s: '.' and '..' are not allowed in the path", ep);
+		if (!*p) {
+			if (*end == '/')
+				return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: not a file name",
+						  ep);
+			return open_leaf(dfd, name, path, out, err);
+		}
+		nfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0)
+			return open_failed(dfd, name, errno, path, (size_t)(end - path),
+					   "the directory", err);
+		close(dfd);
+		dfd = nfd;
+		if (check_dir(dfd, path, (size_t)(end - path), err) < 0)
+			return -1;
+	}
+}
+
+int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	char ep[256];
+	int r;
+
+	*out = NULL;
+	if (!path)
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "no policy file given");
+	if (open_policy_file(path, &fd, err) < 0)
+		return -1;
+	r = nsiso_read_fd(fd, POLICY_MAX_SIZE, &buf, &len);
+	nsiso_escape(ep, sizeof(ep), path);
+	if (r == -EFBIG)
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+				  "%s: file too large (more than %u bytes)", ep, POLICY_MAX_SIZE);
+	if (r < 0)
+		return nsiso_fail(err, NSISO_ERR_POLICY, -r, "%s: cannot read", ep);
+	return load_parsed(path, fd, buf, len, out, err);
+}
+
+int nsiso_policy_load_buffer(const char *name, const char *buf, size_t len,
+			     struct nsiso_policy **out, struct nsiso_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char ep[256];
+	int r;
+
+	*out = NULL;
+	nsiso_escape(ep, sizeof(ep), name);
+	if (len > POLICY_MAX_SIZE)
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+				  "%s: file too large (more than %u bytes)", ep, POLICY_MAX_SIZE);
+	/* iniparser only reads by path: give it one that holds exactly these bytes. */
+	fd = memfd_create("nsiso.conf", MFD_CLOEXEC);
+	if (fd < 0)
+		return nsiso_syserr(err, errno, "%s: memfd_create", ep);
+	r = nsiso_write_all(fd, buf, len);
+	if (r < 0)
+		return nsiso_syserr(err, -r, "%s: write", ep);
+	return load_parsed(name, fd, buf, len, out, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Questions asked of a policy                                         */
+
+/* 1 and *gid when the group exists, 0 when it does not, -errno on lookup failure. */
+static int group_gid(const char *name, gid_t *gid)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 1024;
+
+	for (;;) {
+		struct group gr, *res = NULL;
+		char *nb = realloc(buf, size);
+		int r;
+
+		if (!nb)
+			return -ENOMEM;
+		buf = nb;
+		r = getgrnam_r(name, &gr, buf, size, &res);
+		if (r == ERANGE && size < (1u << 24)) {
+			size *= 2;
+			continue;
+		}
+		if (res) {
+			*gid = gr.gr_gid;
+			return 1;
+		}
+		if (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
+			return 0;
+		return -r;
+	}
+}
+
+/* Does @s apply to @u? 1, 0, or -errno. */
+static int section_applies(const struct section *s, const struct nsiso_user *u)
+{
+	gid_t gid;
+	int r;
+
+	switch (s->kind) {
+	case SEC_GLOBAL:
+		return 1;
+	case SEC_USER:
+		return u->name && strcmp(s->target, u->name) == 0;
+	case SEC_GROUP:
+		r = group_gid(s->target, &gid);
+		return r <= 0 ? r : nsiso_user_in_group(u, gid);
+	}
+	return 0;
+}
+
+bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *u, const char **why)
+{
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	if (!p || p->degraded) {
+		if (u->uid == 0) {
+			*why =
+			    p ? "uid 0 with a broken policy" : "uid 0 without a trustworthy policy";
+			return true;
+		}
+		if (!p)
+			return false;
+	}
+	if (u->name && strlist_has(p->exempt_users, u->name)) {
+		*why = "exempt_users";
+		return true;
+	}
+	/* A failed group lookup means "not exempt": the user is isolated, the safe direction. */
+	for (size_t i = 0; i < p->exempt_groups->n; i++) {
+		const char *entry = p->exempt_groups->v[i];
+		gid_t gid;
+
+		if (group_gid(entry + strlen(EXEMPT_GROUP_WHY), &gid) > 0 &&
+		    nsiso_user_in_group(u, gid)) {
+			*why = entry;
+			return true;
+		}
+	}
+	return false;
+}
+
+enum nsiso_on_error nsiso_policy_on_error(const struct nsiso_policy *p)
+{
+	return p ? p->on_error : NSISO_ONERR_DENY;
+}
+
+void nsiso_settings_free(struct nsiso_settings *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < s->n_tmp_dirs && i < NSISO_MAX_TMP_DIRS; i++)
+		free(s->tmp_dirs[i]);
+	free(s->hostname);
+	*s = (struct nsiso_settings){0};
+}
+
+/* Precedence is by kind first (global < group < user), then file order within a kind. */
+static const enum section_kind precedence[] = {SEC_GLOBAL, SEC_GROUP, SEC_USER};
+
+int nsiso_policy_resolve(const struct nsiso_policy *p, const struct nsiso_user *u,
+			 struct nsiso_settings *out, struct nsiso_error *err)
+{
+	const struct values *from[NSISO_KEY__MAX];
+	const char *src[NSISO_KEY__MAX];
+
+	*out = (struct nsiso_settings){0};
+	if (!p || p->degraded)
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+				  "cannot resolve settings from a broken policy");
+	for (size_t k = 0; k < NSISO_KEY__MAX; k++) {
+		from[k] = &p->defaults;
+		src[k] = "default";
+	}
+	for (size_t pi = 0; pi < ARRAY_SIZE(precedence); pi++) {
+		for (size_t i = 0; i < p->n_secs; i++) {
+			const struct section *s = &p->secs[i];
+			int r;
+
+			if (s->kind != precedence[pi])
+				continue;
+			r = section_applies(s, u);
+			if (r < 0) {
+				char es[ESC_NAME];
+				return nsiso_syserr(err, -r, "cannot look up group '%s'",
+						    nsiso_escape(es, sizeof(es), s->target));
+			}
+			for (size_t k = 0; r > 0 && k < NSISO_KEY__MAX; k++) {
+				if (s->set & KEY_BIT(k)) {
+					from[k] = &s->v;
+					src[k] = s->name;
+				}
+			}
+		}
+	}
+	for (size_t k = 0; k < NSISO_KEY__MAX; k++) {
+		if (key_defs[k].apply && key_defs[k].apply(out, from[k]) < 0) {
+			nsiso_settings_free(out);
+			return nsiso_syserr(err, ENOMEM, "cannot resolve settings");
+		}
+		out->source[k] = src[k];
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sizes and hostname templates                                        */
+
+static const struct {
+	char suffix;
+	unsigned shift;
+} size_suffixes[] = {{'k', 10}, {'m', 20}, {'g', 30}, {'t', 40}};
+
+int nsiso_parse_size(const char *s, struct nsiso_size *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v == 0)
+		return -1;
+	if (*p == '\0') {
+		*out = (struct nsiso_size){false, v};
+		return 0;
+	}
+	if (p[1] != '\0')
+		return -1;
+	if (*p == '%') {
+		if (v > 100)
+			return -1;
+		*out = (struct nsiso_size){true, v};
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(size_suffixes); i++) {
+		if (tolower((unsigned char)*p) != size_suffixes[i].suffix)
+			continue;
+		if (v > (UINT64_MAX >> size_suffixes[i].shift))
+			return -1;
+		*out = (struct nsiso_size){false, v << size_suffixes[i].shift};
+		return 0;
+	}
+	return -1;
+}
+
+void nsiso_format_size(const struct nsiso_size *sz, char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	snprintf(buf, len, sz->percent ? "%" PRIu64 "%%" : "%" PRIu64, sz->value);
+}
+
+/* %-sequences a template may use. */
+static const char template_specs[] = "uUh%";
+
+int nsiso_template_valid(const char *tmpl, const char **why)
+{
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	if (!tmpl || !*tmpl) {
+		*why = "empty template";
+		return -1;
+	}
+	for (const char *p = tmpl; *p; p++) {
+		if (*p != '%')
+			continue;
+		if (!p[1]) {
+			*why = "'%' at the end (use %% for a literal '%')";
+			return -1;
+		}
+		if (!strchr(template_specs, p[1])) {
+			*why = "unknown %-sequence (expected %u, %U, %h or %%)";
+			return -1;
+		}
+		p++;
+	}
+	return 0;
+}
+
+struct expand_out {
+	char *buf;
+	size_t used, cap;
+};
+
+/* Append with the hostname alphabet enforced; silently stops at the cap. */
+static void put_sanitised(struct expand_out *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && o->used < o->cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+		o->buf[o->used++] = ok ? (char)c : '-';
+	}
+}
+
+int nsiso_template_expand(const char *tmpl, const char *user, uid_t uid, const char *host,
+			  char *buf, size_t len)
+{
+	struct expand_out o = {buf, 0, 0};
+	char uidbuf[24];
+
+	if (!buf || len == 0)
+		return -1;
+	buf[0] = '\0';
+	if (nsiso_template_valid(tmpl, NULL) < 0)
+		return -1;
+	o.cap = len - 1 < HOSTNAME_MAX ? len - 1 : HOSTNAME_MAX;
+	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)uid);
+	user = user ? user : "";
+	host = host ? host : "";
+	for (const char *p = tmpl; *p; p++) {
+		if (*p != '%') {
+			put_sanitised(&o, p, 1);
+			continue;
+		}
+		switch (*++p) {
+		case 'u':
+			put_sanitised(&o, user, strlen(user));
+			break;
+		case 'U':
+			put_sanitised(&o, uidbuf, strlen(uidbuf));
+			break;
+		case 'h':
+			put_sanitised(&o, host, strcspn(host, "."));
+			break;
+		default: /* '%', the only other sequence nsiso_template_valid() lets through */
+			put_sanitised(&o, p, 1);
+			break;
+		}
+	}
+	buf[o.used] = '\0';
+	return o.used ? 0 : -1;
+}

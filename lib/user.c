@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "user.h"
+#include "util.h"
+
+#define NAME_MAX_BYTES 256
+/* NSS entries are small; a cap keeps a broken backend from eating memory. */
+#define NSS_BUF_MAX (1u << 20)
+#define GROUPS_MAX  65536
+
+bool nsiso_user_name_ok(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return false;
+	len = strnlen(name, NAME_MAX_BYTES + 1);
+	if (len == 0 || len > NAME_MAX_BYTES)
+		return false;
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c == '/' || c < 0x20 || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* getpwnam_r's "not found" is 0 with a NULL result, or one of these, depending on the backend. */
+static bool nss_not_found(int r)
+{
+	return r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM;
+}
+
+/*
+ * getpwnam_r with a buffer that grows on ERANGE. Returns 0 and *found, 0 with
+ * *found false for an unknown user, or a positive errno.
+ */
+static int getpw_grow(const char *name, struct passwd *pw, char **buf, bool *found)
+{
+	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t size = hint > 0 ? (size_t)hint : 1024;
+
+	for (;;) {
+		struct passwd *res = NULL;
+		char *nbuf = realloc(*buf, size);
+		int r;
+
+		if (!nbuf)
+			return ENOMEM;
+		*buf = nbuf;
+		r = getpwnam_r(name, pw, *buf, size, &res);
+		if (r == ERANGE && size < NSS_BUF_MAX) {
+			size *= 2;
+			continue;
+		}
+		if (res) {
+			*found = true;
+			return 0;
+		}
+		*found = false;
+		return nss_not_found(r) ? 0 : r;
+	}
+}
+
+/* getgrouplist into a growing array; the kernel's own limit is 65536 groups. */
+static int groups_grow(const char *name, gid_t gid, gid_t **out, int *n)
+{
+	int size = 32;
+
+	for (;;) {
+		gid_t *g = realloc(*out, (size_t)size * sizeof(gid_t));
+		int want = size;
+
+		if (!g)
+			return ENOMEM;
+		*out = g;
+		if (getgrouplist(name, gid, g, &want) >= 0) {
+			*n = want;
+			return 0;
+		}
+		/* glibc reports the needed size in want; grow at least geometrically anyway. */
+		if (size >= GROUPS_MAX)
+			return E2BIG;
+		size = want > size ? want : size * 2;
+		if (size > GROUPS_MAX)
+			size = GROUPS_MAX;
+	}
+}
+
+int nsiso_user_lookup(const char *name, struct nsiso_user *out, struct nsiso_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct nsiso_user u = {0};
+	struct passwd pw;
+	bool found = false;
+	char esc[80];
+	int r;
+
+	*out = (struct nsiso_user){0};
+	if (!nsiso_user_name_ok(name))
+		return nsiso_fail(err, NSISO_ERR_USER, 0, "invalid user name '%s'",
+				  nsiso_escape(esc, sizeof(esc), name));
+	r = getpw_grow(name, &pw, &buf, &found);
+	if (r)
+		return nsiso_syserr(err, r, "cannot look up user '%s'",
+				    nsiso_escape(esc, sizeof(esc), name));
+	if (!found)
+		return nsiso_fail(err, NSISO_ERR_USER, 0, "unknown user '%s'",
+				  nsiso_escape(esc, sizeof(esc), name));
+	u.uid = pw.pw_uid;
+	u.gid = pw.pw_gid;
+	u.name = strdup(pw.pw_name);
+	if (!u.name)
+		return nsiso_syserr(err, ENOMEM, "cannot look up user");
+	r = groups_grow(u.name, u.gid, &u.groups, &u.n_groups);
+	if (r) {
+		nsiso_user_free(&u);
+		return nsiso_syserr(err, r, "cannot list the groups of user '%s'",
+				    nsiso_escape(esc, sizeof(esc), name));
+	}
+	*out = u;
+	return 0;
+}
+
+bool nsiso_user_in_group(const struct nsiso_user *u, gid_t gid)
+{
+	if (u->gid == gid)
+		return true;
+	for (int i = 0; i < u->n_groups; i++)
+		if (u->groups[i] == gid)
+			return true;
+	return false;
+}
+
+void nsiso_user_free(struct nsiso_user *u)
+{
+	if (!u)
+		return;
+	free(u->name);
+	free(u->groups);
+	*u = (struct nsiso_user){0};
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for the pure registry record helpers: set commit records and session record names. */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "registry.h"
+#include "util.h"
+
+#define ALL3 (NSISO_NS_BIT(NSISO_NS_MNT) | NSISO_NS_BIT(NSISO_NS_IPC) | NSISO_NS_BIT(NSISO_NS_UTS))
+
+static struct nsiso_setrec sample(void)
+{
+	struct nsiso_setrec r = {0};
+
+	r.ns_mask = ALL3;
+	r.ino[NSISO_NS_MNT] = 4026532200u;
+	r.ino[NSISO_NS_IPC] = 4026532201u;
+	r.ino[NSISO_NS_UTS] = 4026532202u;
+	r.dev = 4;
+	r.created = 1700000000;
+	r.lifetime = NSISO_LIFE_SESSION;
+	return r;
+}
+
+static void assert_rec_equal(const struct nsiso_setrec *a, const struct nsiso_setrec *b)
+{
+	assert_int_equal(a->ns_mask, b->ns_mask);
+	assert_true(a->dev == b->dev);
+	assert_true(a->created == b->created);
+	assert_int_equal(a->lifetime, b->lifetime);
+	for (int i = 0; i < NSISO_NS__MAX; i++)
+		if (a->ns_mask & NSISO_NS_BIT(i))
+			assert_true(a->ino[i] == b->ino[i]);
+}
+
+static void test_setrec_format_exact(void **state)
+{
+	struct nsiso_setrec r = sample();
+	char buf[512];
+
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "version=1\nmask=7\ndev=4\ncreated=1700000000\nlifetime=session\n"
+				 "mnt=4026532200\nipc=4026532201\nuts=4026532202\n");
+
+	/* Only the namespaces in the mask are written. */
+	r.ns_mask = NSISO_NS_BIT(NSISO_NS_MNT) | NSISO_NS_BIT(NSISO_NS_UTS);
+	r.lifetime = NSISO_LIFE_BOOT;
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "version=1\nmask=5\ndev=4\ncreated=1700000000\nlifetime=boot\n"
+				 "mnt=4026532200\nuts=4026532202\n");
+}
+
+static void test_setrec_round_trip(void **state)
+{
+	static const unsigned masks[] = {
+	    NSISO_NS_BIT(NSISO_NS_MNT),
+	    NSISO_NS_BIT(NSISO_NS_MNT) | NSISO_NS_BIT(NSISO_NS_IPC),
+	    ALL3,
+	};
+	static const enum nsiso_lifetime lifes[] = {NSISO_LIFE_PROCESSES, NSISO_LIFE_SESSION,
+						    NSISO_LIFE_BOOT};
+
+	for (size_t m = 0; m < ARRAY_SIZE(masks); m++) {
+		for (size_t l = 0; l < ARRAY_SIZE(lifes); l++) {
+			struct nsiso_setrec r = sample(), back;
+			char buf[512];
+
+			r.ns_mask = masks[m];
+			r.lifetime = lifes[l];
+			r.dev = UINT64_MAX;
+			r.created = INT64_MAX;
+			r.ino[NSISO_NS_MNT] = UINT64_MAX;
+			assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+			memset(&back, 0xa5, sizeof(back));
+			assert_int_equal(nsiso_setrec_parse(buf, &back), 0);
+			assert_rec_equal(&r, &back);
+		}
+	}
+}
+
+static void test_setrec_format_small_buffer(void **state)
+{
+	struct nsiso_setrec r = sample();
+	char buf[512];
+
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	size_t need = strlen(buf) + 1;
+	assert_int_equal(nsiso_setrec_format(&r, buf, need), 0);
+	assert_int_equal(nsiso_setrec_format(&r, buf, need - 1), -1);
+	assert_int_equal(nsiso_setrec_format(&r, buf, 10), -1);
+}
+
+static const char good_text[] = "version=1\nmask=7\ndev=4\ncreated=1700000000\nlifetime=session\n"
+				"mnt=11\nipc=12\nuts=13\n";
+
+static void test_setrec_parse_good(void **state)
+{
+	struct nsiso_setrec r;
+
+	assert_int_equal(nsiso_setrec_parse(good_text, &r), 0);
+	assert_int_equal(r.ns_mask, 7);
+	assert_true(r.dev == 4);
+	assert_true(r.created == 1700000000);
+	assert_int_equal(r.lifetime, NSISO_LIFE_SESSION);
+	assert_true(r.ino[NSISO_NS_MNT] == 11);
+	assert_true(r.ino[NSISO_NS_IPC] == 12);
+	assert_true(r.ino[NSISO_NS_UTS] == 13);
+
+	/* Key order does not matter. */
+	assert_int_equal(nsiso_setrec_parse("mnt=11\nlifetime=boot\ncreated=0\ndev=1\nmask=1\n"
+					    "version=1\n",
+					    &r),
+			 0);
+	assert_int_equal(r.lifetime, NSISO_LIFE_BOOT);
+}
+
+static void test_setrec_parse_rejects(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "\n",
+	    "garbage",
+	    /* each required key missing in turn */
+	    "mask=7\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
+	    "version=1\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
+	    "version=1\nmask=7\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
+	    "version=1\nmask=7\ndev=4\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
+	    "version=1\nmask=7\ndev=4\ncreated=1\nmnt=11\nipc=12\nuts=13\n",
+	    /* a namespace of the mask without its inode, and one not in the mask */
+	    "version=1\nmask=7\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nipc=12\n",
+	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nipc=12\n",
+	    /* mask without mnt, zero mask, unknown bits */
+	    "version=1\nmask=2\ndev=4\ncreated=1\nlifetime=session\nipc=12\n",
+	    "version=1\nmask=0\ndev=4\ncreated=1\nlifetime=session\n",
+	    "version=1\nmask=4294967297\ndev=4\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=1\nmask=1024\ndev=4\ncreated=1\nlifetime=session\nmnt=11\n",
+	    /* bad values */
+	    "version=2\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=forever\nmnt=11\n",
+	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=0\n",
+	    "version=1\nmask=1\ndev=4x\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=1\nmask=1\ndev=-4\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=1\nmask=1\ndev= 4\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=1\nmask=1\ndev=\ncreated=1\nlifetime=session\nmnt=11\n",
+	    /* overflow */
+	    "version=1\nmask=1\ndev=18446744073709551616\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=1\nmask=1\ndev=4\ncreated=9223372036854775808\nlifetime=session\nmnt=11\n",
+	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=99999999999999999999\n",
+	    /* junk lines and keys */
+	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=11\njunk\n",
+	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nfoo=1\n",
+	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nMNT=11\n",
+	};
+	struct nsiso_setrec r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (nsiso_setrec_parse(bad[i], &r) != -1)
+			fail_msg("accepted bad record %zu:\n%s", i, bad[i]);
+}
+
+static void test_sessrec_round_trip(void **state)
+{
+	static const struct {
+		pid_t pid;
+		uint64_t start;
+		const char *name;
+	} cases[] = {
+	    {1, 0, "1-0"},
+	    {4242, 123456789, "4242-123456789"},
+	    {2147483647, UINT64_MAX, "2147483647-18446744073709551615"},
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		pid_t pid = 0;
+		uint64_t start = 1;
+
+		assert_int_equal(nsiso_sessrec_name(cases[i].pid, cases[i].start, buf, sizeof(buf)),
+				 0);
+		assert_string_equal(buf, cases[i].name);
+		assert_int_equal(nsiso_sessrec_parse(buf, &pid, &start), 0);
+		assert_int_equal(pid, cases[i].pid);
+		assert_true(start == cases[i].start);
+	}
+}
+
+static void test_sessrec_name_rejects(void **state)
+{
+	char buf[64], small[4];
+
+	assert_int_equal(nsiso_sessrec_name(0, 1, buf, sizeof(buf)), -1);
+	assert_int_equal(nsiso_sessrec_name(-5, 1, buf, sizeof(buf)), -1);
+	assert_int_equal(nsiso_sessrec_name(1234, 5, small, sizeof(small)), -1);
+}
+
+static void test_sessrec_parse_rejects(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "-",
+	    "1-",
+	    "-1",
+	    "0-1",
+	    "-1-5",
+	    "1",
+	    "12",
+	    "a-1",
+	    "1-a",
+	    "1-2-3",
+	    " 1-2",
+	    "1-2 ",
+	    "+1-2",
+	    "1-+2",
+	    "1-0x10",
+	    "lock",
+	    "1-2\n",
+	    "2147483648-1",
+	    "99999999999999999999-1",
+	    "1-18446744073709551616",
+	};
+	pid_t pid;
+	uint64_t start;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (nsiso_sessrec_parse(bad[i], &pid, &start) != -1)
+			fail_msg("accepted bad session record name '%s'", bad[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_setrec_format_exact),
+	    cmocka_unit_test(test_setrec_round_trip),
+	    cmocka_unit_test(test_setrec_format_small_buffer),
+	    cmocka_unit_test(test_setrec_parse_good),
+	    cmocka_unit_test(test_setrec_parse_rejects),
+	    cmocka_unit_test(test_sessrec_round_trip),
+	    cmocka_unit_test(test_sessrec_name_rejects),
+	    cmocka_unit_test(test_sessrec_parse_rejects),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
