@@ -127,9 +127,15 @@ static int teardown_locked(const struct nsiso_registry *reg, uid_t uid, struct n
 
 	if (host < 0)
 		return -1;
+	struct nsiso_setrec rec;
+	int r = nsiso_registry_read_set(reg, uid, &rec, err);
+
+	if (r < 0)
+		return -1;
 	if (nsiso_registry_remove_set(reg, uid, err) < 0)
 		return -1;
-	return nsiso_nsset_remove_pins(reg, host, uid, err);
+	return nsiso_nsset_remove_pins(reg, host, uid, r == 0 && rec.netns[0] ? rec.netns : NULL,
+				       err);
 }
 
 int nsiso_admin_release(const struct nsiso_registry *reg, uid_t uid, bool force,

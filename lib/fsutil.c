@@ -2,8 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -94,4 +97,133 @@ int nsiso_open_root_dir(int dirfd, const char *name, const char *what, bool crea
 				  "refusing to use it",
 				  what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	return nsiso_steal_fd(&fd);
+}
+
+/* ---- trusted paths: policy file, hooks ---- */
+
+static int check_owner_mode(const struct stat *st, const char *what, const char *path, size_t plen,
+			    enum nsiso_errkind kind, struct nsiso_error *err)
+{
+	char ep[256];
+
+	nsiso_escape_mem(ep, sizeof(ep), path, plen);
+	if (st->st_uid != 0)
+		return nsiso_fail(err, kind, 0, "%s: %s is owned by uid %u, not root", ep, what,
+				  (unsigned)st->st_uid);
+	if (st->st_mode & 022)
+		return nsiso_fail(err, kind, 0, "%s: %s is group or world writable (mode %04o)", ep,
+				  what, (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+static int check_dir(int dfd, const char *path, size_t plen, enum nsiso_errkind kind,
+		     struct nsiso_error *err)
+{
+	struct stat st;
+	char ep[256];
+
+	if (fstat(dfd, &st) < 0)
+		return nsiso_fail(err, kind, errno, "%s: cannot stat",
+				  nsiso_escape_mem(ep, sizeof(ep), path, plen));
+	return check_owner_mode(&st, "directory", path, plen, kind, err);
+}
+
+/* Why openat(O_NOFOLLOW) of @name failed, in words. */
+static int open_failed(int dfd, const char *name, int errnum, const char *path, size_t plen,
+		       const char *what, enum nsiso_errkind kind, struct nsiso_error *err)
+{
+	struct stat st;
+	char ep[256];
+
+	nsiso_escape_mem(ep, sizeof(ep), path, plen);
+	if ((errnum == ELOOP || errnum == ENOTDIR) &&
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return nsiso_fail(err, kind, 0, "%s: is a symbolic link (refusing to follow it)",
+				  ep);
+	return nsiso_fail(err, kind, errnum, "%s: cannot open %s", ep, what);
+}
+
+static int open_leaf(int dfd, const char *name, const char *path, int oflags,
+		     enum nsiso_errkind kind, struct nsiso_error *err)
+{
+	/* O_NONBLOCK|O_NOCTTY: a FIFO or tty planted here must not hang or grab a login. */
+	_cleanup_close_ int fd =
+	    openat(dfd, name, oflags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	char ep[256];
+
+	if (fd < 0)
+		return open_failed(dfd, name, errno, path, strlen(path), "the file", kind, err);
+	if (fstat(fd, &st) < 0)
+		return nsiso_fail(err, kind, errno, "%s: cannot stat",
+				  nsiso_escape(ep, sizeof(ep), path));
+	if (check_owner_mode(&st, "the file", path, strlen(path), kind, err) < 0)
+		return -1;
+	return nsiso_steal_fd(&fd);
+}
+
+/* The next path component of *@p: a malloc'ed name, *@end its end in the path. */
+static char *next_component(const char **p, const char **end)
+{
+	const char *comp;
+
+	while (**p == '/')
+		(*p)++;
+	comp = *p;
+	*end = strchrnul(*p, '/');
+	*p = *end;
+	while (**p == '/')
+		(*p)++;
+	return *end == comp ? NULL : strndup(comp, (size_t)(*end - comp));
+}
+
+int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind,
+		       struct nsiso_error *err)
+{
+	_cleanup_close_ int dfd = -1;
+	const char *p = path;
+	char ep[256];
+
+	nsiso_escape(ep, sizeof(ep), path);
+	if (path[0] != '/')
+		return nsiso_fail(err, kind, 0, "%s: not an absolute path", ep);
+	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return nsiso_fail(err, kind, errno, "%s: cannot open /", ep);
+	if (check_dir(dfd, "/", 1, kind, err) < 0)
+		return -1;
+	for (;;) {
+		const char *end;
+		_cleanup_free_ char *name = next_component(&p, &end);
+		int nfd;
+
+		if (!name)
+			return nsiso_fail(err, kind, 0, "%s: not a file name", ep);
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			return nsiso_fail(err, kind, 0,
+					  "%s: '.' and '..' are not allowed in the path", ep);
+		if (!*p) {
+			if (*end == '/')
+				return nsiso_fail(err, kind, 0, "%s: not a file name", ep);
+			return open_leaf(dfd, name, path, oflags, kind, err);
+		}
+		nfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0)
+			return open_failed(dfd, name, errno, path, (size_t)(end - path),
+					   "the directory", kind, err);
+		close(dfd);
+		dfd = nfd;
+		if (check_dir(dfd, path, (size_t)(end - path), kind, err) < 0)
+			return -1;
+	}
+}
+
+void nsiso_unmount_all(int dirfd, const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
+	for (int i = 0; i < 16; i++)
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			break;
 }

@@ -25,4 +25,21 @@ int nsiso_flock_timeout(int fd, int timeout_ms);
 int nsiso_open_root_dir(int dirfd, const char *name, const char *what, bool create,
 			struct nsiso_error *err);
 
+/*
+ * Open @path (absolute) for something we will trust (the policy, a hook):
+ * walked from / with O_NOFOLLOW at every step, every directory and the file
+ * itself root-owned and not group/world writable. The file is opened with
+ * @oflags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY (a FIFO cannot hang
+ * us). Failures are of @kind and name the path and the reason.
+ */
+int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind,
+		       struct nsiso_error *err);
+
+/*
+ * Unmount everything stacked on @name under @dirfd (MNT_DETACH, at most 16:
+ * a tampered pin may hold several). Errors are ignored: what cannot be
+ * unmounted is found by the caller's next check.
+ */
+void nsiso_unmount_all(int dirfd, const char *name);
+
 #endif

@@ -17,8 +17,10 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 
+#include "child.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "netns.h"
 #include "nsset.h"
 #include "polydir.h"
 #include "util.h"
@@ -51,38 +53,6 @@ static unsigned long clone_flags(unsigned mask)
 
 /* ---- children ---- */
 
-/*
- * The caller (sshd, su, login) may ignore SIGCHLD or reap in a handler; either
- * would steal our child's exit status. Default disposition while a child of
- * ours lives, as pam_namespace does.
- */
-static pid_t spawn(struct sigaction *saved)
-{
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	pid_t pid;
-
-	sigemptyset(&dfl.sa_mask);
-	sigaction(SIGCHLD, &dfl, saved);
-	pid = fork();
-	if (pid < 0)
-		sigaction(SIGCHLD, saved, NULL);
-	return pid;
-}
-
-static int reap(pid_t pid, const struct sigaction *saved)
-{
-	int status = 0;
-	pid_t r;
-
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	sigaction(SIGCHLD, saved, NULL);
-	if (r < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* A child must not outlive the login process that started it, nor keep a set alive. */
 static void child_bind_to_parent(pid_t parent)
 {
@@ -110,6 +80,7 @@ struct create_args {
 	const struct nsiso_user *user;
 	const struct nsiso_settings *settings;
 	const char *hostname;
+	const char *netns_name;
 	int cpu; /* -1: let the scheduler choose */
 };
 
@@ -148,9 +119,12 @@ static int child_build(const struct create_args *a, struct nsiso_error *err)
 		return nsiso_syserr(err, errno, "fault create.child.unshared");
 	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
 		return nsiso_syserr(err, errno, "cannot set mount propagation");
-	if (hide_registry(err) < 0)
+	if (hide_registry(err) < 0 || nsiso_netns_hide(err) < 0)
 		return -1;
 	if (nsiso_polydir_setup(a->user, s, err) < 0)
+		return -1;
+	if ((s->ns_mask & NSISO_NS_BIT(NSISO_NS_NET)) &&
+	    nsiso_netns_child_setup(a->netns_name, err) < 0)
 		return -1;
 	if (NSISO_FAULT("create.child.built") < 0)
 		return nsiso_syserr(err, errno, "fault create.child.built");
@@ -281,6 +255,30 @@ static int copy_child_error(const struct child_report *rep, struct nsiso_error *
 			  rep->msg);
 }
 
+/*
+ * The net namespace's name and hook, once every pin is in place (the hook
+ * gets the pin's path) and before the set is committed: a failing hook means
+ * no set.
+ */
+static int wire_net(const struct nsiso_registry *r, const struct create_args *a, pid_t child,
+		    struct nsiso_setrec *rec, struct nsiso_error *err)
+{
+	const struct nsiso_settings *s = a->settings;
+	char pin[96];
+
+	if (!(s->ns_mask & NSISO_NS_BIT(NSISO_NS_NET)))
+		return 0;
+	if (a->netns_name) {
+		if (nsiso_netns_pin_name(a->netns_name, child, err) < 0)
+			return -1;
+		snprintf(rec->netns, sizeof(rec->netns), "%s", a->netns_name);
+	}
+	if (s->net != NSISO_NET_HOOK)
+		return 0;
+	snprintf(pin, sizeof(pin), NSISO_RUNDIR "/ns/%u/net", (unsigned)a->user->uid);
+	return nsiso_netns_run_hook(s->net_hook, a->user, pin, NSISO_HOOK_TIMEOUT_MS, err);
+}
+
 /* One creation attempt: 0 done, 1 retry on another CPU, -1 error. */
 static int create_attempt(const struct nsiso_registry *r, const struct create_args *a,
 			  struct nsiso_setrec *rec, struct nsiso_error *err)
@@ -298,7 +296,7 @@ static int create_attempt(const struct nsiso_registry *r, const struct create_ar
 		return nsiso_syserr(err, errno, "pipe");
 	go_r = fds[0], go_w = fds[1];
 
-	child = spawn(&saved);
+	child = nsiso_spawn(&saved);
 	if (child < 0)
 		return nsiso_syserr(err, errno, "cannot fork the creation child");
 	if (child == 0) {
@@ -316,19 +314,23 @@ static int create_attempt(const struct nsiso_registry *r, const struct create_ar
 		ret = copy_child_error(&rep, err);
 	else
 		ret = pin_all(r, a->user->uid, child, a->settings->ns_mask, rec, err);
+	if (ret == 0)
+		ret = wire_net(r, a, child, rec, err);
 	/* Closing the pipe lets the child exit; only then is it safe to reap. */
 	close(nsiso_steal_fd(&go_w));
-	reap(child, &saved);
+	nsiso_reap(child, &saved);
 	return ret;
 }
 
-static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err);
+static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, const char *netns_name,
+			    struct nsiso_error *err);
 
 int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *u,
-		       const struct nsiso_settings *s, const char *hostname,
+		       const struct nsiso_settings *s, const char *hostname, const char *netns_name,
 		       struct nsiso_setrec *rec, int *attempts, struct nsiso_error *err)
 {
-	struct create_args a = {.user = u, .settings = s, .hostname = hostname, .cpu = -1};
+	struct create_args a = {
+	    .user = u, .settings = s, .hostname = hostname, .netns_name = netns_name, .cpu = -1};
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	int ret;
 
@@ -356,7 +358,7 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 			return 0;
 		}
 		/* Never leave a partial set behind, whatever failed. */
-		remove_pins_here(r, u->uid, NULL);
+		remove_pins_here(r, u->uid, netns_name, NULL);
 		if (ret < 0)
 			return -1;
 	}
@@ -485,18 +487,8 @@ int nsiso_nsset_join(const struct nsiso_nsfds *target, struct nsiso_error *err)
 
 /* ---- tear-down ---- */
 
-/* Unmount everything stacked on @name (a tampered pin may hold several mounts). */
-static void unmount_all(int dirfd, const char *name)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
-	for (int i = 0; i < 16; i++)
-		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-			break;
-}
-
-static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err)
+static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, const char *netns_name,
+			    struct nsiso_error *err)
 {
 	_cleanup_close_ int nsdir = -1;
 	char name[16];
@@ -507,7 +499,7 @@ static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, struct ns
 		for (int i = 0; i < NSISO_NS__MAX; i++) {
 			if (i == NSISO_NS_MNT)
 				continue;
-			unmount_all(nsdir, nsiso_ns_table[i].name);
+			nsiso_unmount_all(nsdir, nsiso_ns_table[i].name);
 			if (unlinkat(nsdir, nsiso_ns_table[i].name, 0) < 0 && errno != ENOENT)
 				return nsiso_syserr(err, errno,
 						    "cannot remove the %s pin of uid %u",
@@ -517,15 +509,16 @@ static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, struct ns
 			return nsiso_syserr(err, errno, "cannot remove pin directory of uid %u",
 					    (unsigned)uid);
 	}
-	unmount_all(r->mnt_fd, name);
+	nsiso_unmount_all(r->mnt_fd, name);
 	if (unlinkat(r->mnt_fd, name, 0) < 0 && errno != ENOENT)
 		return nsiso_syserr(err, errno, "cannot remove the mnt pin of uid %u",
 				    (unsigned)uid);
-	return 0;
+	return nsiso_netns_unpin_name(netns_name, err);
 }
 
 static __attribute__((noreturn)) void remover_main(const struct nsiso_registry *r, int host_mnt_fd,
-						   uid_t uid, pid_t parent, int report_fd)
+						   uid_t uid, const char *netns_name, pid_t parent,
+						   int report_fd)
 {
 	struct nsiso_error e = {0};
 
@@ -535,12 +528,12 @@ static __attribute__((noreturn)) void remover_main(const struct nsiso_registry *
 	else if (setns(host_mnt_fd, CLONE_NEWNS) < 0)
 		nsiso_syserr(&e, errno, "cannot enter the host mount namespace");
 	else
-		remove_pins_here(r, uid, &e);
+		remove_pins_here(r, uid, netns_name, &e);
 	child_report_exit(report_fd, &e);
 }
 
 int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
-			    struct nsiso_error *err)
+			    const char *netns_name, struct nsiso_error *err)
 {
 	_cleanup_close_ int self = -1, rep_r = -1, rep_w = -1;
 	struct child_report rep;
@@ -552,21 +545,21 @@ int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid
 	if (self < 0)
 		return nsiso_syserr(err, errno, "cannot open /proc/self/ns/mnt");
 	if (same_ns(host_mnt_fd, self))
-		return remove_pins_here(r, uid, err);
+		return remove_pins_here(r, uid, netns_name, err);
 	/* umount2() only acts on mounts of the caller's namespace: do it from a child there. */
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return nsiso_syserr(err, errno, "pipe");
 	rep_r = fds[0], rep_w = fds[1];
-	child = spawn(&saved);
+	child = nsiso_spawn(&saved);
 	if (child < 0)
 		return nsiso_syserr(err, errno, "cannot fork the tear-down child");
 	if (child == 0) {
 		close(rep_r);
-		remover_main(r, host_mnt_fd, uid, parent, rep_w);
+		remover_main(r, host_mnt_fd, uid, netns_name, parent, rep_w);
 	}
 	close(nsiso_steal_fd(&rep_w));
 	ret = nsiso_read_all(rep_r, &rep, sizeof(rep));
-	reap(child, &saved);
+	nsiso_reap(child, &saved);
 	if (ret < 0)
 		return nsiso_syserr(err, -ret, "the tear-down child died");
 	if (rep.kind != NSISO_ERR_NONE)

@@ -36,7 +36,7 @@ void nsiso_nsfds_close(struct nsiso_nsfds *f);
  * On failure no pin is left behind.
  */
 int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *u,
-		       const struct nsiso_settings *s, const char *hostname,
+		       const struct nsiso_settings *s, const char *hostname, const char *netns_name,
 		       struct nsiso_setrec *rec, int *attempts, struct nsiso_error *err);
 
 /*
@@ -60,12 +60,13 @@ int nsiso_nsset_open_proc(const char *pid_path, unsigned mask, struct nsiso_nsfd
 int nsiso_nsset_join(const struct nsiso_nsfds *target, struct nsiso_error *err);
 
 /*
- * Remove @uid's pins (whatever exists of them). Works from any mount
+ * Remove @uid's pins (whatever exists of them), and /run/netns/@netns_name
+ * when not NULL. Works from any mount
  * namespace: the unmounts run in a short-lived child that setns()es to
  * @host_mnt_fd (the registry's namespace) when the caller is elsewhere.
  */
 int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
-			    struct nsiso_error *err);
+			    const char *netns_name, struct nsiso_error *err);
 
 /*
  * Count processes other than @self (0: none excluded) whose mount namespace is

@@ -14,7 +14,7 @@ const struct nsiso_nsinfo nsiso_ns_table[NSISO_NS__MAX] = {
     [NSISO_NS_MNT] = {NSISO_NS_MNT, "mnt", CLONE_NEWNS, true},
     [NSISO_NS_IPC] = {NSISO_NS_IPC, "ipc", CLONE_NEWIPC, true},
     [NSISO_NS_UTS] = {NSISO_NS_UTS, "uts", CLONE_NEWUTS, true},
-    [NSISO_NS_NET] = {NSISO_NS_NET, "net", CLONE_NEWNET, false},
+    [NSISO_NS_NET] = {NSISO_NS_NET, "net", CLONE_NEWNET, true},
 };
 
 const struct nsiso_nsinfo *nsiso_ns_by_name(const char *name)

@@ -26,6 +26,7 @@
 
 #include <iniparser/iniparser.h>
 
+#include "fsutil.h"
 #include "policy.h"
 #include "user.h"
 #include "util.h"
@@ -156,6 +157,9 @@ struct values {
 	struct strlist exempt_users;
 	struct strlist exempt_groups; /* entries are "exempt_groups:NAME", see EXEMPT_GROUP_WHY */
 	enum nsiso_on_error on_error;
+	enum nsiso_net_mode net;
+	char *net_hook;	  /* NULL: none */
+	char *netns_name; /* NULL: none */
 };
 
 #define EXEMPT_GROUP_WHY "exempt_groups:"
@@ -167,6 +171,10 @@ static void values_free(struct values *v)
 	strlist_free(&v->exempt_groups);
 	free(v->hostname);
 	v->hostname = NULL;
+	free(v->net_hook);
+	v->net_hook = NULL;
+	free(v->netns_name);
+	v->netns_name = NULL;
 }
 
 /* What is wrong with a value, for the error message. */
@@ -212,6 +220,10 @@ static const struct word from_set_words[] = {
     {"host", NSISO_FROM_HOST},
     {"stay", NSISO_FROM_STAY},
 };
+static const struct word net_words[] = {
+    {"loopback", NSISO_NET_LOOPBACK},
+    {"hook", NSISO_NET_HOOK},
+};
 static const struct word on_error_words[] = {
     {"deny", NSISO_ONERR_DENY},
     {"allow", NSISO_ONERR_ALLOW},
@@ -255,6 +267,7 @@ WORD_PARSER(propagation, propagation_words, enum nsiso_propagation)
 WORD_PARSER(lifetime, lifetime_words, enum nsiso_lifetime)
 WORD_PARSER(from_set, from_set_words, enum nsiso_from_set)
 WORD_PARSER(on_error, on_error_words, enum nsiso_on_error)
+WORD_PARSER(net, net_words, enum nsiso_net_mode)
 
 static void supported_namespaces(char *buf, size_t len)
 {
@@ -421,7 +434,8 @@ static int parse_tmp_size(const char *val, struct values *v, struct problem *pb)
 	return 0;
 }
 
-static int parse_hostname(const char *val, struct values *v, struct problem *pb)
+/* A template (hostname, netns_name) or empty for none. */
+static int parse_template(const char *val, const char *what, char **out, struct problem *pb)
 {
 	const char *why = NULL;
 	char esc[ESC_VALUE];
@@ -429,14 +443,46 @@ static int parse_hostname(const char *val, struct values *v, struct problem *pb)
 
 	if (*val) {
 		if (nsiso_template_valid(val, &why) < 0)
-			return problem(pb, "invalid hostname template '%s' (%s)",
+			return problem(pb, "invalid %s template '%s' (%s)", what,
 				       nsiso_escape(esc, sizeof(esc), val), why);
 		h = strdup(val);
 		if (!h)
 			return no_memory(pb);
 	}
-	free(v->hostname);
-	v->hostname = h;
+	free(*out);
+	*out = h;
+	return 0;
+}
+
+static int parse_hostname(const char *val, struct values *v, struct problem *pb)
+{
+	return parse_template(val, "hostname", &v->hostname, pb);
+}
+
+static int parse_netns_name(const char *val, struct values *v, struct problem *pb)
+{
+	return parse_template(val, "netns_name", &v->netns_name, pb);
+}
+
+/*
+ * Only the form is checked here; ownership and mode are checked on the file
+ * itself each time the hook is about to run (it may change after load).
+ */
+static int parse_net_hook(const char *val, struct values *v, struct problem *pb)
+{
+	char esc[ESC_VALUE];
+	char *h = NULL;
+
+	if (*val) {
+		if (val[0] != '/' || strstr(val, "/../") || strstr(val, "/./"))
+			return problem(pb, "'%s' is not an absolute, normalised path",
+				       nsiso_escape(esc, sizeof(esc), val));
+		h = strdup(val);
+		if (!h)
+			return no_memory(pb);
+	}
+	free(v->net_hook);
+	v->net_hook = h;
 	return 0;
 }
 
@@ -499,6 +545,7 @@ SCALAR_APPLY(propagation)
 SCALAR_APPLY(lifetime)
 SCALAR_APPLY(from_set)
 SCALAR_APPLY(on_error)
+SCALAR_APPLY(net)
 
 static int apply_tmp_dirs(struct nsiso_settings *s, const struct values *v)
 {
@@ -516,11 +563,26 @@ static int apply_tmp_dirs(struct nsiso_settings *s, const struct values *v)
 	return 0;
 }
 
+static int copy_string(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? -1 : 0;
+}
+
 static int apply_hostname(struct nsiso_settings *s, const struct values *v)
 {
-	free(s->hostname);
-	s->hostname = v->hostname ? strdup(v->hostname) : NULL;
-	return v->hostname && !s->hostname ? -1 : 0;
+	return copy_string(&s->hostname, v->hostname);
+}
+
+static int apply_net_hook(struct nsiso_settings *s, const struct values *v)
+{
+	return copy_string(&s->net_hook, v->net_hook);
+}
+
+static int apply_netns_name(struct nsiso_settings *s, const struct values *v)
+{
+	return copy_string(&s->netns_name, v->netns_name);
 }
 
 struct key_def {
@@ -540,6 +602,9 @@ static const struct key_def key_defs[NSISO_KEY__MAX] = {
     [NSISO_KEY_LIFETIME] = {"lifetime", "processes", parse_lifetime, apply_lifetime},
     [NSISO_KEY_FROM_SET] = {"from_set", "host", parse_from_set, apply_from_set},
     [NSISO_KEY_HOSTNAME] = {"hostname", "", parse_hostname, apply_hostname},
+    [NSISO_KEY_NET] = {"net", "loopback", parse_net, apply_net},
+    [NSISO_KEY_NET_HOOK] = {"net_hook", "", parse_net_hook, apply_net_hook},
+    [NSISO_KEY_NETNS_NAME] = {"netns_name", "", parse_netns_name, apply_netns_name},
     [NSISO_KEY_EXEMPT_USERS] = {"exempt_users", "root", parse_exempt_users, NULL, true},
     [NSISO_KEY_EXEMPT_GROUPS] = {"exempt_groups", "", parse_exempt_groups, NULL, true},
     [NSISO_KEY_ON_ERROR] = {"on_error", "deny", parse_on_error, apply_on_error, true},
@@ -1211,122 +1276,26 @@ static int load_parsed(const char *file, int fd, const char *buf, size_t len,
 /* ------------------------------------------------------------------ */
 /* Opening the file safely                                             */
 
-static int check_owner_mode(const struct stat *st, const char *what, const char *path, size_t plen,
-			    struct nsiso_error *err)
+/* Walk from / with O_NOFOLLOW, checking every directory, then open the file itself. */
+static int open_policy_file(const char *path, int *out, struct nsiso_error *err)
 {
-	char ep[256];
-
-	nsiso_escape_mem(ep, sizeof(ep), path, plen);
-	if (st->st_uid != 0)
-		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: %s is owned by uid %u, not root",
-				  ep, what, (unsigned)st->st_uid);
-	if (st->st_mode & 022)
-		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
-				  "%s: %s is group or world writable (mode %04o)", ep, what,
-				  (unsigned)(st->st_mode & 07777));
-	return 0;
-}
-
-static int check_dir(int dfd, const char *path, size_t plen, struct nsiso_error *err)
-{
+	_cleanup_close_ int fd = -1;
 	struct stat st;
 	char ep[256];
 
-	if (fstat(dfd, &st) < 0)
-		return nsiso_fail(err, NSISO_ERR_POLICY, errno, "%s: cannot stat",
-				  nsiso_escape_mem(ep, sizeof(ep), path, plen));
-	return check_owner_mode(&st, "directory", path, plen, err);
-}
-
-/* Why openat(O_NOFOLLOW) of @name failed, in words. */
-static int open_failed(int dfd, const char *name, int errnum, const char *path, size_t plen,
-		       const char *what, struct nsiso_error *err)
-{
-	struct stat st;
-	char ep[256];
-
-	nsiso_escape_mem(ep, sizeof(ep), path, plen);
-	if ((errnum == ELOOP || errnum == ENOTDIR) &&
-	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
-				  "%s: is a symbolic link (refusing to follow it)", ep);
-	return nsiso_fail(err, NSISO_ERR_POLICY, errnum, "%s: cannot open %s", ep, what);
-}
-
-static int open_leaf(int dfd, const char *name, const char *path, int *out, struct nsiso_error *err)
-{
-	/* O_NONBLOCK: a FIFO planted here must not hang a login. */
-	_cleanup_close_ int fd =
-	    openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	struct stat st;
-	char ep[256];
-
+	fd = nsiso_open_trusted(path, O_RDONLY, NSISO_ERR_POLICY, err);
 	if (fd < 0)
-		return open_failed(dfd, name, errno, path, strlen(path), "the file", err);
+		return -1;
 	nsiso_escape(ep, sizeof(ep), path);
 	if (fstat(fd, &st) < 0)
 		return nsiso_fail(err, NSISO_ERR_POLICY, errno, "%s: cannot stat", ep);
 	if (!S_ISREG(st.st_mode))
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: not a regular file", ep);
-	if (check_owner_mode(&st, "the file", path, strlen(path), err) < 0)
-		return -1;
 	if (st.st_size > (off_t)POLICY_MAX_SIZE)
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
 				  "%s: file too large (more than %u bytes)", ep, POLICY_MAX_SIZE);
 	*out = nsiso_steal_fd(&fd);
 	return 0;
-}
-
-/* Walk from / with O_NOFOLLOW, checking every directory, then open the file itself. */
-static int open_policy_file(const char *path, int *out, struct nsiso_error *err)
-{
-	_cleanup_close_ int dfd = -1;
-	const char *p = path;
-	char ep[256];
-
-	nsiso_escape(ep, sizeof(ep), path);
-	if (path[0] != '/')
-		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: not an absolute path", ep);
-	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return nsiso_fail(err, NSISO_ERR_POLICY, errno, "%s: cannot open /", ep);
-	if (check_dir(dfd, "/", 1, err) < 0)
-		return -1;
-	for (;;) {
-		_cleanup_free_ char *name = NULL;
-		const char *comp, *end;
-		int nfd;
-
-		while (*p == '/')
-			p++;
-		comp = p;
-		end = strchrnul(p, '/');
-		p = end;
-		while (*p == '/')
-			p++;
-		if (end == comp)
-			return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: not a file name", ep);
-		name = strndup(comp, (size_t)(end - comp));
-		if (!name)
-			return nsiso_syserr(err, ENOMEM, "%s", ep);
-		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-			return nsiso_fail(err, NSISO_ERR_POLICY, 0,
-					  "%s: '.' and '..' are not allowed in the path", ep);
-		if (!*p) {
-			if (*end == '/')
-				return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: not a file name",
-						  ep);
-			return open_leaf(dfd, name, path, out, err);
-		}
-		nfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0)
-			return open_failed(dfd, name, errno, path, (size_t)(end - path),
-					   "the directory", err);
-		close(dfd);
-		dfd = nfd;
-		if (check_dir(dfd, path, (size_t)(end - path), err) < 0)
-			return -1;
-	}
 }
 
 int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_error *err)
@@ -1470,7 +1439,22 @@ void nsiso_settings_free(struct nsiso_settings *s)
 	for (unsigned i = 0; i < s->n_tmp_dirs && i < NSISO_MAX_TMP_DIRS; i++)
 		free(s->tmp_dirs[i]);
 	free(s->hostname);
+	free(s->net_hook);
+	free(s->netns_name);
 	*s = (struct nsiso_settings){0};
+}
+
+/* Rules across keys, which only the effective settings of one user can tell. */
+static int check_combination(struct nsiso_settings *s, struct nsiso_error *err)
+{
+	if ((s->ns_mask & NSISO_NS_BIT(NSISO_NS_NET)) && s->net == NSISO_NET_HOOK && !s->net_hook) {
+		nsiso_fail(err, NSISO_ERR_POLICY, 0,
+			   "net = hook (from %s) needs net_hook, which is not set",
+			   s->source[NSISO_KEY_NET]);
+		nsiso_settings_free(s);
+		return -1;
+	}
+	return 0;
 }
 
 /* Precedence is by kind first (global < group < user), then file order within a kind. */
@@ -1518,7 +1502,7 @@ int nsiso_policy_resolve(const struct nsiso_policy *p, const struct nsiso_user *
 		}
 		out->source[k] = src[k];
 	}
-	return 0;
+	return check_combination(out, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -24,6 +24,7 @@ enum nsiso_propagation { NSISO_PROP_SLAVE, NSISO_PROP_PRIVATE };
 enum nsiso_lifetime { NSISO_LIFE_PROCESSES, NSISO_LIFE_SESSION, NSISO_LIFE_BOOT };
 enum nsiso_from_set { NSISO_FROM_HOST, NSISO_FROM_STAY };
 enum nsiso_on_error { NSISO_ONERR_DENY, NSISO_ONERR_ALLOW };
+enum nsiso_net_mode { NSISO_NET_LOOPBACK, NSISO_NET_HOOK };
 
 #define NSISO_MAX_TMP_DIRS   8
 #define NSISO_DEFAULT_CONFIG "/etc/security/nsiso.conf"
@@ -47,6 +48,9 @@ enum nsiso_key {
 	NSISO_KEY_LIFETIME,
 	NSISO_KEY_FROM_SET,
 	NSISO_KEY_HOSTNAME,
+	NSISO_KEY_NET,
+	NSISO_KEY_NET_HOOK,
+	NSISO_KEY_NETNS_NAME,
 	NSISO_KEY_EXEMPT_USERS,	 /* [global] only */
 	NSISO_KEY_EXEMPT_GROUPS, /* [global] only */
 	NSISO_KEY_ON_ERROR,	 /* [global] only */
@@ -66,6 +70,9 @@ struct nsiso_settings {
 	enum nsiso_from_set from_set;
 	char *hostname; /* template; NULL or "" keeps the host's name */
 	enum nsiso_on_error on_error;
+	enum nsiso_net_mode net; /* with net in ns_mask: loopback only, or wired by net_hook */
+	char *net_hook;		 /* absolute path, NULL when none */
+	char *netns_name;	 /* template of the /run/netns name, NULL when none */
 	/* Which section decided each key: "default", "global", "group:NAME", "user:NAME" (static or
 	 * owned by the policy). */
 	const char *source[NSISO_KEY__MAX];

@@ -16,6 +16,7 @@
 
 #include "fault.h"
 #include "fsutil.h"
+#include "netns.h"
 #include "registry.h"
 #include "util.h"
 
@@ -52,6 +53,13 @@ int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 			return -1;
 		used += (size_t)n;
 	}
+	if (rec->netns[0]) {
+		if (!nsiso_netns_name_ok(rec->netns))
+			return -1;
+		n = snprintf(buf + used, len - used, "netns=%s\n", rec->netns);
+		if (n < 0 || (size_t)n >= len - used)
+			return -1;
+	}
 	return 0;
 }
 
@@ -60,6 +68,12 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 {
 	uint64_t v;
 
+	if (strcmp(key, "netns") == 0) {
+		if (!nsiso_netns_name_ok(val))
+			return -1;
+		snprintf(rec->netns, sizeof(rec->netns), "%s", val);
+		return 0;
+	}
 	if (strcmp(key, "lifetime") == 0) {
 		for (size_t i = 0; i < ARRAY_SIZE(lifetime_names); i++)
 			if (strcmp(val, lifetime_names[i]) == 0) {

@@ -53,6 +53,7 @@ struct nsiso_setrec {
 	uint64_t dev;		     /* st_dev of nsfs (all namespaces share it) */
 	int64_t created;	     /* CLOCK_REALTIME seconds */
 	enum nsiso_lifetime lifetime;
+	char netns[65]; /* /run/netns name of the net namespace, "" when none */
 };
 
 /*

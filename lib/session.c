@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "netns.h"
 #include "nsset.h"
 #include "session.h"
 #include "util.h"
@@ -154,29 +155,48 @@ int nsiso_return_to_host(bool *moved, struct nsiso_error *err)
 	return 0;
 }
 
-static const char *expand_hostname(const struct nsiso_user *u, const struct nsiso_settings *s,
-				   char *buf, size_t len)
+/* A template of the policy for this user, or NULL when empty or unusable. */
+static const char *expand(const char *tmpl, const struct nsiso_user *u, char *buf, size_t len)
 {
 	struct utsname un;
 
-	if (!s->hostname || !*s->hostname || !(s->ns_mask & NSISO_NS_BIT(NSISO_NS_UTS)))
+	if (!tmpl || !*tmpl || uname(&un) < 0)
 		return NULL;
-	if (uname(&un) < 0)
-		return NULL;
-	if (nsiso_template_expand(s->hostname, u->name, u->uid, un.nodename, buf, len) < 0)
+	if (nsiso_template_expand(tmpl, u->name, u->uid, un.nodename, buf, len) < 0)
 		return NULL;
 	return buf;
 }
 
+static const char *expand_hostname(const struct nsiso_user *u, const struct nsiso_settings *s,
+				   char *buf, size_t len)
+{
+	if (!(s->ns_mask & NSISO_NS_BIT(NSISO_NS_UTS)))
+		return NULL;
+	return expand(s->hostname, u, buf, len);
+}
+
+static int expand_netns_name(const struct nsiso_user *u, const struct nsiso_settings *s, char *buf,
+			     size_t len, const char **out, struct nsiso_error *err)
+{
+	*out = NULL;
+	if (!(s->ns_mask & NSISO_NS_BIT(NSISO_NS_NET)) || !s->netns_name || !*s->netns_name)
+		return 0;
+	*out = expand(s->netns_name, u, buf, len);
+	if (!*out || !nsiso_netns_name_ok(*out))
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+				  "netns_name gives no usable name for this user");
+	return 0;
+}
+
 /* Tear down @uid's set: the record first (the commit point), then the pins. */
 static int teardown(const struct nsiso_registry *reg, int host_mnt_fd, uid_t uid,
-		    struct nsiso_error *err)
+		    const char *netns_name, struct nsiso_error *err)
 {
 	if (nsiso_registry_remove_set(reg, uid, err) < 0)
 		return -1;
 	if (NSISO_FAULT("teardown.unrecorded") < 0)
 		return nsiso_syserr(err, errno, "fault teardown.unrecorded");
-	return nsiso_nsset_remove_pins(reg, host_mnt_fd, uid, err);
+	return nsiso_nsset_remove_pins(reg, host_mnt_fd, uid, netns_name, err);
 }
 
 /* Under the user's lock: find a valid set and open it, or build a new one. */
@@ -184,9 +204,12 @@ static int get_set(const struct nsiso_registry *reg, int host_mnt_fd, const stru
 		   const struct nsiso_settings *s, struct nsiso_nsfds *fds,
 		   struct nsiso_open_result *res, struct nsiso_error *err)
 {
-	char hostbuf[80];
+	char hostbuf[80], netnsbuf[80];
+	const char *netns, *stale_netns;
 	int r;
 
+	if (expand_netns_name(u, s, netnsbuf, sizeof(netnsbuf), &netns, err) < 0)
+		return -1;
 	r = nsiso_registry_read_set(reg, u->uid, &res->rec, err);
 	if (r < 0)
 		return -1;
@@ -201,14 +224,15 @@ static int get_set(const struct nsiso_registry *reg, int host_mnt_fd, const stru
 		res->rebuilt = true;
 	}
 	/* No set, a torn record, or a bad pin: clear whatever is there and build anew. */
-	if (teardown(reg, host_mnt_fd, u->uid, err) < 0)
+	stale_netns = r == 1 && res->rec.netns[0] ? res->rec.netns : netns;
+	if (teardown(reg, host_mnt_fd, u->uid, stale_netns, err) < 0)
 		return -1;
-	if (nsiso_nsset_create(reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)),
+	if (nsiso_nsset_create(reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)), netns,
 			       &res->rec, &res->attempts, err) < 0)
 		return -1;
 	if (nsiso_registry_write_set(reg, u->uid, &res->rec, err) < 0 ||
 	    nsiso_nsset_open(reg, u->uid, &res->rec, fds, err) != 0) {
-		teardown(reg, host_mnt_fd, u->uid, NULL);
+		teardown(reg, host_mnt_fd, u->uid, netns, NULL);
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, EIO, "the new set does not check out");
 	}
 	res->action = NSISO_ACTION_CREATE;
@@ -240,7 +264,8 @@ static int enter_locked(struct nsiso_session *sess, const struct nsiso_user *u,
 out:
 	/* A set made for a login that then failed would hold nothing: do not keep it. */
 	if (ret < 0 && res->action == NSISO_ACTION_CREATE && s->lifetime != NSISO_LIFE_BOOT)
-		teardown(&sess->reg, sess->host_mnt_fd, u->uid, NULL);
+		teardown(&sess->reg, sess->host_mnt_fd, u->uid,
+			 res->rec.netns[0] ? res->rec.netns : NULL, NULL);
 	nsiso_nsfds_close(&fds);
 	return ret;
 }
@@ -326,7 +351,8 @@ int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *r
 	r = decide_teardown(sess, &rec, res, err);
 	if (r <= 0)
 		return r;
-	if (teardown(&sess->reg, sess->host_mnt_fd, sess->uid, err) < 0)
+	if (teardown(&sess->reg, sess->host_mnt_fd, sess->uid, rec.netns[0] ? rec.netns : NULL,
+		     err) < 0)
 		return -1;
 	res->torn_down = true;
 	return 0;

@@ -261,12 +261,16 @@ struct error_case {
 };
 
 static const struct error_case invalid_values[] = {
-    {"namespaces = mnt, net", "namespaces: namespace 'net' is not supported by this version"},
+    {"net = bridge", "net: invalid value 'bridge' (expected loopback or hook)"},
+    {"net_hook = hook.sh", "net_hook: 'hook.sh' is not an absolute, normalised path"},
+    {"net_hook = /etc/../bin/sh", "net_hook: '/etc/../bin/sh' is not an absolute, normalised path"},
+    {"netns_name = nsiso-%x", "netns_name: invalid netns_name template 'nsiso-%x' (unknown "
+			      "%-sequence (expected %u, %U, %h or %%))"},
     {"namespaces = ipc, uts", "namespaces: must include mnt (the other namespaces are joined "
 			      "through it)"},
     {"namespaces =", "namespaces: must include mnt (the other namespaces are joined through it)"},
-    {"namespaces = mnt, pid", "namespaces: unknown namespace 'pid' (expected mnt, ipc, uts)"},
-    {"namespaces = MNT", "namespaces: unknown namespace 'MNT' (expected mnt, ipc, uts)"},
+    {"namespaces = mnt, pid", "namespaces: unknown namespace 'pid' (expected mnt, ipc, uts, net)"},
+    {"namespaces = MNT", "namespaces: unknown namespace 'MNT' (expected mnt, ipc, uts, net)"},
     {"namespaces = mnt;ipc", NULL}, /* ';' starts a comment: "mnt" alone is valid */
     {"tmp = TMPFS", "tmp: invalid value 'TMPFS' (expected tmpfs, persistent or off)"},
     {"tmp =", "tmp: invalid value '' (expected tmpfs, persistent or off)"},
@@ -344,11 +348,37 @@ static void test_value_escaped_and_bounded(void **state)
 	expect_error("[global]\nt\x7fmp = 1\n", msg);
 }
 
+/* net = hook needs a hook: a rule across keys, checked on the effective settings. */
+static void test_net_settings(void **state)
+{
+	struct nsiso_user bob = mkuser("bob", 1000, 1000, NULL, 0);
+	struct nsiso_user carol = mkuser("carol", 1001, 1001, NULL, 0);
+	struct nsiso_policy *p = load_ok("[global]\nnamespaces = mnt, net\n"
+					 "netns_name = nsiso-%u\n"
+					 "[user:bob]\nnet = hook\nnet_hook = /usr/lib/nsiso/hook\n"
+					 "[user:carol]\nnet = hook\n");
+	struct nsiso_error err = {0};
+	struct nsiso_settings s;
+
+	assert_int_equal(nsiso_policy_resolve(p, &bob, &s, &err), 0);
+	assert_true(s.ns_mask & NSISO_NS_BIT(NSISO_NS_NET));
+	assert_int_equal(s.net, NSISO_NET_HOOK);
+	assert_string_equal(s.net_hook, "/usr/lib/nsiso/hook");
+	assert_string_equal(s.netns_name, "nsiso-%u");
+	assert_string_equal(s.source[NSISO_KEY_NET_HOOK], "user:bob");
+	nsiso_settings_free(&s);
+	assert_int_equal(nsiso_policy_resolve(p, &carol, &s, &err), -1);
+	assert_string_equal(err.msg,
+			    "net = hook (from user:carol) needs net_hook, which is not set");
+	nsiso_policy_free(p);
+}
+
 static void test_key_names(void **state)
 {
 	static const char *const names[NSISO_KEY__MAX] = {
-	    "namespaces", "tmp",      "tmp_dirs",     "tmp_size",      "propagation", "lifetime",
-	    "from_set",	  "hostname", "exempt_users", "exempt_groups", "on_error",
+	    "namespaces", "tmp",	  "tmp_dirs",	   "tmp_size", "propagation",
+	    "lifetime",	  "from_set",	  "hostname",	   "net",      "net_hook",
+	    "netns_name", "exempt_users", "exempt_groups", "on_error",
 	};
 
 	for (int k = 0; k < NSISO_KEY__MAX; k++)
@@ -1153,6 +1183,7 @@ int main(void)
 	    cmocka_unit_test(test_invalid_values),
 	    cmocka_unit_test(test_value_escaped_and_bounded),
 	    cmocka_unit_test(test_key_names),
+	    cmocka_unit_test(test_net_settings),
 	    cmocka_unit_test(test_example_config),
 	    cmocka_unit_test(test_structure_errors),
 	    cmocka_unit_test(test_global_only_keys),
