@@ -89,6 +89,25 @@ static void log_opened(pam_handle_t *pamh, const struct who *w, const struct arg
 			   res->attempts);
 }
 
+/* debug: what the policy gave this user, and from where, before anything is done. */
+static void log_settings(pam_handle_t *pamh, const struct nsiso_settings *s)
+{
+	static const char *const tmp[] = {"tmpfs", "persistent", "off"};
+	static const char *const life[] = {"processes", "session", "boot"};
+	char ns[64] = "", sz[32];
+	size_t used = 0;
+
+	for (int i = 0; i < NSISO_NS__MAX; i++)
+		if (s->ns_mask & NSISO_NS_BIT(i))
+			used += (size_t)snprintf(ns + used, sizeof(ns) - used, "%s%s",
+						 used ? "," : "", nsiso_ns_table[i].name);
+	nsiso_format_size(&s->tmp_size, sz, sizeof(sz));
+	pam_syslog(pamh, LOG_DEBUG,
+		   "settings: namespaces=%s (%s) tmp=%s (%s) tmp_size=%s (%s) lifetime=%s (%s)", ns,
+		   s->source[NSISO_KEY_NAMESPACES], tmp[s->tmp], s->source[NSISO_KEY_TMP], sz,
+		   s->source[NSISO_KEY_TMP_SIZE], life[s->lifetime], s->source[NSISO_KEY_LIFETIME]);
+}
+
 static void cleanup_session(pam_handle_t *pamh, void *data, int error_status)
 {
 	nsiso_session_free(data);
@@ -113,7 +132,8 @@ static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct arg
 	nsiso_settings_free(&s);
 	nsiso_error_clear(&err);
 	if (from == NSISO_FROM_HOST && nsiso_return_to_host(&moved, &err) < 0) {
-		int deny = nsiso_policy_on_error(p) == NSISO_ONERR_DENY;
+		bool deny =
+		    err.kind == NSISO_ERR_CALLER || nsiso_policy_on_error(p) == NSISO_ONERR_DENY;
 		pam_syslog(pamh, LOG_ERR, "%s; action=%s service=%s user=%s uid=%u (exempt: %s)",
 			   err.msg, deny ? "deny" : "allow", w->service, w->user, w->uid,
 			   why ? why : "exempt");
@@ -124,10 +144,30 @@ static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct arg
 		    pamh, LOG_INFO,
 		    "action=host service=%s user=%s uid=%u (exempt: %s; left a set for the host)",
 		    w->service, w->user, w->uid, why ? why : "exempt");
-	else if (a->debug)
-		pam_syslog(pamh, LOG_DEBUG, "action=exempt service=%s user=%s uid=%u (%s)",
+	else
+		pam_syslog(pamh, LOG_INFO, "action=exempt service=%s user=%s uid=%u (%s)",
 			   w->service, w->user, w->uid, why ? why : "exempt");
 	return PAM_IGNORE;
+}
+
+/*
+ * Any failure for a non-exempt user: on_error decides between a login without
+ * isolation and no login, except when the caller itself cannot switch
+ * namespaces (capabilities, threads): that is refused whatever on_error says.
+ */
+static int fail_open(pam_handle_t *pamh, const struct who *w, const struct nsiso_policy *p,
+		     const struct nsiso_error *err)
+{
+	if (err->kind != NSISO_ERR_CALLER && nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
+		pam_syslog(
+		    pamh, LOG_ERR,
+		    "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no isolation)",
+		    err->msg, w->service, w->user, w->uid);
+		return PAM_IGNORE;
+	}
+	pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s user=%s uid=%u", err->msg, w->service,
+		   w->user, w->uid);
+	return PAM_SESSION_ERR;
 }
 
 /*
@@ -142,20 +182,11 @@ static int broken_policy(pam_handle_t *pamh, const struct who *w, const struct a
 	const char *why = NULL;
 
 	if (nsiso_policy_exempt(p, u, &why)) {
-		pam_syslog(pamh, LOG_ERR, "%s; action=exempt service=%s user=%s uid=%u (%s)",
-			   err->msg, w->service, w->user, w->uid, why ? why : "exempt");
+		pam_syslog(pamh, LOG_ERR, "%s; exempt despite the broken policy: %s", err->msg,
+			   why ? why : "exempt");
 		return open_exempt(pamh, w, a, p, u, why);
 	}
-	if (nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
-		pam_syslog(
-		    pamh, LOG_ERR,
-		    "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no isolation)",
-		    err->msg, w->service, w->user, w->uid);
-		return PAM_IGNORE;
-	}
-	pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s user=%s uid=%u", err->msg, w->service,
-		   w->user, w->uid);
-	return PAM_SESSION_ERR;
+	return fail_open(pamh, w, p, err);
 }
 
 static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct args *a,
@@ -169,20 +200,12 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 
 	if (nsiso_policy_resolve(p, u, &s, &err) < 0)
 		return broken_policy(pamh, w, a, p, u, &err);
+	if (a->debug)
+		log_settings(pamh, &s);
 	ret = nsiso_session_open(u, &s, &sess, &res, &err);
 	nsiso_settings_free(&s);
-	if (ret < 0) {
-		if (nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
-			pam_syslog(pamh, LOG_ERR,
-				   "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no "
-				   "isolation)",
-				   err.msg, w->service, w->user, w->uid);
-			return PAM_IGNORE;
-		}
-		pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s user=%s uid=%u", err.msg,
-			   w->service, w->user, w->uid);
-		return PAM_SESSION_ERR;
-	}
+	if (ret < 0)
+		return fail_open(pamh, w, p, &err);
 	if (pam_set_data(pamh, DATA_KEY, sess, cleanup_session) != PAM_SUCCESS) {
 		/* Without the data close could not find the set again: undo this session. */
 		struct nsiso_close_result cres;
