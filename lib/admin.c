@@ -138,18 +138,29 @@ static int teardown_locked(const struct nsiso_registry *reg, uid_t uid, struct n
 				       err);
 }
 
+/* Take @uid's lock (kept in *@lock) and look at its set, for a decision under that lock. */
+static int inspect_locked(const struct nsiso_registry *reg, uid_t uid, int *lock,
+			  struct nsiso_setinfo *info, struct nsiso_error *err)
+{
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	if (nsiso_registry_lock_user(reg, uid, lock, err) < 0)
+		return -1;
+	r = info_locked(reg, uid, info, err);
+	/* Only the counts are needed: drop the list, keep n_sessions. */
+	free(info->sessions);
+	info->sessions = NULL;
+	return r;
+}
+
 int nsiso_admin_release(const struct nsiso_registry *reg, uid_t uid, bool force,
 			struct nsiso_error *err)
 {
 	_cleanup_close_ int lock = -1;
-	struct nsiso_setinfo info = {0};
-	int r;
+	struct nsiso_setinfo info;
 
-	if (nsiso_registry_lock_user(reg, uid, &lock, err) < 0)
-		return -1;
-	r = info_locked(reg, uid, &info, err);
-	nsiso_setinfo_free(&info);
-	if (r < 0)
+	if (inspect_locked(reg, uid, &lock, &info, err) < 0)
 		return -1;
 	if (!info.has_set)
 		return teardown_locked(reg, uid, err) < 0 ? -1 : 1;
@@ -164,14 +175,9 @@ int nsiso_admin_release(const struct nsiso_registry *reg, uid_t uid, bool force,
 int nsiso_admin_gc_one(const struct nsiso_registry *reg, uid_t uid, struct nsiso_error *err)
 {
 	_cleanup_close_ int lock = -1;
-	struct nsiso_setinfo info = {0};
-	int r;
+	struct nsiso_setinfo info;
 
-	if (nsiso_registry_lock_user(reg, uid, &lock, err) < 0)
-		return -1;
-	r = info_locked(reg, uid, &info, err);
-	nsiso_setinfo_free(&info);
-	if (r < 0)
+	if (inspect_locked(reg, uid, &lock, &info, err) < 0)
 		return -1;
 	/* lifetime boot keeps its set until release, whatever runs in it. */
 	if (!info.has_set || info.rec.lifetime == NSISO_LIFE_BOOT || info.n_sessions > 0 ||
