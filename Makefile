@@ -38,7 +38,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 APT_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libiniparser-dev libcmocka-dev \
             openssh-server openssh-client util-linux iproute2 procps passwd login
 
-.PHONY: all check unit integration demo deps install uninstall clean format format-check \
+.PHONY: all check unit integration e2e demo deps install uninstall clean format format-check \
         fault-build asan-build
 all: $(MODULE) $(CTL)
 
@@ -94,25 +94,49 @@ unit: $(UNIT_BIN)
 integration: all $(PAMH)
 	@sh tests/integration/run.sh
 
+e2e: all $(PAMH)
+	@sh tests/e2e/run.sh
+
 check: deps
 	$(MAKE) all $(PAMH) $(UNIT_BIN)
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) e2e
 
 demo: deps
 	$(MAKE) all $(PAMH)
 	@sh tests/demo.sh
 
+# What install puts where (DESTDIR-aware). The policy is installed only when
+# none exists, and uninstall leaves it: it is the administrator's file.
+PAMCONFIGDIR ?= $(PREFIX)/share/pam-configs
+MAN5_PAGES   := docs/nsiso.conf.5
+MAN8_PAGES   := docs/pam_nsiso.8 docs/nsisoctl.8
+POLICY_DEST   = $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf
+
 install: $(MODULE) $(CTL)
-	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/security
+	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/security \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PAMCONFIGDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(SECUREDIR)/pam_nsiso.so
 	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/nsisoctl
-	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf ]; then \
-	  echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf"; \
-	else install -m 0644 config/nsiso.conf $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf; fi
+	install -m 0644 $(MAN5_PAGES) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8_PAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 config/pam-configs/nsiso $(DESTDIR)$(PAMCONFIGDIR)/nsiso
+	@if [ -e $(POLICY_DEST) ] || [ -L $(POLICY_DEST) ]; then \
+	  echo "keeping existing $(POLICY_DEST)"; \
+	else install -m 0644 config/nsiso.conf $(POLICY_DEST); fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SECUREDIR)/pam_nsiso.so $(DESTDIR)$(SBINDIR)/nsisoctl
+	rm -f $(DESTDIR)$(SECUREDIR)/pam_nsiso.so $(DESTDIR)$(SBINDIR)/nsisoctl \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5_PAGES))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8_PAGES))) \
+		$(DESTDIR)$(PAMCONFIGDIR)/nsiso
+	@echo "left $(POLICY_DEST) in place (the administrator's file); remove it by hand"
+
+# nsisoctl, the manual, make install and the Debian package (tests/ctl).
+.PHONY: ctl-test
+ctl-test: all $(PAMH)
+	@sh tests/ctl/run.sh
 
 clean:
 	rm -rf $(BUILD)
@@ -122,3 +146,9 @@ format:
 	clang-format -i $(FORMAT_SRC)
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+# Login cost and scale against pam_namespace (root; a sandbox; writes bench/results.md).
+# Not part of check, never fails on speed.
+.PHONY: bench
+bench: all
+	@BENCH_INVOKED="make bench" sh bench/run.sh
