@@ -97,11 +97,11 @@ integration: all $(PAMH)
 e2e: all $(PAMH)
 	@sh tests/e2e/run.sh
 
+CHECK_SUITES := unit integration e2e
+
 check: deps
-	$(MAKE) all $(PAMH) $(UNIT_BIN)
-	$(MAKE) unit
-	$(MAKE) integration
-	$(MAKE) e2e
+	$(Q)$(MAKE) --no-print-directory all $(PAMH) $(UNIT_BIN)
+	$(Q)sh tests/check.sh $(CHECK_SUITES)
 
 demo: deps
 	$(MAKE) all $(PAMH)
