@@ -91,7 +91,7 @@ deps:
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-integration: all $(PAMH)
+integration: all $(PAMH) fault-build
 	@sh tests/integration/run.sh
 
 e2e: all $(PAMH)

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int nsiso_fault(const char *point)
@@ -17,6 +18,12 @@ int nsiso_fault(const char *point)
 		return 0;
 	if (strcmp(spec + n + 1, "kill") == 0)
 		kill(getpid(), SIGKILL);
+	if (strcmp(spec + n + 1, "pause") == 0) {
+		/* Widen a race window for a test: half a second, then carry on. */
+		struct timespec ts = {0, 500 * 1000000L};
+		nanosleep(&ts, NULL);
+		return 0;
+	}
 	errno = EIO;
 	return -1;
 }

@@ -6,6 +6,7 @@
  *
  * NSISO_FAULT=<point>:kill   the process at that point dies with SIGKILL
  * NSISO_FAULT=<point>:error  the point fails as if a system call had (EIO)
+ * NSISO_FAULT=<point>:pause  the point waits 500 ms, then goes on (race tests)
  */
 #ifndef NSISO_FAULT_H
 #define NSISO_FAULT_H

@@ -186,13 +186,6 @@ static void close_fds(int *const *fds, size_t n)
 	}
 }
 
-static void close_children(struct nsiso_registry *r)
-{
-	int *const fds[] = {&r->mnt_fd, &r->ns_fd, &r->users_fd};
-
-	close_fds(fds, ARRAY_SIZE(fds));
-}
-
 void nsiso_registry_close(struct nsiso_registry *r)
 {
 	int *const fds[] = {&r->root_fd, &r->mnt_fd, &r->ns_fd, &r->users_fd};
@@ -300,12 +293,22 @@ static int setup(struct nsiso_registry *r, int run_fd, struct nsiso_error *err)
 {
 	_cleanup_close_ int lock = -1;
 
+	if (NSISO_FAULT("registry.setup") < 0)
+		return nsiso_syserr(err, errno, "fault registry.setup");
 	lock = openat(r->root_fd, "registry.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lock < 0)
 		return nsiso_syserr(err, errno, "cannot open " NSISO_RUNDIR "/registry.lock");
 	if (nsiso_flock_timeout(lock, LOCK_TIMEOUT_MS) < 0)
 		return nsiso_syserr(err, errno, "cannot lock " NSISO_RUNDIR "/registry.lock");
-	close_children(r);
+	/*
+	 * Look everything up again under the lock: a login that set the registry
+	 * up while we waited has bind-mounted over the directory our fds still
+	 * point into, and we would stack a second set of mounts on the first.
+	 */
+	nsiso_registry_close(r);
+	r->root_fd = nsiso_open_root_dir(run_fd, "nsiso", NSISO_RUNDIR, false, err);
+	if (r->root_fd < 0)
+		return -1;
 	return setup_locked(r, run_fd, err);
 }
 

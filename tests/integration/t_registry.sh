@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The registry itself: its first-time setup under a race, its mounts and modes.
+# Regression: a login that waited for the setup lock while another login set
+# the registry up used to stack a second set of bind mounts on the first.
+. "$(dirname "$0")/lib.sh"
+setup
+need_module
+
+# The fault build widens the window between a login's first look at
+# /run/nsiso and its setup lock (NSISO_FAULT=registry.setup:pause).
+MODULE=$TOP/build/fault/pam_nsiso.so
+PAMH=$TOP/build/fault/nsiso-pamh
+[ -x "$PAMH" ] && [ -f "$MODULE" ] || bail "the fault build is missing: run make fault-build"
+
+add_user nsiso-ga
+add_user nsiso-gb
+write_policy <<EOF2
+[global]
+lifetime = boot
+EOF2
+write_pam
+
+(
+	export NSISO_FAULT=registry.setup:pause
+	login ga nsiso-ga -- true
+) &
+slow=$!
+sleep 0.2
+rc_b=0
+login gb nsiso-gb -- true || rc_b=$?
+rc_a=0
+wait $slow || rc_a=$?
+is "$rc_a:$rc_b" "0:0" "two first-ever logins racing the registry setup both succeed"
+for m in /run/nsiso /run/nsiso/mnt /run/nsiso/ns; do
+	is "$(findmnt -rn -o TARGET | grep -cx "$m")" "1" "exactly one mount on $m"
+done
+is "$(findmnt -rn -o PROPAGATION --target /run/nsiso/mnt)" "private" \
+	"mnt pins sit on a private mount (the kernel refuses them on a shared one)"
+is "$(findmnt -rn -o PROPAGATION --target /run/nsiso/ns)" "shared" \
+	"ipc/uts pins sit on a shared mount (unmounts reach the copies)"
+is "$(findmnt -rn -o PROPAGATION --target /run/nsiso)" "private" \
+	"/run/nsiso is private (nothing below it propagates into /run's peers)"
+is "$(stat -c '%U %a' /run/nsiso /run/nsiso/mnt /run/nsiso/ns /run/nsiso/users | sort -u)" \
+	"root 700" "registry directories are root 0700"
+is "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/mnt/')" "2" "both users have their set"
+
+done_testing
