@@ -2,46 +2,88 @@
 # shellcheck disable=SC3043
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# make demo: show what pam_nsiso does, for real, with the built module and the
-# real libpam (through build/nsiso-pamh), inside a throwaway sandbox
-# (tests/integration/sandbox.sh: new mount, pid, ipc, uts and net namespaces,
-# fresh /run, /tmp, /var/tmp, /dev/shm, overlays on /etc and /var). The demo
-# users, the PAM config and everything the module creates vanish with it.
+# make demo: show what pam_nsiso does, for real: a real sshd (UsePAM yes, the
+# built module in its session stack) on 127.0.0.1, and the real ssh client.
+# alice logs in twice, bob once, and alice runs su - bob, all inside a
+# throwaway sandbox (tests/e2e/sandbox.sh: new mount, pid, ipc, uts and net
+# namespaces, fresh /run, /tmp, /var/tmp, /dev/shm, overlays on /etc, /var,
+# /root and /home). The sshd, the demo users, their keys and homes, the PAM
+# stacks and everything the module creates vanish with it.
+#
+# The sshd and session plumbing is the end-to-end tests' (tests/e2e/lib.sh,
+# sourced): the demo shows the same machinery make e2e checks.
 #
 # Needs root. Exit status 0 when everything looked as it should.
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
+# the same test as tests/e2e/lib.sh: the sandbox's token, in its /run
 in_sandbox()
 {
-	[ "${NSISO_SANDBOX:-}" = 1 ] && [ -n "${NSISO_SANDBOX_TOKEN:-}" ] &&
+	[ "${NSISO_E2E_SANDBOX:-}" = 1 ] && [ -n "${NSISO_E2E_TOKEN:-}" ] &&
 		[ -r /run/.sandbox/token ] &&
-		[ "$(cat /run/.sandbox/token)" = "$NSISO_SANDBOX_TOKEN" ]
+		[ "$(cat /run/.sandbox/token)" = "$NSISO_E2E_TOKEN" ]
 }
 
 if ! in_sandbox; then
 	if [ "$(id -u)" != 0 ]; then
-		echo "demo: needs root (it creates namespaces, mounts and users inside a sandbox)" >&2
+		echo "demo: needs root (it creates namespaces, mounts, users and an sshd inside a sandbox)" >&2
 		exit 1
 	fi
-	for f in "$TOP/build/pam_nsiso.so" "$TOP/build/nsiso-pamh"; do
-		[ -e "$f" ] || {
-			echo "demo: $f is missing: run make all build/nsiso-pamh" >&2
+	[ -e "$TOP/build/pam_nsiso.so" ] || {
+		echo "demo: $TOP/build/pam_nsiso.so is missing: run make" >&2
+		exit 1
+	}
+	for p in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen; do
+		[ -x "$p" ] || {
+			echo "demo: $p is missing: make demo installs it (apt-get install openssh-server openssh-client)" >&2
 			exit 1
 		}
 	done
-	exec sh "$TOP/tests/integration/sandbox.sh" "$0" "$@"
+	exec sh "$TOP/tests/e2e/sandbox.sh" "$TOP/tests/$(basename "$0")" "$@"
 fi
 
-PAMH=$TOP/build/nsiso-pamh
-DIR=/etc/nsiso-demo
-W=/run/nsiso-demo
+# --- inside the sandbox
+WAIT=20 # every wait is bounded by this many seconds
+# shellcheck source=tests/e2e/lib.sh
+. "$TOP/tests/e2e/lib.sh"
+TOP=$(cd "$(dirname "$0")/.." && pwd) # lib.sh sets its own, for tests/e2e/*
+MODULE=$TOP/build/pam_nsiso.so
 BAD=0
 
 say()
 {
 	printf '%s\n' "$@"
+}
+
+# lib.sh reports in TAP for make e2e; the demo says it in its own words.
+diag()
+{
+	printf '%s\n' "$@" | sed 's/^/           /'
+}
+
+diag_file()
+{
+	[ -s "$1" ] || return 0
+	[ "$1" != "$STATE/sshd.log" ] || SSHD_LOG_SHOWN=1
+	say "           --- $1"
+	tail -n 20 "$1" | sed 's/^/           | /'
+}
+
+bail()
+{
+	say "    [FAIL] cannot go on: $1"
+	shift
+	[ $# = 0 ] || diag "$@"
+	[ -z "${SSHD_PID:-}" ] || [ -n "${SSHD_LOG_SHOWN:-}" ] || diag_file "$STATE/sshd.log"
+	exit 1
+}
+
+cannot_run()
+{
+	say "demo: cannot run: $1"
+	exit 1
 }
 
 # check DESC CONDITION...: one line with a verdict
@@ -63,124 +105,199 @@ not()
 	! "$@"
 }
 
-# all_differ FILE1 FILE2: every namespace inode (mnt ipc uts) differs
+# all_differ "MNT IPC UTS" "MNT IPC UTS": every namespace differs
 all_differ()
 {
 	local i
 	for i in 1 2 3; do
-		[ "$(cut -d' ' -f$i "$1")" != "$(cut -d' ' -f$i "$2")" ] || return 1
+		[ "$(field $i "$1")" != "$(field $i "$2")" ] || return 1
 	done
 }
 
 ns_line()
 {
-	# shellcheck disable=SC2046
-	set -- $(cat "$1")
-	say "mnt:[$1]  ipc:[$2]  uts:[$3]"
+	say "mnt:[$(field 1 "$1")]  ipc:[$(field 2 "$1")]  uts:[$(field 3 "$1")]"
 }
 
-# login USER CMD...: one PAM session (open, run CMD as USER, close)
-login()
+# show LOOK: what a session saw (the output of $BIN/look)
+show()
 {
-	local user
-	user=$1
-	shift
-	timeout -k 5 120 "$PAMH" --confdir "$DIR/pam.d" --service nsiso-demo --user "$user" \
-		-- "$@" </dev/null 2>>"$W/pam.err"
+	say "    namespaces: $(ns_line "$(getf ns "$1")")    hostname: $(getf host "$1")"
+	say "    cat /tmp/hello  -> $(getf hello "$1")"
+	say "    message queues  -> $(getf queues "$1")"
 }
 
-# --- setup (inside the sandbox)
-mkdir -p "$DIR/pam.d" "$W/flags"
-chmod 0755 "$DIR" "$DIR/pam.d" "$W" "$W/flags"
-for u in alice bob; do
-	id "$u" >/dev/null 2>&1 || useradd -M -l -s /bin/sh "$u"
-	mkdir -m 0700 "$W/$u"
-	chown "$u:" "$W/$u"
-done
-cat >"$DIR/nsiso.conf" <<EOF
+# run_in SESSION SNIPPET: run SNIPPET in an open ssh session (lib.sh's agent
+# shell); its output in $OUT_TXT. A failure is said and counted.
+run_in()
+{
+	local rc
+	rc=0
+	session_run "$1" "$2" >"$STATE/run_in.out" || rc=$?
+	OUT_TXT=$(cat "$STATE/run_in.out")
+	if [ "$rc" != 0 ]; then
+		say "    [FAIL] in ssh session $1: '$2' exited $rc"
+		diag_file "$LAST_ERR"
+		BAD=$((BAD + 1))
+	fi
+}
+
+# same_and_differ NS SAME OTHER: NS is SAME, and all of it differs from OTHER
+same_and_differ()
+{
+	[ "$1" = "$2" ] && all_differ "$1" "$3"
+}
+
+# same_look LOOK NS HELLO: LOOK shows namespaces NS and /tmp/hello HELLO
+same_look()
+{
+	[ "$(getf ns "$1")" = "$2" ] && [ "$(getf hello "$1")" = "$3" ]
+}
+
+# logout SESSION: end an open ssh session (its shell exits)
+logout()
+{
+	session_end "$1"
+	[ "$RC" = 0 ] && return 0
+	say "    [FAIL] ssh session $1 ended with exit status $RC"
+	diag_file "$STATE/$1.log"
+	BAD=$((BAD + 1))
+}
+
+# pinned: the users whose set the host's mount table pins under /run/nsiso
+pinned()
+{
+	local uid list
+	list=""
+	for uid in $(findmnt -rn -t nsfs -o TARGET | sed -n 's|^/run/nsiso/mnt/\([0-9]*\)$|\1|p'); do
+		list="$list${list:+, }$(getent passwd "$uid" | cut -d: -f1) (uid $uid)"
+	done
+	echo "${list:-none}"
+}
+
+n_pinned()
+{
+	findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/mnt/'
+}
+
+no_pins()
+{
+	! findmnt -rn -t nsfs -o TARGET | grep -q '^/run/nsiso/'
+}
+
+# --- setup: users with ssh keys, the policy, PAM stacks, sshd
+setup
+add_user alice
+add_user bob
+write_policy <<EOF
 [global]
 namespaces = mnt, ipc, uts
 hostname   = %u-box
 EOF
-chmod 0644 "$DIR/nsiso.conf"
-printf '%s\n' "session required pam_permit.so" \
-	"session required $TOP/build/pam_nsiso.so config=$DIR/nsiso.conf" >"$DIR/pam.d/nsiso-demo"
-
-# what a session looks at: namespaces, hostname, the shared file, queues
-cat >"$W/look" <<'EOF'
+pam_su
+start_sshd
+# what a session looks at, as KEY=value lines (getf KEY)
+cat >"$BIN/look" <<'EOF'
 #!/bin/sh
-d=$1
-stat -L -c %i /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts | paste -sd ' ' - >"$d.ns"
-hostname >"$d.host"
-cat /tmp/hello 2>&1 >"$d.hello" | sed 's/^cat: //' >>"$d.hello"
-ipcs -q | awk '$1 ~ /^0x/' | wc -l >"$d.queues"
+echo "ns=$(stat -L -c %i /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts | paste -sd ' ' -)"
+echo "host=$(hostname)"
+echo "hello=$(cat /tmp/hello 2>&1 | sed 's/^cat: //')"
+echo "queues=$(ipcs -q | awk '$1 ~ /^0x/' | wc -l)"
 EOF
-chmod 0755 "$W/look"
+chmod 0755 "$BIN/look"
 
-stat -L -c %i /proc/1/ns/mnt /proc/1/ns/ipc /proc/1/ns/uts | paste -sd ' ' - >"$W/sandbox.ns"
-
-say "pam_nsiso demo: one persistent namespace set per user"
+say "pam_nsiso demo: one persistent namespace set per user, through a real sshd"
 say "(all of it runs in a throwaway sandbox; nothing is left on this machine)"
 say ""
-say "The sandbox plays the host. Its namespaces: $(ns_line "$W/sandbox.ns")"
-say "Its hostname: $(hostname). Policy: namespaces = mnt, ipc, uts; hostname = %u-box"
+say "The sandbox plays the host. Its namespaces: $(ns_line "$SANDBOX_NS")"
+say "Its hostname: $SANDBOX_HOST. Policy: namespaces = mnt, ipc, uts; hostname = %u-box"
+say "sshd listens on 127.0.0.1:$SSH_PORT (UsePAM yes, key authentication); /etc/pam.d/sshd ends with"
+say "    $(module_line)"
 say ""
 
-# --- alice, session 1: stays logged in until we say so
-say "alice logs in (session 1), writes /tmp/hello and creates a message queue, and stays logged in."
-(
-	login alice sh -c "echo 'hello from alice, session 1' >/tmp/hello
-ipcmk -Q >/dev/null
-$W/look $W/alice/s1
-: >$W/alice/s1.ready
-timeout 60 sh -c 'until [ -e $W/flags/done ]; do sleep 0.1; done'"
-	echo $? >"$W/s1.rc"
-) &
-if ! timeout 60 sh -c "until [ -e $W/alice/s1.ready ] || [ -e $W/s1.rc ]; do sleep 0.1; done; [ -e $W/alice/s1.ready ]"; then
-	say "    [FAIL] alice's first session did not start. PAM said:"
-	sed 's/^/           /' "$W/pam.err"
-	exit 1
+# --- alice, ssh session 1: stays logged in until the end
+say "alice logs in with ssh (ssh alice@127.0.0.1, session 1), writes /tmp/hello,"
+say "creates a message queue, and stays logged in:"
+session_start a1 alice || bail "alice's first ssh session did not come up"
+run_in a1 "echo 'hello from alice, ssh session 1' >/tmp/hello && ipcmk -Q >/dev/null && $BIN/look"
+a1=$OUT_TXT
+a1_ns=$(getf ns "$a1")
+say "    namespaces: $(ns_line "$a1_ns")    hostname: $(getf host "$a1")"
+check "alice has namespaces of her own (mnt, ipc, uts all differ from the host's)" all_differ "$a1_ns" "$SANDBOX_NS"
+check "her hostname is alice-box" [ "$(getf host "$a1")" = alice-box ]
+say ""
+
+say "alice logs in again with ssh (session 2) while session 1 is still open:"
+rc=0
+a2=$(ssh_run a2 alice "$BIN/look") || rc=$?
+if [ "$rc" != 0 ]; then
+	say "    [FAIL] ssh alice@127.0.0.1 exited $rc"
+	diag_file "$STATE/a2.err"
+	BAD=$((BAD + 1))
 fi
-say "    namespaces: $(ns_line "$W/alice/s1.ns")    hostname: $(cat "$W/alice/s1.host")"
-check "alice is not in the host's namespaces" not cmp -s "$W/alice/s1.ns" "$W/sandbox.ns"
+show "$a2"
+check "same namespaces as her session 1 (same inode numbers)" [ "$(getf ns "$a2")" = "$a1_ns" ]
+check "sees session 1's /tmp/hello" [ "$(getf hello "$a2")" = "hello from alice, ssh session 1" ]
+check "sees session 1's message queue" [ "$(getf queues "$a2")" = 1 ]
+check "her hostname is alice-box" [ "$(getf host "$a2")" = alice-box ]
 say ""
 
-say "alice logs in again (session 2) while session 1 is still open:"
-login alice "$W/look" "$W/alice/s2"
-say "    namespaces: $(ns_line "$W/alice/s2.ns")    hostname: $(cat "$W/alice/s2.host")"
-say "    cat /tmp/hello  -> $(cat "$W/alice/s2.hello")"
-say "    message queues  -> $(cat "$W/alice/s2.queues")"
-check "same namespaces as session 1 (same inode numbers)" cmp -s "$W/alice/s1.ns" "$W/alice/s2.ns"
-check "sees session 1's /tmp/hello" grep -q 'hello from alice' "$W/alice/s2.hello"
-check "sees session 1's message queue" [ "$(cat "$W/alice/s2.queues")" = 1 ]
-say ""
-
-say "bob logs in:"
-login bob "$W/look" "$W/bob/s1"
-say "    namespaces: $(ns_line "$W/bob/s1.ns")    hostname: $(cat "$W/bob/s1.host")"
-say "    cat /tmp/hello  -> $(cat "$W/bob/s1.hello")"
-say "    message queues  -> $(cat "$W/bob/s1.queues")"
-check "none of alice's namespaces (mnt, ipc, uts all differ)" all_differ "$W/bob/s1.ns" "$W/alice/s1.ns"
-check "does not see alice's /tmp/hello" not grep -q 'hello from alice' "$W/bob/s1.hello"
-check "does not see alice's message queue" [ "$(cat "$W/bob/s1.queues")" = 0 ]
+# --- bob: stays logged in, for su - bob below
+say "bob logs in with ssh (ssh bob@127.0.0.1) and stays logged in:"
+session_start b1 bob || bail "bob's ssh session did not come up"
+run_in b1 "$BIN/look"
+b1=$OUT_TXT
+b1_ns=$(getf ns "$b1")
+show "$b1"
+check "none of alice's namespaces (mnt, ipc, uts all differ)" all_differ "$b1_ns" "$a1_ns"
+check "nor the host's" all_differ "$b1_ns" "$SANDBOX_NS"
+check "does not see alice's /tmp/hello" [ "$(getf hello "$b1")" = "/tmp/hello: No such file or directory" ]
+check "does not see alice's message queue" [ "$(getf queues "$b1")" = 0 ]
+check "his hostname is bob-box" [ "$(getf host "$b1")" = bob-box ]
+say "    (bob writes his own /tmp/hello: 'hello from bob')"
+run_in b1 "echo 'hello from bob' >/tmp/hello"
 say ""
 
 say "Meanwhile, on the host (the sandbox):"
 say "    ls -A /tmp      -> $(ls -A /tmp | tr '\n' ' ')(empty means untouched)"
 say "    hostname        -> $(hostname)"
-say "    pinned sets     -> $(findmnt -rn -t nsfs -o TARGET | grep '^/run/nsiso/' | tr '\n' ' ')"
-say "                       (uid $(id -u alice) is alice, still logged in; bob's set went away"
-say "                        when his only session closed and no process of his was left)"
+say "    message queues  -> $(ipcs -q | awk '$1 ~ /^0x/' | wc -l)"
+say "    pinned sets     -> $(pinned)"
+check "the host pins both sets (nsfs bind mounts under /run/nsiso)" [ "$(n_pinned)" = 2 ]
 check "the host's /tmp is untouched" [ -z "$(ls -A /tmp)" ]
-check "the host's hostname is unchanged" [ "$(hostname)" = nsiso-sandbox ]
+check "the host's hostname is unchanged" [ "$(hostname)" = "$SANDBOX_HOST" ]
+check "the host has none of alice's message queues" [ "$(ipcs -q | awk '$1 ~ /^0x/' | wc -l)" = 0 ]
+check "the listening sshd (pid $SSHD_PID) is still in the host's namespaces" [ "$(ns_of "$SSHD_PID")" = "$SANDBOX_NS" ]
+say ""
 
-: >"$W/flags/done"
-timeout 70 sh -c "until [ -e $W/s1.rc ]; do sleep 0.1; done"
+# --- su - bob from inside alice's ssh session (the sandbox's su asks no password)
+say "alice, in her ssh session 1, runs su - bob (the sandbox's su asks no password):"
+run_in a1 "su - bob -c $BIN/look"
+su_b=$OUT_TXT
+show "$su_b"
+check "lands in bob's set (same inode numbers as bob's ssh session, not alice's)" \
+	same_and_differ "$(getf ns "$su_b")" "$b1_ns" "$a1_ns"
+check "sees bob's /tmp/hello, not alice's" [ "$(getf hello "$su_b")" = "hello from bob" ]
+check "hostname is bob-box" [ "$(getf host "$su_b")" = bob-box ]
+run_in a1 "$BIN/look"
+check "alice's own shell is still in her set, with her /tmp/hello" \
+	same_look "$OUT_TXT" "$a1_ns" "hello from alice, ssh session 1"
+say ""
+
+# --- both log out: the sets go away with their last session
+say "alice and bob log out (lifetime = processes: a set goes with its last session):"
+say "    pinned sets before -> $(pinned)"
+logout b1
+logout a1
+wait_until no_pins
+say "    pinned sets after  -> $(pinned)"
+check "both sets are released" no_pins
+
 say ""
 if [ "$BAD" = 0 ]; then
-	say "Everything looked as it should. The sandbox now ends: users, mounts and sets are gone."
+	say "Everything looked as it should. The sandbox now ends: sshd, users, mounts and sets are gone."
 else
-	say "$BAD check(s) failed. What PAM printed:"
-	sed 's/^/    /' "$W/pam.err"
+	say "$BAD check(s) failed. The end of sshd's log:"
+	diag_file "$STATE/sshd.log"
 fi
 [ "$BAD" = 0 ]
