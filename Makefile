@@ -36,7 +36,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 APT_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libiniparser-dev libcmocka-dev \
-            openssh-server openssh-client util-linux iproute2 procps passwd login
+            openssh-server openssh-client util-linux iproute2 procps passwd login \
+            groff-base man-db dpkg-dev debhelper lintian fakeroot python3
 
 .PHONY: all check unit integration e2e demo deps install uninstall clean format format-check \
         fault-build asan-build
@@ -97,7 +98,7 @@ integration: all $(PAMH) fault-build
 e2e: all $(PAMH)
 	@sh tests/e2e/run.sh
 
-CHECK_SUITES := unit integration e2e
+CHECK_SUITES := unit integration e2e ctl-test
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(PAMH) $(UNIT_BIN)

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nsisoctl check and explain: the policy, read with the module's own loader. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "policy.h"
+#include "user.h"
+#include "util.h"
+
+/*
+ * The loader wants an absolute path (it walks it from / without following
+ * symlinks); a relative one is taken from the working directory, the way the
+ * administrator meant it, without resolving anything on the way.
+ */
+static const char *absolute(const char *path, char **buf)
+{
+	_cleanup_free_ char *cwd = NULL;
+
+	*buf = NULL;
+	if (path[0] == '/' || !(cwd = getcwd(NULL, 0)))
+		return path;
+	if (asprintf(buf, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path) < 0) {
+		*buf = NULL;
+		return path;
+	}
+	return *buf;
+}
+
+/*
+ * The loader stops at the first problem (lowest line), so today the list has
+ * one line; the format (file:line: [section] key: what) is the same either way.
+ */
+int ctl_check(const struct ctl_cmd *c, int argc, char **argv)
+{
+	struct nsiso_policy *p = NULL;
+	struct nsiso_error err = {0};
+	_cleanup_free_ char *abs = NULL;
+	struct ctl_args a;
+	int status = CTL_OK;
+	const char *path;
+	char esc[256];
+
+	if (ctl_parse(c, argc, argv, &a, &status))
+		return status;
+	path = absolute(a.n_pos ? a.pos[0] : NSISO_DEFAULT_CONFIG, &abs);
+	if (nsiso_policy_load(path, &p, &err) < 0) {
+		status = ctl_core_err(&err);
+	} else {
+		printf("%s: valid\n", nsiso_escape(esc, sizeof(esc), path));
+	}
+	nsiso_policy_free(p);
+	return status;
+}
+
+static void put_word(char *buf, size_t len, const char *const *names, size_t n, unsigned v)
+{
+	snprintf(buf, len, "%s", v < n ? names[v] : "?");
+}
+
+static void put_str(char *buf, size_t len, const char *v)
+{
+	snprintf(buf, len, "%s", v ? v : "");
+}
+
+/* One formatter per key of the effective settings, in the words the policy file uses. */
+#define WORDS(fn, field, ...)                                                                      \
+	static void fn(const struct nsiso_settings *s, char *buf, size_t len)                      \
+	{                                                                                          \
+		static const char *const w[] = {__VA_ARGS__};                                      \
+		put_word(buf, len, w, ARRAY_SIZE(w), (unsigned)s->field);                          \
+	}
+
+WORDS(fmt_tmp, tmp, "tmpfs", "persistent", "off")
+WORDS(fmt_propagation, propagation, "slave", "private")
+WORDS(fmt_lifetime, lifetime, "processes", "session", "boot")
+WORDS(fmt_from_set, from_set, "host", "stay")
+WORDS(fmt_on_error, on_error, "deny", "allow")
+WORDS(fmt_net, net, "loopback", "hook")
+
+static void fmt_namespaces(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NSISO_NS__MAX && used < len; i++)
+		if (s->ns_mask & NSISO_NS_BIT(i))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 nsiso_ns_table[i].name);
+}
+
+static void fmt_tmp_dirs(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < s->n_tmp_dirs && used < len; i++)
+		used +=
+		    (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", s->tmp_dirs[i]);
+}
+
+static void fmt_tmp_size(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	nsiso_format_size(&s->tmp_size, buf, len);
+}
+
+static void fmt_hostname(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	put_str(buf, len, s->hostname);
+}
+
+static void fmt_net_hook(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	put_str(buf, len, s->net_hook);
+}
+
+static void fmt_netns_name(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	put_str(buf, len, s->netns_name);
+}
+
+/* exempt_users and exempt_groups are not per-user settings: explain says "exempt" instead. */
+static void (*const formatters[NSISO_KEY__MAX])(const struct nsiso_settings *, char *, size_t) = {
+    [NSISO_KEY_NAMESPACES] = fmt_namespaces,
+    [NSISO_KEY_TMP] = fmt_tmp,
+    [NSISO_KEY_TMP_DIRS] = fmt_tmp_dirs,
+    [NSISO_KEY_TMP_SIZE] = fmt_tmp_size,
+    [NSISO_KEY_PROPAGATION] = fmt_propagation,
+    [NSISO_KEY_LIFETIME] = fmt_lifetime,
+    [NSISO_KEY_FROM_SET] = fmt_from_set,
+    [NSISO_KEY_HOSTNAME] = fmt_hostname,
+    [NSISO_KEY_NET] = fmt_net,
+    [NSISO_KEY_NET_HOOK] = fmt_net_hook,
+    [NSISO_KEY_NETNS_NAME] = fmt_netns_name,
+    [NSISO_KEY_ON_ERROR] = fmt_on_error,
+};
+
+static void print_settings(const struct nsiso_settings *s)
+{
+	char value[512], ev[512], es[128];
+
+	for (int k = 0; k < NSISO_KEY__MAX; k++) {
+		if (!formatters[k])
+			continue;
+		formatters[k](s, value, sizeof(value));
+		printf("%-12s = %-24s ; %s\n", nsiso_key_name((enum nsiso_key)k),
+		       nsiso_escape(ev, sizeof(ev), value),
+		       nsiso_escape(es, sizeof(es), s->source[k] ? s->source[k] : "?"));
+	}
+}
+
+/* A policy the module could not use: say what a login of @u would get, as the module decides it. */
+static void explain_broken(const struct nsiso_policy *p, const struct nsiso_user *u,
+			   const char *label)
+{
+	const char *why = NULL;
+
+	if (nsiso_policy_exempt(p, u, &why))
+		printf("%s is exempt: %s\n", label, why ? why : "exempt");
+	else if (nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW)
+		printf("%s: the policy is broken; logins are let in without isolation "
+		       "(on_error = allow)\n",
+		       label);
+	else
+		printf("%s: the policy is broken; logins are denied (on_error = deny)\n", label);
+}
+
+int ctl_explain(const struct ctl_cmd *c, int argc, char **argv)
+{
+	struct nsiso_policy *p = NULL;
+	struct nsiso_settings s = {0};
+	struct nsiso_user u = {0};
+	struct nsiso_error err = {0};
+	const char *why = NULL, *path;
+	char label[160], esc[128], epath[256];
+	_cleanup_free_ char *abs = NULL;
+	struct ctl_args a;
+	int status = CTL_FAIL;
+
+	if (ctl_parse(c, argc, argv, &a, &status))
+		return status;
+	status = CTL_FAIL;
+	path = absolute(
+	    a.set[ctl_opt(c, "config")] ? a.val[ctl_opt(c, "config")] : NSISO_DEFAULT_CONFIG, &abs);
+	if (nsiso_user_lookup(a.pos[0], &u, &err) < 0)
+		return ctl_core_err(&err);
+	snprintf(label, sizeof(label), "%s (uid %u)", nsiso_escape(esc, sizeof(esc), u.name),
+		 (unsigned)u.uid);
+	if (nsiso_policy_load(path, &p, &err) < 0) {
+		ctl_core_err(&err);
+		explain_broken(p, &u, label);
+	} else if (nsiso_policy_exempt(p, &u, &why)) {
+		printf("%s is exempt: %s\n", label, why ? why : "exempt");
+		status = CTL_OK;
+	} else if (nsiso_policy_resolve(p, &u, &s, &err) < 0) {
+		ctl_core_err(&err);
+	} else {
+		printf("# %s, policy %s\n", label, nsiso_escape(epath, sizeof(epath), path));
+		print_settings(&s);
+		status = CTL_OK;
+	}
+	nsiso_settings_free(&s);
+	nsiso_policy_free(p);
+	nsiso_user_free(&u);
+	return status;
+}

@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nsisoctl list and show: what the registry and the kernel say about each set. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "ctl.h"
+#include "nstable.h"
+#include "util.h"
+
+/* Same words as the policy's lifetime key (the record stores the enum). */
+static const char *const lifetime_words[] = {
+    [NSISO_LIFE_PROCESSES] = "processes",
+    [NSISO_LIFE_SESSION] = "session",
+    [NSISO_LIFE_BOOT] = "boot",
+};
+
+static const struct {
+	long magic;
+	const char *name;
+} fs_names[] = {
+    {TMPFS_MAGIC, "tmpfs"},	  {EXT4_SUPER_MAGIC, "ext4"},	      {XFS_SUPER_MAGIC, "xfs"},
+    {BTRFS_SUPER_MAGIC, "btrfs"}, {OVERLAYFS_SUPER_MAGIC, "overlay"},
+};
+
+enum tmp_state { TMP_UNKNOWN, TMP_HOST, TMP_PRIVATE };
+
+/* /tmp as a process inside the set sees it. */
+struct tmp_usage {
+	enum tmp_state state;
+	const char *fstype;
+	uint64_t size, used, avail;
+};
+
+struct proc_entry {
+	pid_t pid;
+	uid_t uid;
+	char comm[32];
+};
+
+/* Everything list and show print about one set. */
+struct set_view {
+	struct nsiso_setinfo info;
+	char label[160];
+	char name[300]; /* NSS name, or the decimal uid */
+	struct tmp_usage tmp;
+	struct proc_entry *procs; /* show only */
+	size_t n_procs;
+};
+
+static void set_view_free(struct set_view *v)
+{
+	nsiso_setinfo_free(&v->info);
+	free(v->procs);
+	v->procs = NULL;
+}
+
+static const char *lifetime_word(enum nsiso_lifetime l)
+{
+	return (unsigned)l < ARRAY_SIZE(lifetime_words) ? lifetime_words[l] : "?";
+}
+
+static const char *fs_name(long magic)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fs_names); i++)
+		if (fs_names[i].magic == magic)
+			return fs_names[i].name;
+	return "other";
+}
+
+/* ---- /tmp usage, measured from inside the set ---- */
+
+struct probe_report {
+	int ok;
+	dev_t dev;
+	long type;
+	uint64_t size, used, avail;
+};
+
+/*
+ * The set's /tmp exists only in its mount namespace: a child joins the set
+ * (the parent must stay in the host's to keep using the registry), statfs()es
+ * /tmp and reports through a pipe.
+ */
+static __attribute__((noreturn)) void probe_child(const struct nsiso_registry *reg, uid_t uid,
+						  pid_t parent, int fd)
+{
+	struct probe_report rep = {0};
+	struct nsiso_error err = {0};
+	struct statfs sfs;
+	struct stat st;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == parent && nsiso_admin_enter(reg, uid, &err) == 0 &&
+	    statfs("/tmp", &sfs) == 0 && stat("/tmp", &st) == 0) {
+		uint64_t bs = (uint64_t)sfs.f_frsize;
+
+		rep = (struct probe_report){
+		    .ok = 1,
+		    .dev = st.st_dev,
+		    .type = (long)sfs.f_type,
+		    .size = sfs.f_blocks * bs,
+		    .used = (sfs.f_blocks - sfs.f_bfree) * bs,
+		    .avail = sfs.f_bavail * bs,
+		};
+	}
+	(void)nsiso_write_all(fd, &rep, sizeof(rep));
+	_exit(0);
+}
+
+static void probe_tmp(const struct nsiso_registry *reg, uid_t uid, struct tmp_usage *out)
+{
+	struct probe_report rep = {0};
+	struct stat host;
+	int fds[2], status;
+	pid_t pid, parent = getpid();
+
+	out->state = TMP_UNKNOWN;
+	if (stat("/tmp", &host) < 0 || pipe2(fds, O_CLOEXEC) < 0)
+		return;
+	/* The child must not flush a copy of our buffered output. */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		probe_child(reg, uid, parent, fds[1]);
+	}
+	close(fds[1]);
+	if (pid > 0 && nsiso_read_all(fds[0], &rep, sizeof(rep)) == 0 && rep.ok) {
+		/* Our own /tmp's device: no private /tmp (tmp = off, or /tmp not in tmp_dirs). */
+		out->state = rep.dev == host.st_dev ? TMP_HOST : TMP_PRIVATE;
+		out->fstype = fs_name(rep.type);
+		out->size = rep.size;
+		out->used = rep.used;
+		out->avail = rep.avail;
+	}
+	close(fds[0]);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* ---- processes inside ---- */
+
+static int read_comm(int dfd, const char *pid, char *buf, size_t len)
+{
+	char path[300];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/comm", pid);
+	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, len - 1)) < 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int push_proc(struct set_view *v, const struct proc_entry *e)
+{
+	struct proc_entry *grown = reallocarray(v->procs, v->n_procs + 1, sizeof(*grown));
+
+	if (!grown)
+		return -1;
+	v->procs = grown;
+	v->procs[v->n_procs++] = *e;
+	return 0;
+}
+
+/* Same test as the core's count (mount namespace inode and device), keeping pid, owner and name. */
+static void scan_procs(struct set_view *v)
+{
+	const struct nsiso_setrec *rec = &v->info.rec;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct proc_entry e = {0};
+		struct stat ns, owner;
+		char path[300];
+		uint64_t pid;
+
+		if (nsiso_parse_u64(de->d_name, &pid) < 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/ns/mnt", de->d_name);
+		if (fstatat(dirfd(d), path, &ns, 0) < 0 ||
+		    (uint64_t)ns.st_ino != rec->ino[NSISO_NS_MNT] ||
+		    (uint64_t)ns.st_dev != rec->dev || fstatat(dirfd(d), de->d_name, &owner, 0) < 0)
+			continue;
+		e.pid = (pid_t)pid;
+		e.uid = owner.st_uid;
+		if (read_comm(dirfd(d), de->d_name, e.comm, sizeof(e.comm)) < 0)
+			continue; /* exited meanwhile */
+		if (push_proc(v, &e) < 0)
+			break;
+	}
+	closedir(d);
+	v->info.processes = (unsigned)v->n_procs;
+}
+
+/* ---- collecting ---- */
+
+/* 0 and *v filled (v->info.has_set says whether there is a set), -1 reported. */
+static int collect(const struct nsiso_registry *reg, uid_t uid, bool detail, struct set_view *v)
+{
+	struct nsiso_error err = {0};
+
+	memset(v, 0, sizeof(*v));
+	if (nsiso_admin_info(reg, uid, &v->info, &err) < 0)
+		return ctl_core_err(&err), -1;
+	ctl_uid_label(uid, v->label, sizeof(v->label), v->name, sizeof(v->name));
+	if (!v->info.has_set)
+		return 0;
+	if (v->info.valid)
+		probe_tmp(reg, uid, &v->tmp);
+	if (detail)
+		scan_procs(v);
+	return 0;
+}
+
+/* ---- text ---- */
+
+static void ns_text(const struct nsiso_setrec *rec, const char *sep, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NSISO_NS__MAX && used < len; i++) {
+		int n;
+
+		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s:%" PRIu64, used ? sep : "",
+			     nsiso_ns_table[i].name, rec->ino[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static void tmp_text(const struct tmp_usage *t, bool words, char *buf, size_t len)
+{
+	char used[16], size[16];
+
+	if (t->state == TMP_UNKNOWN) {
+		snprintf(buf, len, words ? "unknown (the set cannot be entered)" : "?");
+		return;
+	}
+	if (t->state == TMP_HOST) {
+		snprintf(buf, len, words ? "the host's /tmp (no private /tmp)" : "host");
+		return;
+	}
+	ctl_human_size(t->used, used, sizeof(used));
+	ctl_human_size(t->size, size, sizeof(size));
+	if (words)
+		snprintf(buf, len, "%s used of %s (%s)", used, size, t->fstype);
+	else
+		snprintf(buf, len, "%s/%s", used, size);
+}
+
+static void list_header(void)
+{
+	printf("%-16s %-7s %-5s %-8s %-5s %-20s %-13s %s\n", "USER", "UID", "VALID", "SESSIONS",
+	       "PROCS", "CREATED", "TMP", "NAMESPACES");
+}
+
+static void list_line(const struct set_view *v)
+{
+	char name[64], created[32], tmp[48], ns[160];
+
+	nsiso_escape(name, sizeof(name), v->name);
+	ctl_iso_time(v->info.rec.created, created, sizeof(created));
+	tmp_text(&v->tmp, false, tmp, sizeof(tmp));
+	ns_text(&v->info.rec, ",", ns, sizeof(ns));
+	printf("%-16s %-7u %-5s %-8zu %-5u %-20s %-13s %s\n", name, (unsigned)v->info.uid,
+	       v->info.valid ? "yes" : "no", v->info.n_sessions, v->info.processes, created, tmp,
+	       ns);
+}
+
+static void show_text(const struct set_view *v)
+{
+	char name[160], when[32], tmp[96], ns[160], comm[64];
+
+	nsiso_escape(name, sizeof(name), v->name);
+	ctl_iso_time(v->info.rec.created, when, sizeof(when));
+	tmp_text(&v->tmp, true, tmp, sizeof(tmp));
+	ns_text(&v->info.rec, " ", ns, sizeof(ns));
+	printf("user:       %s\n", name);
+	printf("uid:        %u\n", (unsigned)v->info.uid);
+	printf("valid:      %s\n", v->info.valid ? "yes" : "no (a pin does not check out)");
+	printf("lifetime:   %s\n", lifetime_word(v->info.rec.lifetime));
+	printf("created:    %s\n", when);
+	printf("namespaces: %s\n", ns);
+	if (v->info.rec.netns[0])
+		printf("netns:      %s\n", nsiso_escape(comm, sizeof(comm), v->info.rec.netns));
+	printf("tmp:        %s\n", tmp);
+	printf("sessions:   %zu\n", v->info.n_sessions);
+	for (size_t i = 0; i < v->info.n_sessions; i++) {
+		ctl_iso_time(ctl_ticks_to_time(v->info.sessions[i].start), when, sizeof(when));
+		printf("  pid %-8d started %s\n", (int)v->info.sessions[i].pid, when);
+	}
+	printf("processes:  %u\n", v->info.processes);
+	for (size_t i = 0; i < v->n_procs; i++)
+		printf("  pid %-8d uid %-7u %s\n", (int)v->procs[i].pid, (unsigned)v->procs[i].uid,
+		       nsiso_escape(comm, sizeof(comm), v->procs[i].comm));
+}
+
+/* ---- JSON (one object per set, one line) ---- */
+
+static void json_tmp(const struct tmp_usage *t)
+{
+	if (t->state == TMP_UNKNOWN) {
+		fputs("null", stdout);
+		return;
+	}
+	printf("{\"private\":%s,\"fstype\":", t->state == TMP_PRIVATE ? "true" : "false");
+	ctl_json_str(stdout, t->fstype);
+	printf(",\"size\":%" PRIu64 ",\"used\":%" PRIu64 ",\"available\":%" PRIu64 "}", t->size,
+	       t->used, t->avail);
+}
+
+static void json_namespaces(const struct nsiso_setrec *rec)
+{
+	bool first = true;
+
+	putchar('{');
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
+			continue;
+		printf("%s\"%s\":%" PRIu64, first ? "" : ",", nsiso_ns_table[i].name, rec->ino[i]);
+		first = false;
+	}
+	putchar('}');
+}
+
+static void json_sessions(const struct nsiso_setinfo *info)
+{
+	char when[32];
+
+	putchar('[');
+	for (size_t i = 0; i < info->n_sessions; i++) {
+		ctl_iso_time(ctl_ticks_to_time(info->sessions[i].start), when, sizeof(when));
+		printf("%s{\"pid\":%d,\"start\":\"%s\"}", i ? "," : "", (int)info->sessions[i].pid,
+		       when);
+	}
+	putchar(']');
+}
+
+static void json_procs(const struct set_view *v)
+{
+	putchar('[');
+	for (size_t i = 0; i < v->n_procs; i++) {
+		printf("%s{\"pid\":%d,\"uid\":%u,\"comm\":", i ? "," : "", (int)v->procs[i].pid,
+		       (unsigned)v->procs[i].uid);
+		ctl_json_str(stdout, v->procs[i].comm);
+		putchar('}');
+	}
+	putchar(']');
+}
+
+static void set_json(const struct set_view *v, bool detail)
+{
+	char when[32];
+
+	ctl_iso_time(v->info.rec.created, when, sizeof(when));
+	fputs("{\"user\":", stdout);
+	ctl_json_str(stdout, v->name);
+	printf(",\"uid\":%u,\"valid\":%s,\"lifetime\":\"%s\",\"created\":\"%s\",\"namespaces\":",
+	       (unsigned)v->info.uid, v->info.valid ? "true" : "false",
+	       lifetime_word(v->info.rec.lifetime), when);
+	json_namespaces(&v->info.rec);
+	/* The /run/netns name of the set's net namespace (policy netns_name), or null. */
+	fputs(",\"netns\":", stdout);
+	if (v->info.rec.netns[0])
+		ctl_json_str(stdout, v->info.rec.netns);
+	else
+		fputs("null", stdout);
+	fputs(",\"sessions\":", stdout);
+	json_sessions(&v->info);
+	printf(",\"processes\":%u", v->info.processes);
+	if (detail) {
+		fputs(",\"process_list\":", stdout);
+		json_procs(v);
+	}
+	fputs(",\"tmp\":", stdout);
+	json_tmp(&v->tmp);
+	fputs("}\n", stdout);
+}
+
+/* ---- commands ---- */
+
+static int registry_uids(const struct nsiso_registry *reg, uid_t **uids, size_t *n)
+{
+	struct nsiso_error err = {0};
+
+	if (nsiso_admin_uids(reg, uids, n, &err) < 0)
+		return ctl_core_err(&err), -1;
+	return 0;
+}
+
+static int flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return CTL_OK;
+	ctl_err("cannot write the output: %s", strerror(errno));
+	return CTL_FAIL;
+}
+
+int ctl_list(const struct ctl_cmd *c, int argc, char **argv)
+{
+	struct nsiso_registry reg = NSISO_REGISTRY_INIT;
+	_cleanup_free_ uid_t *uids = NULL;
+	struct ctl_args a;
+	bool json, header = false;
+	size_t n = 0;
+	int status = CTL_OK, r;
+
+	if (ctl_parse(c, argc, argv, &a, &status))
+		return status;
+	json = a.set[ctl_opt(c, "json")];
+	r = ctl_open_registry(&reg);
+	if (r != 0)
+		return r > 0 ? CTL_OK : CTL_FAIL;
+	if (registry_uids(&reg, &uids, &n) < 0)
+		status = CTL_FAIL;
+	for (size_t i = 0; i < n; i++) {
+		struct set_view v;
+
+		if (collect(&reg, uids[i], false, &v) < 0) {
+			status = CTL_FAIL;
+			continue;
+		}
+		if (v.info.has_set && json) {
+			set_json(&v, false);
+		} else if (v.info.has_set) {
+			if (!header)
+				list_header();
+			header = true;
+			list_line(&v);
+		}
+		set_view_free(&v);
+	}
+	nsiso_registry_close(&reg);
+	return flush_stdout() == CTL_OK ? status : CTL_FAIL;
+}
+
+int ctl_show(const struct ctl_cmd *c, int argc, char **argv)
+{
+	struct nsiso_registry reg = NSISO_REGISTRY_INIT;
+	struct ctl_target t;
+	struct set_view v = {0};
+	struct ctl_args a;
+	int status = CTL_OK, r;
+
+	if (ctl_parse(c, argc, argv, &a, &status))
+		return status;
+	if (ctl_resolve(a.pos[0], &t) < 0)
+		return CTL_FAIL;
+	r = ctl_open_registry(&reg);
+	if (r < 0)
+		return CTL_FAIL;
+	if (r == 0)
+		r = ctl_registry_has(&reg, t.uid);
+	else
+		r = 0;
+	if (r < 0 || (r > 0 && collect(&reg, t.uid, true, &v) < 0))
+		status = CTL_FAIL;
+	if (status == CTL_OK && !v.info.has_set) {
+		ctl_err("%s has no set", t.label);
+		status = CTL_FAIL;
+	} else if (status == CTL_OK) {
+		if (a.set[ctl_opt(c, "json")])
+			set_json(&v, true);
+		else
+			show_text(&v);
+		status = flush_stdout();
+	}
+	set_view_free(&v);
+	nsiso_registry_close(&reg);
+	return status;
+}
