@@ -113,8 +113,10 @@ int nsiso_admin_info(const struct nsiso_registry *reg, uid_t uid, struct nsiso_s
 
 	memset(info, 0, sizeof(*info));
 	info->uid = uid;
-	if (nsiso_registry_lock_user(reg, uid, &lock, err) < 0)
-		return -1;
+	/* Looking never creates anything: a uid without a directory has no set. */
+	r = nsiso_registry_lock_user(reg, uid, false, &lock, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	r = info_locked(reg, uid, info, err);
 	if (r < 0)
 		nsiso_setinfo_free(info);
@@ -145,8 +147,9 @@ static int inspect_locked(const struct nsiso_registry *reg, uid_t uid, int *lock
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	if (nsiso_registry_lock_user(reg, uid, lock, err) < 0)
-		return -1;
+	r = nsiso_registry_lock_user(reg, uid, false, lock, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	r = info_locked(reg, uid, info, err);
 	/* Only the counts are needed: drop the list, keep n_sessions. */
 	free(info->sessions);
@@ -162,8 +165,9 @@ int nsiso_admin_release(const struct nsiso_registry *reg, uid_t uid, bool force,
 
 	if (inspect_locked(reg, uid, &lock, &info, err) < 0)
 		return -1;
+	/* No record: clear stale pins (under the lock), report "no set". */
 	if (!info.has_set)
-		return teardown_locked(reg, uid, err) < 0 ? -1 : 1;
+		return lock < 0 || teardown_locked(reg, uid, err) == 0 ? 1 : -1;
 	if (!force && (info.n_sessions > 0 || info.processes > 0))
 		return nsiso_fail(err, NSISO_ERR_CALLER, 0,
 				  "the set of uid %u still has %zu open session(s) and %u "
@@ -195,9 +199,9 @@ int nsiso_admin_enter(const struct nsiso_registry *reg, uid_t uid, struct nsiso_
 
 	if (nsiso_caller_check(err) < 0)
 		return -1;
-	if (nsiso_registry_lock_user(reg, uid, &lock, err) < 0)
-		return -1;
-	r = nsiso_registry_read_set(reg, uid, &rec, err);
+	r = nsiso_registry_lock_user(reg, uid, false, &lock, err);
+	if (r == 0)
+		r = nsiso_registry_read_set(reg, uid, &rec, err);
 	if (r != 0)
 		return r < 0 ? -1
 			     : nsiso_fail(err, NSISO_ERR_CALLER, ENOENT, "uid %u has no set",

@@ -648,6 +648,7 @@ struct section {
 	const char *target; /* the NAME part, inside name ("" for global) */
 	enum section_kind kind;
 	unsigned set; /* KEY_BIT(k) for every key given a valid value */
+	unsigned line[NSISO_KEY__MAX];
 	struct values v;
 };
 
@@ -1151,10 +1152,45 @@ static int on_key(struct loader *l, const struct item *it)
 		return 0;
 	}
 	s->set |= KEY_BIT(k);
+	s->line[k] = it->line;
 	return 0;
 }
 
 /* Walk all items in file order: the first error (lowest line) is the one reported. */
+static const struct section *find_global(const struct nsiso_policy *p)
+{
+	for (size_t i = 0; i < p->n_secs; i++)
+		if (p->secs[i].kind == SEC_GLOBAL)
+			return &p->secs[i];
+	return NULL;
+}
+
+/*
+ * net = hook without net_hook: found here, with file, line and section, for
+ * each section over [global] (what `nsisoctl check` can see). A combination
+ * only a chain of groups produces is still caught at resolve time.
+ */
+static void check_hooks(struct loader *l)
+{
+	const struct section *g = find_global(l->p);
+	const struct values *d = &l->p->defaults;
+
+	for (size_t i = 0; i < l->p->n_secs && !l->failed; i++) {
+		const struct section *s = &l->p->secs[i];
+		const struct values *net = s->set & KEY_BIT(NSISO_KEY_NET)	    ? &s->v
+					   : g && (g->set & KEY_BIT(NSISO_KEY_NET)) ? &g->v
+										    : d;
+		const struct values *hook = s->set & KEY_BIT(NSISO_KEY_NET_HOOK)	  ? &s->v
+					    : g && (g->set & KEY_BIT(NSISO_KEY_NET_HOOK)) ? &g->v
+											  : d;
+
+		if ((s->set & KEY_BIT(NSISO_KEY_NET)) && net->net == NSISO_NET_HOOK &&
+		    !hook->net_hook)
+			loader_fail(l, s->line[NSISO_KEY_NET], s->name, "net",
+				    "net = hook needs net_hook, which is not set");
+	}
+}
+
 static int validate(struct loader *l, const struct prepass *pp)
 {
 	for (size_t i = 0; i < pp->n; i++) {
@@ -1179,6 +1215,7 @@ static int validate(struct loader *l, const struct prepass *pp)
 		loader_fail(l, 0, NULL, NULL,
 			    "internal error: iniparser found %d entries, expected %zu", l->d->n,
 			    pp->n_distinct);
+	check_hooks(l);
 	return 0;
 }
 
@@ -1192,14 +1229,6 @@ static int parse_defaults(struct values *v, struct nsiso_error *err)
 			return nsiso_fail(err, NSISO_ERR_POLICY, 0, "built-in default of %s: %s",
 					  key_defs[k].name, pb.msg);
 	return 0;
-}
-
-static const struct section *find_global(const struct nsiso_policy *p)
-{
-	for (size_t i = 0; i < p->n_secs; i++)
-		if (p->secs[i].kind == SEC_GLOBAL)
-			return &p->secs[i];
-	return NULL;
 }
 
 /* The [global]-only settings, which a degraded policy still answers from. */

@@ -357,13 +357,13 @@ static int open_user_dir(const struct nsiso_registry *r, uid_t uid, bool create,
 	return nsiso_open_root_dir(r->users_fd, name, what, create, err);
 }
 
-int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, int *lockfd,
+int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, bool create, int *lockfd,
 			     struct nsiso_error *err)
 {
 	_cleanup_close_ int dir = -1, fd = -1;
 
-	if ((dir = open_user_dir(r, uid, true, err)) < 0)
-		return -1;
+	if ((dir = open_user_dir(r, uid, create, err)) < 0)
+		return !create && err->errnum == ENOENT ? (nsiso_error_clear(err), 1) : -1;
 	fd = openat(dir, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return nsiso_syserr(err, errno, "cannot open the lock of uid %u", (unsigned)uid);

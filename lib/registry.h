@@ -69,8 +69,12 @@ void nsiso_registry_close(struct nsiso_registry *r);
 /* Is the registry mounted and complete in the caller's mount namespace? */
 bool nsiso_registry_mounted(const struct nsiso_registry *r);
 
-/* Create users/<uid>/ if needed, open and flock its lock; *lockfd holds the lock. */
-int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, int *lockfd,
+/*
+ * Open and flock users/<uid>/lock (creating users/<uid>/ when @create);
+ * *lockfd holds the lock. Without @create and no such directory: 1, nothing
+ * locked (the uid has never had a set: nothing to do for an administrator).
+ */
+int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, bool create, int *lockfd,
 			     struct nsiso_error *err);
 
 /* 0 and *rec when a record exists, 1 when none, -1 on error (unreadable/corrupt: error). */

@@ -300,7 +300,7 @@ int nsiso_session_open(const struct nsiso_user *u, const struct nsiso_settings *
 		nsiso_syserr(err, errno, "cannot open /proc/self/ns/mnt");
 		goto out;
 	}
-	if (nsiso_registry_lock_user(&sess->reg, u->uid, &lock, err) < 0)
+	if (nsiso_registry_lock_user(&sess->reg, u->uid, true, &lock, err) < 0)
 		goto out;
 	ret = enter_locked(sess, u, s, res, err);
 out:
@@ -340,7 +340,7 @@ int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *r
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (nsiso_registry_lock_user(&sess->reg, sess->uid, &lock, err) < 0)
+	if (nsiso_registry_lock_user(&sess->reg, sess->uid, true, &lock, err) < 0)
 		return -1;
 	if (nsiso_registry_remove_session(&sess->reg, sess->uid, sess->pid, sess->start, err) < 0 ||
 	    nsiso_registry_live_sessions(&sess->reg, sess->uid, &res->live_sessions, err) < 0)

@@ -348,15 +348,17 @@ static void test_value_escaped_and_bounded(void **state)
 	expect_error("[global]\nt\x7fmp = 1\n", msg);
 }
 
-/* net = hook needs a hook: a rule across keys, checked on the effective settings. */
+/* net = hook needs a hook: a rule across keys. */
 static void test_net_settings(void **state)
 {
+	gid_t wheel[] = {0};
 	struct nsiso_user bob = mkuser("bob", 1000, 1000, NULL, 0);
-	struct nsiso_user carol = mkuser("carol", 1001, 1001, NULL, 0);
+	struct nsiso_user carol = mkuser("carol", 1001, 1001, wheel, 1);
 	struct nsiso_policy *p = load_ok("[global]\nnamespaces = mnt, net\n"
-					 "netns_name = nsiso-%u\n"
+					 "netns_name = nsiso-%u\nnet_hook = /usr/lib/nsiso/global\n"
 					 "[user:bob]\nnet = hook\nnet_hook = /usr/lib/nsiso/hook\n"
-					 "[user:carol]\nnet = hook\n");
+					 "[group:root]\nnet = hook\n"
+					 "[user:carol]\nnet_hook =\n");
 	struct nsiso_error err = {0};
 	struct nsiso_settings s;
 
@@ -367,9 +369,14 @@ static void test_net_settings(void **state)
 	assert_string_equal(s.netns_name, "nsiso-%u");
 	assert_string_equal(s.source[NSISO_KEY_NET_HOOK], "user:bob");
 	nsiso_settings_free(&s);
+	/* Only carol's chain (group then user) gives hook without a hook: resolve catches it. */
 	assert_int_equal(nsiso_policy_resolve(p, &carol, &s, &err), -1);
 	assert_string_equal(err.msg,
-			    "net = hook (from user:carol) needs net_hook, which is not set");
+			    "net = hook (from group:root) needs net_hook, which is not set");
+	nsiso_policy_free(p);
+	/* Within one section over [global], the loader already sees it (nsisoctl check). */
+	p = load_err("[global]\nnamespaces = mnt, net\n[user:dave]\ntmp = off\nnet = hook\n",
+		     NAME ":5: [user:dave] net: net = hook needs net_hook, which is not set");
 	nsiso_policy_free(p);
 }
 
