@@ -1456,6 +1456,18 @@ bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *
 	return false;
 }
 
+bool nsiso_policy_uses_groups(const struct nsiso_policy *p)
+{
+	if (!p)
+		return false;
+	if (p->exempt_groups && p->exempt_groups->n > 0)
+		return true;
+	for (size_t i = 0; i < p->n_secs; i++)
+		if (p->secs[i].kind == SEC_GROUP)
+			return true;
+	return false;
+}
+
 enum nsiso_on_error nsiso_policy_on_error(const struct nsiso_policy *p)
 {
 	return p ? p->on_error : NSISO_ONERR_DENY;

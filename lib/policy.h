@@ -116,6 +116,12 @@ bool nsiso_policy_degraded(const struct nsiso_policy *p);
 bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *u,
 			 const char **why);
 
+/*
+ * Does anything in @p depend on group membership ([group:] sections,
+ * exempt_groups)? Only then must the caller load the user's groups.
+ */
+bool nsiso_policy_uses_groups(const struct nsiso_policy *p);
+
 /* on_error of a (possibly degraded) policy; NSISO_ONERR_DENY when @p is NULL. */
 enum nsiso_on_error nsiso_policy_on_error(const struct nsiso_policy *p);
 

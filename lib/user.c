@@ -95,16 +95,15 @@ static int groups_grow(const char *name, gid_t gid, gid_t **out, int *n)
 	}
 }
 
-int nsiso_user_lookup(const char *name, struct nsiso_user *out, struct nsiso_error *err)
+int nsiso_user_lookup_passwd(const char *name, struct nsiso_user *out, struct nsiso_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
-	struct nsiso_user u = {0};
 	struct passwd pw;
 	bool found = false;
 	char esc[80];
 	int r;
 
-	*out = (struct nsiso_user){0};
+	*out = (struct nsiso_user){.n_groups = -1};
 	if (!nsiso_user_name_ok(name))
 		return nsiso_fail(err, NSISO_ERR_USER, 0, "invalid user name '%s'",
 				  nsiso_escape(esc, sizeof(esc), name));
@@ -115,18 +114,38 @@ int nsiso_user_lookup(const char *name, struct nsiso_user *out, struct nsiso_err
 	if (!found)
 		return nsiso_fail(err, NSISO_ERR_USER, 0, "unknown user '%s'",
 				  nsiso_escape(esc, sizeof(esc), name));
-	u.uid = pw.pw_uid;
-	u.gid = pw.pw_gid;
-	u.name = strdup(pw.pw_name);
-	if (!u.name)
+	out->uid = pw.pw_uid;
+	out->gid = pw.pw_gid;
+	out->name = strdup(pw.pw_name);
+	if (!out->name)
 		return nsiso_syserr(err, ENOMEM, "cannot look up user");
-	r = groups_grow(u.name, u.gid, &u.groups, &u.n_groups);
+	return 0;
+}
+
+int nsiso_user_load_groups(struct nsiso_user *u, struct nsiso_error *err)
+{
+	char esc[80];
+	int r;
+
+	if (u->n_groups >= 0)
+		return 0;
+	r = groups_grow(u->name, u->gid, &u->groups, &u->n_groups);
 	if (r) {
-		nsiso_user_free(&u);
+		u->n_groups = -1;
 		return nsiso_syserr(err, r, "cannot list the groups of user '%s'",
-				    nsiso_escape(esc, sizeof(esc), name));
+				    nsiso_escape(esc, sizeof(esc), u->name));
 	}
-	*out = u;
+	return 0;
+}
+
+int nsiso_user_lookup(const char *name, struct nsiso_user *out, struct nsiso_error *err)
+{
+	if (nsiso_user_lookup_passwd(name, out, err) < 0)
+		return -1;
+	if (nsiso_user_load_groups(out, err) < 0) {
+		nsiso_user_free(out);
+		return -1;
+	}
 	return 0;
 }
 

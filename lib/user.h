@@ -13,7 +13,7 @@ struct nsiso_user {
 	uid_t uid;
 	gid_t gid;
 	gid_t *groups; /* from getgrouplist(), includes gid */
-	int n_groups;
+	int n_groups;  /* -1: not loaded (nsiso_user_lookup_passwd) */
 };
 
 /*
@@ -26,7 +26,15 @@ bool nsiso_user_name_ok(const char *name);
 /* Look @name up with getpwnam_r and getgrouplist. Unknown user: -1, kind NSISO_ERR_USER. */
 int nsiso_user_lookup(const char *name, struct nsiso_user *out, struct nsiso_error *err);
 
-/* Is @u a member of group @gid (primary or supplementary)? */
+/*
+ * The passwd entry only. getgrouplist() is the most expensive step of a login
+ * (NSS walks every group source), and most policies never ask: load the
+ * groups with nsiso_user_load_groups() when the policy has group rules.
+ */
+int nsiso_user_lookup_passwd(const char *name, struct nsiso_user *out, struct nsiso_error *err);
+int nsiso_user_load_groups(struct nsiso_user *u, struct nsiso_error *err);
+
+/* Is @u a member of group @gid (primary, or supplementary when the groups are loaded)? */
 bool nsiso_user_in_group(const struct nsiso_user *u, gid_t gid);
 
 void nsiso_user_free(struct nsiso_user *u);

@@ -224,11 +224,11 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 {
 	struct nsiso_policy *p = NULL;
 	struct nsiso_user u = {0};
-	struct nsiso_error err = {0};
+	struct nsiso_error err = {0}, gerr = {0};
 	const char *name = NULL, *why = NULL;
+	int loaded, groups = 0, ret;
 	struct args a;
 	struct who w;
-	int ret;
 
 	parse_args(pamh, argc, argv, &a);
 	if (pam_get_item(pamh, PAM_USER, (const void **)&name) != PAM_SUCCESS)
@@ -240,18 +240,23 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 			   w.service);
 		return PAM_USER_UNKNOWN;
 	}
-	if (nsiso_user_lookup(name, &u, &err) < 0) {
+	if (nsiso_user_lookup_passwd(name, &u, &err) < 0) {
 		pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s", err.msg, w.service);
 		return PAM_USER_UNKNOWN;
 	}
 	w.uid = (unsigned)u.uid;
-	if (nsiso_policy_load(a.config, &p, &err) < 0) {
+	loaded = nsiso_policy_load(a.config, &p, &err);
+	/* Groups only when the policy asks about them: the costliest NSS call of a login. */
+	if (nsiso_policy_uses_groups(p))
+		groups = nsiso_user_load_groups(&u, &gerr);
+	if (loaded < 0)
 		ret = broken_policy(pamh, &w, &a, p, &u, &err);
-	} else if (nsiso_policy_exempt(p, &u, &why)) {
+	else if (nsiso_policy_exempt(p, &u, &why))
 		ret = open_exempt(pamh, &w, &a, p, &u, why);
-	} else {
+	else if (groups < 0)
+		ret = fail_open(pamh, &w, p, &gerr);
+	else
 		ret = open_isolated(pamh, &w, &a, p, &u);
-	}
 	nsiso_policy_free(p);
 	nsiso_user_free(&u);
 	return ret;
