@@ -165,6 +165,115 @@ static void test_setrec_parse_rejects(void **state)
 			fail_msg("accepted bad record %zu:\n%s", i, bad[i]);
 }
 
+/* ---- the optional netns=<name> line (a set with a net namespace and a /run/netns name) ---- */
+
+#define ALL4 (ALL3 | NSISO_NS_BIT(NSISO_NS_NET))
+
+static struct nsiso_setrec sample_net(const char *name)
+{
+	struct nsiso_setrec r = sample();
+
+	r.ns_mask = ALL4;
+	r.ino[NSISO_NS_NET] = 4026532203u;
+	snprintf(r.netns, sizeof(r.netns), "%s", name);
+	return r;
+}
+
+static void test_setrec_netns_format_exact(void **state)
+{
+	struct nsiso_setrec r = sample_net("nsiso-alice");
+	char buf[512];
+
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "version=1\nmask=15\ndev=4\ncreated=1700000000\nlifetime=session\n"
+				 "mnt=4026532200\nipc=4026532201\nuts=4026532202\nnet=4026532203\n"
+				 "netns=nsiso-alice\n");
+
+	/* No name: no netns line at all. */
+	r.netns[0] = '\0';
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_null(strstr(buf, "netns="));
+
+	/* The netns line counts towards the buffer size too. */
+	r = sample_net("nsiso-alice");
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	size_t need = strlen(buf) + 1;
+	assert_int_equal(nsiso_setrec_format(&r, buf, need), 0);
+	assert_int_equal(nsiso_setrec_format(&r, buf, need - 1), -1);
+}
+
+static void test_setrec_netns_round_trip(void **state)
+{
+	char longest[65];
+	const char *names[] = {"a", "nsiso-alice", "U.1_x-Y", "..a", ".a", "a..", longest};
+
+	memset(longest, 'n', 64);
+	longest[64] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct nsiso_setrec r = sample_net(names[i]), back;
+		char buf[512];
+
+		assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+		memset(&back, 0xa5, sizeof(back));
+		assert_int_equal(nsiso_setrec_parse(buf, &back), 0);
+		assert_rec_equal(&r, &back);
+		assert_string_equal(back.netns, names[i]);
+		assert_true(back.ino[NSISO_NS_NET] == 4026532203u);
+	}
+
+	/* Without a netns line the parsed name is empty. */
+	{
+		struct nsiso_setrec back;
+
+		memset(&back, 0xa5, sizeof(back));
+		assert_int_equal(nsiso_setrec_parse(good_text, &back), 0);
+		assert_string_equal(back.netns, "");
+	}
+}
+
+static void test_setrec_netns_format_rejects(void **state)
+{
+	static const char *const bad[] = {"a/b", "..", ".", "/x", "a b", "a\nb", "nsiso-%u", "é"};
+	char buf[512];
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct nsiso_setrec r = sample_net(bad[i]);
+
+		if (nsiso_setrec_format(&r, buf, sizeof(buf)) != -1)
+			fail_msg("wrote a record with the bad netns name '%s'", bad[i]);
+	}
+}
+
+static void test_setrec_netns_parse_rejects(void **state)
+{
+	static const char head[] = "version=1\nmask=15\ndev=4\ncreated=1\nlifetime=session\n"
+				   "mnt=11\nipc=12\nuts=13\nnet=14\n";
+	char n64[65], n65[66];
+	const char *bad[] = {"a/b",	 "..",	 ".", "", "/run/netns/x", "a b", "a\tb",
+			     "nsiso-%u", "x\\y", "é", n65};
+	struct nsiso_setrec r;
+	char text[512];
+
+	memset(n64, 'n', 64);
+	n64[64] = '\0';
+	memset(n65, 'n', 65);
+	n65[65] = '\0';
+
+	/* The boundary: 64 characters is still a name. */
+	snprintf(text, sizeof(text), "%snetns=%s\n", head, n64);
+	assert_int_equal(nsiso_setrec_parse(text, &r), 0);
+	assert_string_equal(r.netns, n64);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), "%snetns=%s\n", head, bad[i]);
+		if (nsiso_setrec_parse(text, &r) != -1)
+			fail_msg("accepted the bad netns name '%s'", bad[i]);
+	}
+	/* Case matters for keys, as for the others. */
+	snprintf(text, sizeof(text), "%sNETNS=x\n", head);
+	assert_int_equal(nsiso_setrec_parse(text, &r), -1);
+}
+
 static void test_sessrec_round_trip(void **state)
 {
 	static const struct {
@@ -241,6 +350,10 @@ int main(void)
 	    cmocka_unit_test(test_setrec_format_small_buffer),
 	    cmocka_unit_test(test_setrec_parse_good),
 	    cmocka_unit_test(test_setrec_parse_rejects),
+	    cmocka_unit_test(test_setrec_netns_format_exact),
+	    cmocka_unit_test(test_setrec_netns_round_trip),
+	    cmocka_unit_test(test_setrec_netns_format_rejects),
+	    cmocka_unit_test(test_setrec_netns_parse_rejects),
 	    cmocka_unit_test(test_sessrec_round_trip),
 	    cmocka_unit_test(test_sessrec_name_rejects),
 	    cmocka_unit_test(test_sessrec_parse_rejects),
