@@ -115,6 +115,8 @@ MAN5_PAGES   := docs/nsiso.conf.5
 MAN8_PAGES   := docs/pam_nsiso.8 docs/nsisoctl.8
 POLICY_DEST   = $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf
 
+EXAMPLESDIR ?= $(PREFIX)/share/doc/libpam-nsiso/examples
+
 install: $(MODULE) $(CTL)
 	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/security \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PAMCONFIGDIR)
@@ -123,6 +125,8 @@ install: $(MODULE) $(CTL)
 	install -m 0644 $(MAN5_PAGES) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN8_PAGES) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 config/pam-configs/nsiso $(DESTDIR)$(PAMCONFIGDIR)/nsiso
+	install -d $(DESTDIR)$(EXAMPLESDIR)
+	install -m 0644 config/nsiso-net-hook $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook
 	@if [ -e $(POLICY_DEST) ] || [ -L $(POLICY_DEST) ]; then \
 	  echo "keeping existing $(POLICY_DEST)"; \
 	else install -m 0644 config/nsiso.conf $(POLICY_DEST); fi
@@ -131,7 +135,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SECUREDIR)/pam_nsiso.so $(DESTDIR)$(SBINDIR)/nsisoctl \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5_PAGES))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8_PAGES))) \
-		$(DESTDIR)$(PAMCONFIGDIR)/nsiso
+		$(DESTDIR)$(PAMCONFIGDIR)/nsiso $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook
+	-rmdir $(DESTDIR)$(EXAMPLESDIR) 2>/dev/null
 	@echo "left $(POLICY_DEST) in place (the administrator's file); remove it by hand"
 
 # nsisoctl, the manual, make install and the Debian package (tests/ctl).

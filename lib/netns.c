@@ -139,10 +139,15 @@ int nsiso_netns_hide(struct nsiso_error *err)
 	if (run < 0)
 		return nsiso_syserr(err, errno, "cannot open /run");
 	dir = openat(run, "netns", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dir < 0 || nsiso_is_mountpoint(dir, run) != 1)
+	if (dir < 0)
 		return 0;
-	if (umount2(NSISO_NETNS_DIR, MNT_DETACH) < 0)
+	if (nsiso_is_mountpoint(dir, run) == 1 && umount2(NSISO_NETNS_DIR, MNT_DETACH) < 0)
 		return nsiso_syserr(err, errno, "cannot hide " NSISO_NETNS_DIR " in the new set");
+	/* The directory of /run shows through with the names of the pins: cover it. */
+	if (mount("nsiso-set", NSISO_NETNS_DIR, "tmpfs",
+		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0755,size=4k,nr_inodes=8") < 0)
+		return nsiso_syserr(err, errno, "cannot cover " NSISO_NETNS_DIR " in the new set");
 	return 0;
 }
 

@@ -144,6 +144,9 @@ int nsiso_setrec_parse(const char *text, struct nsiso_setrec *rec)
 	}
 	if (!(rec->ns_mask & NSISO_NS_BIT(NSISO_NS_MNT)))
 		return -1;
+	/* A /run/netns name only ever belongs to a set with a net namespace. */
+	if (rec->netns[0] && !(rec->ns_mask & NSISO_NS_BIT(NSISO_NS_NET)))
+		return -1;
 	return 0;
 }
 

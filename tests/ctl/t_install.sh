@@ -14,7 +14,8 @@ trap 'exit 130' INT TERM
 libdir=$(pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)
 module=$libdir/security/pam_nsiso.so
 FILES="$module /usr/sbin/nsisoctl /usr/share/man/man5/nsiso.conf.5 /usr/share/man/man8/pam_nsiso.8
-/usr/share/man/man8/nsisoctl.8 /usr/share/pam-configs/nsiso /etc/security/nsiso.conf"
+/usr/share/man/man8/nsisoctl.8 /usr/share/pam-configs/nsiso /etc/security/nsiso.conf
+/usr/share/doc/libpam-nsiso/examples/nsiso-net-hook"
 
 RC=0
 out=$(make -s -C "$TOP" install DESTDIR="$D" 2>&1) || RC=$?

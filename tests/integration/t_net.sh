@@ -428,8 +428,8 @@ is "$(ip netns exec "$name_a" "$BIN/connect" 127.0.0.1 $PORT_LO 2>/dev/null)" "t
 	"name: ip netns exec $name_a reaches nsiso-a's 127.0.0.1 listener"
 is "$(nfact nsiso-a a2net nsfs)" "" "name: inside nsiso-a's set no nsfs mount (no named namespace held)"
 is "$(nfact nsiso-b b1net nsfs)" "" "name: inside nsiso-b's set no nsfs mount"
-# Reported, not asserted: what /run/netns lists inside a set.
-diag "inside nsiso-b's set, ls -A /run/netns: $(nfact nsiso-b b1net run_netns | paste -sd ' ' -)"
+# Inside a set /run/netns is covered: no other user's namespace name shows.
+is "$(nfact nsiso-b b1net run_netns | paste -sd ' ' -)" "" "name: inside nsiso-b's set /run/netns lists nothing"
 ok_cmd "name: nsiso-b's set was torn down with its name (one session, processes)" \
 	no_pins "$uid_b" "${NAMEPFX}nsiso-b"
 

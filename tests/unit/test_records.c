@@ -165,6 +165,22 @@ static void test_setrec_parse_rejects(void **state)
 			fail_msg("accepted bad record %zu:\n%s", i, bad[i]);
 }
 
+/* A name without a net namespace in the mask is a foreign record: rejected. */
+static void test_setrec_netns_needs_net(void **state)
+{
+	struct nsiso_setrec r;
+
+	assert_int_equal(nsiso_setrec_parse("version=1\nmask=7\ndev=9\ncreated=1\nlifetime=boot\n"
+					    "mnt=1\nipc=2\nuts=3\nnetns=nsiso-alice\n",
+					    &r),
+			 -1);
+	assert_int_equal(nsiso_setrec_parse("version=1\nmask=15\ndev=9\ncreated=1\nlifetime=boot\n"
+					    "mnt=1\nipc=2\nuts=3\nnet=4\nnetns=nsiso-alice\n",
+					    &r),
+			 0);
+	assert_string_equal(r.netns, "nsiso-alice");
+}
+
 /* ---- the optional netns=<name> line (a set with a net namespace and a /run/netns name) ---- */
 
 #define ALL4 (ALL3 | NSISO_NS_BIT(NSISO_NS_NET))
@@ -350,6 +366,7 @@ int main(void)
 	    cmocka_unit_test(test_setrec_format_small_buffer),
 	    cmocka_unit_test(test_setrec_parse_good),
 	    cmocka_unit_test(test_setrec_parse_rejects),
+	    cmocka_unit_test(test_setrec_netns_needs_net),
 	    cmocka_unit_test(test_setrec_netns_format_exact),
 	    cmocka_unit_test(test_setrec_netns_round_trip),
 	    cmocka_unit_test(test_setrec_netns_format_rejects),
