@@ -25,9 +25,14 @@
 #include "polydir.h"
 #include "util.h"
 
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(NSIO, 0x5, __u64)
+#endif
+
 /* What the creation child tells its parent: all set up, or why not. */
 struct child_report {
-	int kind; /* enum nsiso_errkind, NSISO_ERR_NONE when ready */
+	int retry; /* the per-CPU id quirk: this child's namespace cannot be pinned */
+	int kind;  /* enum nsiso_errkind, NSISO_ERR_NONE when ready */
 	int errnum;
 	char msg[512];
 };
@@ -76,12 +81,24 @@ static __attribute__((noreturn)) void child_report_exit(int fd, const struct nsi
 
 /* ---- creation ---- */
 
+/* The kernel's id of a mount namespace (6.x: NS_GET_MNTNS_ID), 0 when it cannot tell. */
+static uint64_t mnt_ns_id(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t id = 0;
+
+	if (fd < 0 || ioctl(fd, NS_GET_MNTNS_ID, &id) < 0)
+		return 0;
+	return id;
+}
+
 struct create_args {
 	const struct nsiso_user *user;
 	const struct nsiso_settings *settings;
 	const char *hostname;
 	const char *netns_name;
-	int cpu; /* -1: let the scheduler choose */
+	int cpu;	    /* -1: let the scheduler choose */
+	uint64_t binder_id; /* the binder's mount namespace id, 0 if the kernel does not say */
 };
 
 /*
@@ -100,6 +117,11 @@ static int hide_registry(struct nsiso_error *err)
 	return 0;
 }
 
+/*
+ * 0 ready, -1 error, 1 doomed: the new mount namespace's id is not above the
+ * binder's, so the kernel will refuse to pin it (DESIGN.md 4.3). Checked
+ * right after unshare(), so a doomed attempt costs no mount work.
+ */
 static int child_build(const struct create_args *a, struct nsiso_error *err)
 {
 	const struct nsiso_settings *s = a->settings;
@@ -115,6 +137,8 @@ static int child_build(const struct create_args *a, struct nsiso_error *err)
 	}
 	if (unshare((int)clone_flags(s->ns_mask)) < 0)
 		return nsiso_syserr(err, errno, "cannot create namespaces");
+	if (a->binder_id && mnt_ns_id("/proc/self/ns/mnt") <= a->binder_id)
+		return 1;
 	if (NSISO_FAULT("create.child.unshared") < 0)
 		return nsiso_syserr(err, errno, "fault create.child.unshared");
 	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
@@ -142,8 +166,17 @@ static __attribute__((noreturn)) void child_main(const struct create_args *a, pi
 	char byte;
 
 	child_bind_to_parent(parent);
-	if (child_build(a, &e) < 0)
+	switch (child_build(a, &e)) {
+	case 0:
+		break;
+	case 1:
+		/* Doomed (older id than the binder's): say so before any mount work. */
+		(void)nsiso_write_all(report_fd, &(struct child_report){.retry = 1},
+				      sizeof(struct child_report));
+		_exit(1);
+	default:
 		child_report_exit(report_fd, &e);
+	}
 	(void)nsiso_write_all(report_fd, &(struct child_report){.kind = NSISO_ERR_NONE},
 			      sizeof(struct child_report));
 	/* Stay alive (so /proc/PID/ns/ stays valid) until the parent has pinned us. */
@@ -310,6 +343,8 @@ static int create_attempt(const struct nsiso_registry *r, const struct create_ar
 	ret = nsiso_read_all(rep_r, &rep, sizeof(rep));
 	if (ret < 0)
 		ret = nsiso_syserr(err, -ret, "the creation child died");
+	else if (rep.retry)
+		ret = 1;
 	else if (rep.kind != NSISO_ERR_NONE)
 		ret = copy_child_error(&rep, err);
 	else
@@ -329,8 +364,12 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 		       const struct nsiso_settings *s, const char *hostname, const char *netns_name,
 		       struct nsiso_setrec *rec, int *attempts, struct nsiso_error *err)
 {
-	struct create_args a = {
-	    .user = u, .settings = s, .hostname = hostname, .netns_name = netns_name, .cpu = -1};
+	struct create_args a = {.user = u,
+				.settings = s,
+				.hostname = hostname,
+				.netns_name = netns_name,
+				.cpu = -1,
+				.binder_id = mnt_ns_id("/proc/self/ns/mnt")};
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	int ret;
 
@@ -436,6 +475,28 @@ static bool same_ns(int fd, int self_fd)
 	       a.st_dev == b.st_dev;
 }
 
+/*
+ * The caller's own namespaces, to come back to: plain opens of its
+ * /proc/self/ns files (nothing to validate, they are the kernel's).
+ */
+static int open_self(unsigned mask, struct nsiso_nsfds *out, struct nsiso_error *err)
+{
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		char path[32];
+
+		if (!(mask & NSISO_NS_BIT(i)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", nsiso_ns_table[i].name);
+		out->fd[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (out->fd[i] < 0) {
+			int e = errno;
+			nsiso_nsfds_close(out);
+			return nsiso_syserr(err, e, "cannot open %s", path);
+		}
+	}
+	return 0;
+}
+
 static void rollback(const struct nsiso_nsfds *saved, const bool *done)
 {
 	for (int i = NSISO_NS__MAX - 1; i >= 0; i--)
@@ -465,7 +526,7 @@ int nsiso_nsset_join(const struct nsiso_nsfds *target, struct nsiso_error *err)
 		if (target->fd[i] >= 0)
 			mask |= NSISO_NS_BIT(i);
 	/* Where we are now, to come back to if any step fails: never half-switched. */
-	if (nsiso_nsset_open_proc("self", mask, &saved, err) < 0)
+	if (open_self(mask, &saved, err) < 0)
 		return -1;
 	/* mnt last: the table puts it first, so walk it as ipc, uts, net, mnt. */
 	for (int k = 1; k <= NSISO_NS__MAX; k++) {

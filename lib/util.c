@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -91,13 +92,30 @@ int nsiso_parse_u64(const char *s, uint64_t *out)
 
 int nsiso_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	_cleanup_free_ char *buf = malloc(max + 1);
-	size_t used = 0;
+	_cleanup_free_ char *buf = NULL;
+	size_t used = 0, cap;
+	struct stat st;
 
-	if (!buf)
-		return -ENOMEM;
+	/* Sized from fstat (it runs on every login), grown if the file grows meanwhile. */
+	cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < max
+		  ? (size_t)st.st_size + 1
+		  : 4096;
+	if (cap > max + 1)
+		cap = max + 1;
 	for (;;) {
-		ssize_t n = read(fd, buf + used, max + 1 - used);
+		if (used == cap) {
+			char *grown;
+			if (cap > max)
+				return -EFBIG;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			grown = realloc(buf, cap + 1);
+			if (!grown)
+				return -ENOMEM;
+			buf = grown;
+		} else if (!buf && !(buf = malloc(cap + 1))) {
+			return -ENOMEM;
+		}
+		ssize_t n = read(fd, buf + used, cap - used);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -106,9 +124,9 @@ int nsiso_read_fd(int fd, size_t max, char **out, size_t *len)
 		if (n == 0)
 			break;
 		used += (size_t)n;
-		if (used > max)
-			return -EFBIG;
 	}
+	if (used > max)
+		return -EFBIG;
 	buf[used] = '\0';
 	*out = nsiso_steal_ptr(&buf);
 	if (len)
