@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -113,11 +114,26 @@ static int where_am_i(struct nsiso_registry *reg, bool create, struct nsiso_erro
  * Reach the registry. A process that sits in some user's set (alice's shell
  * running `su - bob`) sees a placeholder there: it goes back to the host
  * through PID 1's namespaces first. *@origin keeps where it came from.
+ *
+ * Is the caller in a mount namespace other than PID 1's (when that can be
+ * seen)? A login service under systemd sandboxing (PrivateTmp=) is: its view
+ * of /run/nsiso lacks the registry's submounts, and building a second
+ * registry there would give the user one set for ssh and another for login.
+ * The registry lives in PID 1's namespace; from elsewhere, go there first.
  */
+static bool foreign_mount_ns(void)
+{
+	struct stat host, self;
+
+	if (stat("/proc/1/ns/mnt", &host) < 0 || stat("/proc/self/ns/mnt", &self) < 0)
+		return false; /* PID 1 not visible: the caller's namespace is the host */
+	return host.st_ino != self.st_ino || host.st_dev != self.st_dev;
+}
+
 static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin, bool *moved,
 			  struct nsiso_error *err)
 {
-	int r = where_am_i(reg, true, err);
+	int r = foreign_mount_ns() ? 1 : where_am_i(reg, true, err);
 
 	*moved = false;
 	if (r <= 0)

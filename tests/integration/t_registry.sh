@@ -45,4 +45,21 @@ is "$(stat -c '%U %a' /run/nsiso /run/nsiso/mnt /run/nsiso/ns /run/nsiso/users |
 	"root 700" "registry directories are root 0700"
 is "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/mnt/')" "2" "both users have their set"
 
+# A login service in a mount namespace of its own (systemd's PrivateTmp= and
+# friends) must use the one registry in PID 1's namespace, not build a second.
+MODULE=$TOP/build/pam_nsiso.so
+PAMH=$TOP/build/nsiso-pamh
+write_pam
+report_login h1 nsiso-ga
+expect_rc h1 "$RC" 0 "nsiso-ga logs in from the host's mount namespace"
+RC=0
+unshare --mount --propagation slave -- "$PAMH" --confdir "$PAMDIR" --service "$SERVICE" \
+	--user nsiso-ga -- "$BIN/report" "$OUT/nsiso-ga/s1" </dev/null 2>"$STATE/s1.err" || RC=$?
+expect_rc s1 "$RC" 0 "nsiso-ga logs in from a service's private mount namespace"
+is "$(fact nsiso-ga s1 ns)" "$(fact nsiso-ga h1 ns)" \
+	"both logins are in the same set (mnt, ipc, uts inodes)"
+for m in /run/nsiso /run/nsiso/mnt /run/nsiso/ns; do
+	is "$(findmnt -rn -o TARGET | grep -cx "$m")" "1" "still exactly one mount on $m"
+done
+
 done_testing
