@@ -1264,6 +1264,22 @@ static int syntax_error(const char *file, const struct prepass *pp, struct nsiso
 }
 
 /* Everything after the bytes are in memory and @fd (same bytes) is open for iniparser. */
+/*
+ * Line of the first section past NSISO_MAX_SECTIONS, or 0. iniparser's
+ * dictionary is a linear array (its lookups, and so the load, grow with the
+ * square of the entries: 60000 sections took 1.4 s a login): such a file is
+ * refused before it reaches iniparser.
+ */
+static unsigned section_over_cap(const struct prepass *pp)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < pp->n; i++)
+		if (pp->items[i].kind == ITEM_SECTION && ++n > NSISO_MAX_SECTIONS)
+			return pp->items[i].line;
+	return 0;
+}
+
 static int load_parsed(const char *file, int fd, const char *buf, size_t len,
 		       struct nsiso_policy **out, struct nsiso_error *err)
 {
@@ -1280,6 +1296,12 @@ static int load_parsed(const char *file, int fd, const char *buf, size_t len,
 	}
 	if (prepass_run(&pp, buf, len) < 0)
 		return nsiso_syserr(err, ENOMEM, "cannot load the policy");
+	if ((line = section_over_cap(&pp)) != 0) {
+		char ef[256];
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+				  "%s:%u: too many sections (at most %d): use [group:] sections",
+				  nsiso_escape(ef, sizeof(ef), file), line, NSISO_MAX_SECTIONS);
+	}
 	d = ini_load(fd);
 	if (!d || ini_msg[0]) {
 		iniparser_freedict(d);

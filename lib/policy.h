@@ -27,6 +27,7 @@ enum nsiso_on_error { NSISO_ONERR_DENY, NSISO_ONERR_ALLOW };
 enum nsiso_net_mode { NSISO_NET_LOOPBACK, NSISO_NET_HOOK };
 
 #define NSISO_MAX_TMP_DIRS   8
+#define NSISO_MAX_SECTIONS   4096 /* per policy file; see policy.c for why */
 #define NSISO_DEFAULT_CONFIG "/etc/security/nsiso.conf"
 
 /* A size for tmpfs: either bytes, or a percentage (1..100) of RAM. */

@@ -227,6 +227,13 @@ static bool is_set_placeholder(int fd)
 	return fstatfs(fd, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC && (sfs.f_flags & ST_RDONLY);
 }
 
+bool nsiso_registry_inside_set(void)
+{
+	_cleanup_close_ int fd = open(NSISO_RUNDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd >= 0 && is_set_placeholder(fd);
+}
+
 bool nsiso_registry_mounted(const struct nsiso_registry *r)
 {
 	return nsiso_is_mountpoint(r->mnt_fd, r->root_fd) == 1 &&

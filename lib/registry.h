@@ -66,6 +66,13 @@ struct nsiso_setrec {
 int nsiso_registry_open(struct nsiso_registry *r, bool create, struct nsiso_error *err);
 void nsiso_registry_close(struct nsiso_registry *r);
 
+/*
+ * Is the caller inside a set? Only the set's placeholder on /run/nsiso is
+ * looked at (one open, one fstatfs): the state of the registry itself does not
+ * matter to this question, so an unsafe registry cannot lock out an exempt user.
+ */
+bool nsiso_registry_inside_set(void);
+
 /* Is the registry mounted and complete in the caller's mount namespace? */
 bool nsiso_registry_mounted(const struct nsiso_registry *r);
 

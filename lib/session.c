@@ -100,9 +100,9 @@ static int join_host(struct nsiso_nsfds *origin, struct nsiso_error *err)
 }
 
 /* -1 error, 0 in the host's mount namespace, 1 inside a set (EXDEV from the registry). */
-static int where_am_i(struct nsiso_registry *reg, bool create, struct nsiso_error *err)
+static int where_am_i(struct nsiso_registry *reg, struct nsiso_error *err)
 {
-	if (nsiso_registry_open(reg, create, err) == 0)
+	if (nsiso_registry_open(reg, true, err) == 0)
 		return 0;
 	if (err->errnum != EXDEV)
 		return -1;
@@ -133,7 +133,7 @@ static bool foreign_mount_ns(void)
 static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin, bool *moved,
 			  struct nsiso_error *err)
 {
-	int r = foreign_mount_ns() ? 1 : where_am_i(reg, true, err);
+	int r = foreign_mount_ns() ? 1 : where_am_i(reg, err);
 
 	*moved = false;
 	if (r <= 0)
@@ -151,20 +151,9 @@ static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin
 
 int nsiso_return_to_host(bool *moved, struct nsiso_error *err)
 {
-	struct nsiso_registry reg = NSISO_REGISTRY_INIT;
-	int r;
-
 	*moved = false;
-	r = where_am_i(&reg, false, err);
-	nsiso_registry_close(&reg);
-	if (r <= 0) {
-		/* No registry here at all: no set exists, so the caller is in none. */
-		if (r < 0 && err->errnum == ENOENT) {
-			nsiso_error_clear(err);
-			return 0;
-		}
-		return r;
-	}
+	if (!nsiso_registry_inside_set())
+		return 0;
 	if (nsiso_caller_check(err) < 0 || join_host(NULL, err) < 0)
 		return -1;
 	*moved = true;
