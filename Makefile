@@ -37,9 +37,10 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 APT_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libiniparser-dev libcmocka-dev \
             openssh-server openssh-client util-linux iproute2 procps passwd login \
-            groff-base man-db dpkg-dev debhelper lintian fakeroot python3
+            groff-base man-db dpkg-dev debhelper lintian fakeroot python3 \
+            valgrind clang libclang-rt-14-dev
 
-.PHONY: all check unit integration e2e demo deps install uninstall clean format format-check \
+.PHONY: all check unit integration e2e adversarial sanitizers fuzz fuzz-short demo deps install uninstall clean format format-check \
         fault-build asan-build
 all: $(MODULE) $(CTL)
 
@@ -98,7 +99,21 @@ integration: all $(PAMH) fault-build
 e2e: all $(PAMH)
 	@sh tests/e2e/run.sh
 
-CHECK_SUITES := unit integration e2e ctl-test
+adversarial: all $(PAMH) fault-build
+	@sh tests/adversarial/run.sh
+
+# ASan+UBSan over the unit and integration tests, valgrind over the unit tests.
+sanitizers: all $(PAMH) $(UNIT_BIN) asan-build
+	@sh tests/adversarial/sanitizers.sh asan-unit asan-integration valgrind-unit
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
+fuzz-short:
+	@FUZZ_SECONDS=20 sh tests/fuzz/run.sh
+
+CHECK_SUITES := unit integration e2e ctl-test adversarial sanitizers fuzz-short
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(PAMH) $(UNIT_BIN)

@@ -3,7 +3,9 @@
  * nsiso-pamh: drive the real libpam with a private PAM config dir, for the
  * integration tests and the demo.
  *
- *   nsiso-pamh --confdir DIR --service NAME --user NAME [--as-root] [--no-close] -- CMD [ARGS...]
+ *   nsiso-pamh --confdir DIR --service NAME --user NAME [--as-root] [--no-close]
+ *              [--threads N] [--any-user] [--ns-report FILE] [--close-env NAME=VALUE]
+ *              -- CMD [ARGS...]
  *
  * pam_start_confdir() + pam_open_session(), then fork: the child becomes the
  * user (unless --as-root) and execs CMD with a minimal environment. The parent
@@ -13,28 +15,45 @@
  * pam_open_session() runs in this process, so a module that setns()es moves
  * this process and the child inherits that, as with sshd or login.
  *
+ * Options for the adversarial and fault tests (tests/adversarial/):
+ *   --threads N       start N-1 idle threads before pam_open_session, so the
+ *                     module sees a multithreaded caller (N >= 1; 1 = default)
+ *   --any-user        go on when the user cannot be looked up here: the name
+ *                     goes to pam_start_confdir as given (unknown users, "../x",
+ *                     "", odd bytes). If the session then opens anyway, no
+ *                     command runs: the session is closed and the exit code is 5.
+ *   --ns-report FILE  append "open RC MNT IPC UTS" after pam_open_session and
+ *                     "close RC MNT IPC UTS" after pam_close_session: the
+ *                     namespace inodes of this (the PAM caller's) process
+ *   --close-env N=V   setenv(N, V) just before pam_close_session (fault points
+ *                     that must fire at close and not at open)
+ *
  * Exit codes of its own: 2 usage or setup error, 3 pam_open_session failed,
- * 4 pam_close_session failed, 127 the child could not become the user or exec.
+ * 4 pam_close_session failed, 5 a session opened for a user that could not be
+ * looked up (--any-user), 127 the child could not become the user or exec.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
 
-#define EXIT_USAGE 2
-#define EXIT_OPEN  3
-#define EXIT_CLOSE 4
-#define EXIT_EXEC  127
+#define EXIT_USAGE	    2
+#define EXIT_OPEN	    3
+#define EXIT_CLOSE	    4
+#define EXIT_UNKNOWN_OPENED 5
+#define EXIT_EXEC	    127
 
 #define SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -44,13 +63,18 @@ struct options {
 	const char *user;
 	bool as_root;
 	bool no_close;
-	char **argv; /* CMD and its arguments, NULL-terminated */
+	bool any_user;
+	long threads;	       /* total threads of the process at pam_open_session */
+	const char *ns_report; /* NULL: none */
+	const char *close_env; /* NAME=VALUE or NULL */
+	char **argv;	       /* CMD and its arguments, NULL-terminated */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: nsiso-pamh --confdir DIR --service NAME --user NAME [--as-root] "
-		     "[--no-close] -- CMD [ARGS...]\n");
+		     "[--no-close] [--threads N] [--any-user] [--ns-report FILE] "
+		     "[--close-env NAME=VALUE] -- CMD [ARGS...]\n");
 }
 
 static void free_responses(struct pam_response *resp, int n)
@@ -98,12 +122,18 @@ static int parse_args(int argc, char **argv, struct options *o)
 	    {"user", required_argument, NULL, 'u'},
 	    {"as-root", no_argument, NULL, 'r'},
 	    {"no-close", no_argument, NULL, 'n'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"any-user", no_argument, NULL, 'a'},
+	    {"ns-report", required_argument, NULL, 'R'},
+	    {"close-env", required_argument, NULL, 'E'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->threads = 1;
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -120,6 +150,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'n':
 			o->no_close = true;
+			break;
+		case 't':
+			errno = 0;
+			o->threads = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || o->threads < 1 || o->threads > 1024)
+				return -1;
+			break;
+		case 'a':
+			o->any_user = true;
+			break;
+		case 'R':
+			o->ns_report = optarg;
+			break;
+		case 'E':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return -1;
+			o->close_env = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -209,6 +256,70 @@ static int run_command(const struct options *o, const struct passwd *pw)
 	return wait_child(pid);
 }
 
+/* Idle threads for --threads: they block until the process exits. */
+static void *idle_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+static int start_threads(long total)
+{
+	for (long i = 1; i < total; i++) {
+		pthread_t t;
+		int rc = pthread_create(&t, NULL, idle_thread, NULL);
+
+		if (rc != 0) {
+			fprintf(stderr, "pamh: pthread_create: %s\n", strerror(rc));
+			return -1;
+		}
+		pthread_detach(t);
+	}
+	return 0;
+}
+
+/* --ns-report: "WHAT RC MNT IPC UTS" of this process, appended to @path. */
+static void ns_report(const char *path, const char *what, int rc)
+{
+	static const char *const ns[] = {"mnt", "ipc", "uts"};
+	FILE *f;
+
+	if (!path)
+		return;
+	f = fopen(path, "ae");
+	if (!f) {
+		fprintf(stderr, "pamh: %s: %s\n", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%s %d", what, rc);
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		char p[32];
+		struct stat st;
+
+		snprintf(p, sizeof(p), "/proc/self/ns/%s", ns[i]);
+		if (stat(p, &st) == 0)
+			fprintf(f, " %llu", (unsigned long long)st.st_ino);
+		else
+			fprintf(f, " ?");
+	}
+	fprintf(f, "\n");
+	fclose(f);
+}
+
+static int set_close_env(const char *spec)
+{
+	char name[256];
+	const char *eq = strchr(spec, '=');
+	size_t n = (size_t)(eq - spec);
+
+	if (n >= sizeof(name))
+		return -1;
+	memcpy(name, spec, n);
+	name[n] = '\0';
+	return setenv(name, eq + 1, 1);
+}
+
 /*
  * Copy of the user's passwd entry, taken before pam_open_session so the
  * module's own NSS calls cannot clobber getpwnam's static buffer.
@@ -218,7 +329,7 @@ struct user_copy {
 	char *buf;
 };
 
-static int lookup_user(const char *name, struct user_copy *u)
+static int lookup_user(const char *name, struct user_copy *u, bool quiet)
 {
 	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
 	struct passwd *res = NULL;
@@ -236,8 +347,9 @@ static int lookup_user(const char *name, struct user_copy *u)
 		len *= 2;
 	}
 	if (rc != 0 || !res) {
-		fprintf(stderr, "pamh: unknown user %s%s%s\n", name, rc ? ": " : "",
-			rc ? strerror(rc) : "");
+		if (!quiet)
+			fprintf(stderr, "pamh: unknown user %s%s%s\n", name, rc ? ": " : "",
+				rc ? strerror(rc) : "");
 		free(u->buf);
 		u->buf = NULL;
 		return -1;
@@ -251,14 +363,20 @@ int main(int argc, char **argv)
 	struct user_copy u = {0};
 	pam_handle_t *pamh = NULL;
 	struct options o;
+	bool known;
 	int rc, status;
 
 	if (parse_args(argc, argv, &o) < 0) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (lookup_user(o.user, &u) < 0)
+	known = lookup_user(o.user, &u, o.any_user) == 0;
+	if (!known && !o.any_user)
 		return EXIT_USAGE;
+	if (o.threads > 1 && start_threads(o.threads) < 0) {
+		free(u.buf);
+		return EXIT_USAGE;
+	}
 	rc = pam_start_confdir(o.service, o.user, &pc, o.confdir, &pamh);
 	if (rc != PAM_SUCCESS) {
 		fprintf(stderr, "pamh: pam_start_confdir: %s\n", pam_strerror(pamh, rc));
@@ -266,15 +384,27 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rc = pam_open_session(pamh, 0);
+	ns_report(o.ns_report, "open", rc);
 	if (rc != PAM_SUCCESS) {
 		fprintf(stderr, "pamh: open_session: %s\n", pam_strerror(pamh, rc));
 		pam_end(pamh, rc);
 		free(u.buf);
 		return EXIT_OPEN;
 	}
-	status = run_command(&o, &u.pw);
+	if (known) {
+		status = run_command(&o, &u.pw);
+	} else {
+		fprintf(stderr, "pamh: a session opened for a user that cannot be looked up; "
+				"no command run\n");
+		status = EXIT_UNKNOWN_OPENED;
+	}
 	if (!o.no_close) {
+		if (o.close_env && set_close_env(o.close_env) < 0) {
+			perror("pamh: setenv");
+			status = EXIT_USAGE;
+		}
 		rc = pam_close_session(pamh, 0);
+		ns_report(o.ns_report, "close", rc);
 		if (rc != PAM_SUCCESS) {
 			fprintf(stderr, "pamh: close_session: %s\n", pam_strerror(pamh, rc));
 			status = EXIT_CLOSE;

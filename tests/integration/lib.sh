@@ -29,7 +29,7 @@ fi
 
 set -u
 
-PAMH=$TOP/build/nsiso-pamh
+PAMH=${NSISO_TEST_PAMH:-$TOP/build/nsiso-pamh}
 # NSISO_TEST_MODULE=pam_permit.so dry-runs the test logic without the module
 # (every isolation assertion then fails, by design).
 MODULE=${NSISO_TEST_MODULE:-$TOP/build/pam_nsiso.so}
