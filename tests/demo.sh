@@ -5,7 +5,7 @@
 # make demo: show what pam_nsiso does, for real: a real sshd (UsePAM yes, the
 # built module in its session stack) on 127.0.0.1, and the real ssh client.
 # alice logs in twice, bob once, and alice runs su - bob, all inside a
-# throwaway sandbox (tests/e2e/sandbox.sh: new mount, pid, ipc, uts and net
+# throwaway sandbox (tests/lib/sandbox.sh: new mount, pid, ipc, uts and net
 # namespaces, fresh /run, /tmp, /var/tmp, /dev/shm, overlays on /etc, /var,
 # /root and /home). The sshd, the demo users, their keys and homes, the PAM
 # stacks and everything the module creates vanish with it.
@@ -18,37 +18,30 @@ set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
-# the same test as tests/e2e/lib.sh: the sandbox's token, in its /run
-in_sandbox()
-{
-	[ "${NSISO_E2E_SANDBOX:-}" = 1 ] && [ -n "${NSISO_E2E_TOKEN:-}" ] &&
-		[ -r /run/.sandbox/token ] &&
-		[ "$(cat /run/.sandbox/token)" = "$NSISO_E2E_TOKEN" ]
+# What the demo needs, checked before lib.sh puts it in the sandbox (and,
+# harmlessly, once more inside).
+if [ "$(id -u)" != 0 ]; then
+	echo "demo: needs root (it creates namespaces, mounts, users and an sshd inside a sandbox)" >&2
+	exit 1
+fi
+[ -e "$TOP/build/pam_nsiso.so" ] || {
+	echo "demo: $TOP/build/pam_nsiso.so is missing: run make" >&2
+	exit 1
 }
-
-if ! in_sandbox; then
-	if [ "$(id -u)" != 0 ]; then
-		echo "demo: needs root (it creates namespaces, mounts, users and an sshd inside a sandbox)" >&2
-		exit 1
-	fi
-	[ -e "$TOP/build/pam_nsiso.so" ] || {
-		echo "demo: $TOP/build/pam_nsiso.so is missing: run make" >&2
+for p in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen; do
+	[ -x "$p" ] || {
+		echo "demo: $p is missing: make demo installs it (apt-get install openssh-server openssh-client)" >&2
 		exit 1
 	}
-	for p in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen; do
-		[ -x "$p" ] || {
-			echo "demo: $p is missing: make demo installs it (apt-get install openssh-server openssh-client)" >&2
-			exit 1
-		}
-	done
-	exec sh "$TOP/tests/e2e/sandbox.sh" "$TOP/tests/$(basename "$0")" "$@"
-fi
+done
 
-# --- inside the sandbox
 WAIT=20 # every wait is bounded by this many seconds
+# The e2e tests' helpers; outside the sandbox, lib.sh re-executes this script
+# inside the e2e sandbox (tests/lib/sandbox.sh) and never returns.
 # shellcheck source=tests/e2e/lib.sh
 . "$TOP/tests/e2e/lib.sh"
-TOP=$(cd "$(dirname "$0")/.." && pwd) # lib.sh sets its own, for tests/e2e/*
+
+# --- inside the sandbox
 MODULE=$TOP/build/pam_nsiso.so
 BAD=0
 
@@ -259,6 +252,7 @@ run_in b1 "echo 'hello from bob' >/tmp/hello"
 say ""
 
 say "Meanwhile, on the host (the sandbox):"
+# shellcheck disable=SC2012 # shown as it is, not parsed
 say "    ls -A /tmp      -> $(ls -A /tmp | tr '\n' ' ')(empty means untouched)"
 say "    hostname        -> $(hostname)"
 say "    message queues  -> $(ipcs -q | awk '$1 ~ /^0x/' | wc -l)"

@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# shellcheck shell=sh disable=SC3043
-# (local: dash, bash and busybox sh have it)
+# shellcheck shell=sh disable=SC3043,SC2034
+# (local: dash, bash and busybox sh have it; SC2034: variables used by the
+# t_*.sh files that source this)
 #
-# Helpers for the adversarial tests (tests/adversarial/t_*.sh). A copy of the
-# integration helpers (tests/integration/lib.sh) with what hostile-input,
-# race and fault tests need on top:
+# Helpers for the adversarial tests (tests/adversarial/t_*.sh): the reporting
+# of tests/lib/tap.sh and the logins through nsiso-pamh of tests/lib/pamh.sh
+# (what the integration tests use), with what hostile-input, race and fault
+# tests need on top:
 #
-#   - the sandbox is tests/adversarial/sandbox.sh (a private /dev as well, so
-#     the tests can read the module's syslog lines through their own /dev/log);
+#   - the sandbox (tests/lib/sandbox.sh) overlays /dev as well, so the tests
+#     can read the module's syslog lines through their own /dev/log;
 #   - NSISO_TEST_MODULE / NSISO_TEST_PAMH pick the module and the harness
 #     (build/pam_nsiso.so and build/nsiso-pamh by default), FAULT_MODULE is the
 #     fault-injection build (make fault-build);
@@ -20,189 +22,37 @@
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
-in_sandbox()
-{
-	[ "${NSISO_SANDBOX:-}" = 1 ] && [ -n "${NSISO_SANDBOX_TOKEN:-}" ] &&
-		[ -r /run/.sandbox/token ] &&
-		[ "$(cat /run/.sandbox/token)" = "$NSISO_SANDBOX_TOKEN" ]
-}
-
-if ! in_sandbox; then
-	exec sh "$TOP/tests/adversarial/sandbox.sh" "$0" "$@"
-fi
+# The sandbox this file runs in (tests/lib/sandbox.sh): outside it, start again inside.
+export NSISO_SANDBOX_SUITE=adversarial NSISO_SANDBOX_OVERLAYS="etc var dev" NSISO_SANDBOX_HOSTNAME=nsiso-sandbox NSISO_SANDBOX_SSHD=0
+sh "$TOP/tests/lib/sandbox.sh" --inside || exec sh "$TOP/tests/lib/sandbox.sh" "$0" "$@"
 
 set -u
 
 PAMH=${NSISO_TEST_PAMH:-$TOP/build/nsiso-pamh}
 MODULE=${NSISO_TEST_MODULE:-$TOP/build/pam_nsiso.so}
 FAULT_MODULE=${NSISO_TEST_FAULT_MODULE:-$TOP/build/fault/pam_nsiso.so}
-SERVICE=nsiso-adv
-CONFDIR=/etc/nsiso-adv # root 0755, in the sandbox's overlay of /etc
-CONF=$CONFDIR/nsiso.conf
-PAMDIR=$CONFDIR/pam.d
-W=/run/nsiso-adv # root 0755 work dir, visible inside the sets (same /run tmpfs)
-BIN=$W/bin
-FLAGS=$W/flags
-OUT=$W/out
-STATE=$W/state
-SYSLOG=$STATE/syslog
 # Sanitizer builds are slower: ADV_TIME_FACTOR scales every time bound of the tests.
 TIME_FACTOR=${ADV_TIME_FACTOR:-1}
 LOGIN_TIMEOUT=${LOGIN_TIMEOUT:-$((120 * TIME_FACTOR))}
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-$((60 * TIME_FACTOR))}
-TEST_NAME=$(basename "$0" .sh)
 
-N_PASS=0
-N_FAIL=0
-N_TEST=0
-
-# ---------------------------------------------------------------- reporting
-
-diag()
-{
-	printf '%s\n' "$@" | sed 's/^/#   /'
-}
-
-diag_file()
-{
-	[ -s "$1" ] || return 0
-	printf '#   --- %s\n' "$1"
-	head -n 40 "$1" | sed 's/^/#   | /'
-}
-
-pass()
-{
-	N_TEST=$((N_TEST + 1))
-	N_PASS=$((N_PASS + 1))
-	echo "ok $N_TEST - $1"
-}
-
-fail()
-{
-	N_TEST=$((N_TEST + 1))
-	N_FAIL=$((N_FAIL + 1))
-	echo "not ok $N_TEST - $1"
-	shift
-	[ $# -eq 0 ] || diag "$@"
-}
-
-# cannot DESC REASON: a case that cannot run here. A skip, or a failure with $CI set.
-cannot()
-{
-	if [ -n "${CI:-}" ]; then
-		fail "$1" "cannot run: $2" "CI is set: a case that cannot run is a failure"
-	else
-		N_TEST=$((N_TEST + 1))
-		echo "ok $N_TEST - $1 # SKIP $2"
-	fi
-}
-
-is()
-{
-	if [ "$1" = "$2" ]; then
-		pass "$3"
-	else
-		fail "$3" "got:  '$1'" "want: '$2'"
-	fi
-}
-
-isnt()
-{
-	if [ "$1" != "$2" ]; then
-		pass "$3"
-	else
-		fail "$3" "got:  '$1'" "want anything but that"
-	fi
-}
-
-# empty GOT DESC: passes when GOT is empty; shows it otherwise.
-empty()
-{
-	if [ -z "$1" ]; then
-		pass "$2"
-	else
-		fail "$2" "unexpected:"
-		printf '%s\n' "$1" | head -n 40 | sed 's/^/#   | /'
-	fi
-}
-
-ok_cmd()
-{
-	local desc out rc
-	desc=$1
-	shift
-	rc=0
-	out=$("$@" 2>&1) || rc=$?
-	if [ "$rc" = 0 ]; then
-		pass "$desc"
-	else
-		fail "$desc" "command: $*" "exit: $rc"
-		[ -z "$out" ] || printf '%s\n' "$out" | head -n 40 | sed 's/^/#   | /'
-	fi
-}
-
-no_cmd()
-{
-	local desc out rc
-	desc=$1
-	shift
-	rc=0
-	out=$("$@" 2>&1) || rc=$?
-	if [ "$rc" != 0 ]; then
-		pass "$desc"
-	else
-		fail "$desc" "command unexpectedly succeeded: $*"
-		[ -z "$out" ] || printf '%s\n' "$out" | head -n 40 | sed 's/^/#   | /'
-	fi
-}
-
-done_testing()
-{
-	echo "adversarial: $N_PASS passed, $N_FAIL failed"
-	[ "$N_FAIL" = 0 ] && [ "$N_PASS" -gt 0 ]
-	exit $?
-}
-
-bail()
-{
-	fail "$TEST_NAME: cannot continue: $1"
-	shift
-	[ $# -eq 0 ] || diag "$@"
-	done_testing
-}
-
-# case_start TEXT: a comment line that names the case that follows.
-case_start()
-{
-	echo "# --- $*"
-}
+TAP_SUITE=adversarial
+# shellcheck source=tests/lib/tap.sh
+. "$TOP/tests/lib/tap.sh"
+# service nsiso-adv, /etc/nsiso-adv, work dirs under /run/nsiso-adv
+PAMH_NAME=nsiso-adv
+# shellcheck source=tests/lib/pamh.sh
+. "$TOP/tests/lib/pamh.sh"
+SYSLOG=$STATE/syslog # what the module logs (start_logsink)
 
 # ---------------------------------------------------------------- setup
-
-setup()
-{
-	[ -x "$PAMH" ] || bail "$PAMH is missing: run make build/nsiso-pamh"
-	mkdir -p "$W" "$BIN" "$FLAGS" "$OUT" "$CONFDIR" "$PAMDIR" "$STATE"
-	chmod 0755 "$W" "$BIN" "$FLAGS" "$OUT"
-	chmod 0700 "$STATE"
-	chown root:root "$W" "$BIN" "$FLAGS" "$OUT" "$CONFDIR" "$PAMDIR" "$STATE"
-	chmod 0755 "$CONFDIR" "$PAMDIR"
-	[ "$(stat -c %a /etc)" = 755 ] || bail "/etc is not 0755: the policy dir would be refused"
-	write_report_script
-}
-
-need_module()
-{
-	case $MODULE in
-	*/*) [ -f "$MODULE" ] || bail "$MODULE is missing: run make" ;;
-	esac
-}
 
 need_fault_module()
 {
 	[ -f "$FAULT_MODULE" ] || bail "$FAULT_MODULE is missing: run make fault-build"
 }
 
+# $BIN/report DIR: the facts a session sees (fewer than the integration tests').
 write_report_script()
 {
 	cat >"$BIN/report" <<'EOS'
@@ -236,171 +86,7 @@ start_logsink()
 	timeout 10 sh -c 'until [ -S /dev/log ]; do sleep 0.05; done'
 }
 
-# ---------------------------------------------------------------- users
-
-add_user()
-{
-	local name
-	name=$1
-	shift
-	useradd -M -l -s /bin/sh "$@" "$name" || bail "useradd $name failed"
-	mkdir -m 0700 "$OUT/$name"
-	chown "$name:" "$OUT/$name"
-}
-
-uid_of()
-{
-	id -u "$1"
-}
-
-# ---------------------------------------------------------------- PAM and policy
-
-write_pam()
-{
-	write_pam_module "$MODULE" "$@"
-}
-
-# write_pam_module MODULE [ARGS...]
-write_pam_module()
-{
-	local m
-	m=$1
-	shift
-	write_pam_config "$m" "$CONF" "$@"
-}
-
-# write_pam_config MODULE CONFIG [ARGS...]: the module with config=CONFIG.
-write_pam_config()
-{
-	local m c
-	m=$1
-	c=$2
-	shift 2
-	{
-		echo "session required pam_permit.so"
-		echo "session required $m config=$c $*"
-	} >"$PAMDIR/$SERVICE.tmp"
-	chmod 0644 "$PAMDIR/$SERVICE.tmp"
-	mv "$PAMDIR/$SERVICE.tmp" "$PAMDIR/$SERVICE"
-}
-
-write_policy()
-{
-	cat >"$CONF.tmp"
-	chown root:root "$CONF.tmp"
-	chmod 0644 "$CONF.tmp"
-	mv "$CONF.tmp" "$CONF"
-}
-
-# ---------------------------------------------------------------- logins
-
-# login TAG USER [nsiso-pamh options] -- CMD [ARGS...]
-login()
-{
-	local tag user
-	tag=$1
-	user=$2
-	shift 2
-	timeout -k 5 "$LOGIN_TIMEOUT" "$PAMH" --confdir "$PAMDIR" --service "$SERVICE" \
-		--user "$user" "$@" </dev/null 2>"$STATE/$tag.err"
-}
-
-report_login()
-{
-	local tag user
-	tag=$1
-	user=$2
-	shift 2
-	RC=0
-	login "$tag" "$user" "$@" -- "$BIN/report" "$OUT/$user/$tag" || RC=$?
-}
-
-fact()
-{
-	cat "$OUT/$1/$2/$3" 2>/dev/null || echo MISSING
-}
-
-expect_rc()
-{
-	if [ "$2" = "$3" ]; then
-		pass "$4"
-	else
-		fail "$4" "nsiso-pamh exit status: $2, want $3"
-		diag_file "$STATE/$1.err"
-	fi
-}
-
-# bg_session TAG USER SNIPPET [pamh options]: see tests/integration/lib.sh.
-bg_session()
-{
-	local tag user snippet
-	tag=$1
-	user=$2
-	snippet=$3
-	shift 3
-	rm -f "$STATE/$tag.rc" "$FLAGS/$tag"
-	(
-		rc=0
-		login "$tag" "$user" "$@" -- sh -c "echo \$\$ >$OUT/$user/$tag.pid
-$snippet
-$BIN/report $OUT/$user/$tag
-: >$OUT/$user/$tag.ready
-timeout $WAIT_TIMEOUT sh -c 'until [ -e $FLAGS/$tag ]; do sleep 0.1; done'" || rc=$?
-		echo "$rc" >"$STATE/$tag.rc"
-	) &
-	echo $! >"$STATE/$tag.pid"
-}
-
-session_pid()
-{
-	cat "$OUT/$1/$2.pid" 2>/dev/null || echo none
-}
-
-wait_file()
-{
-	timeout "${2:-$WAIT_TIMEOUT}" sh -c 'until [ -e "$1" ]; do sleep 0.05; done' _ "$1"
-}
-
-wait_ready()
-{
-	timeout "$WAIT_TIMEOUT" sh -c \
-		'until [ -e "$1" ] || [ -e "$2" ]; do sleep 0.05; done; [ -e "$1" ]' \
-		_ "$OUT/$2/$1.ready" "$STATE/$1.rc"
-}
-
-release()
-{
-	: >"$FLAGS/$1"
-}
-
-finish()
-{
-	release "$1"
-	if wait_file "$STATE/$1.rc" $((LOGIN_TIMEOUT + 10)); then
-		RC=$(cat "$STATE/$1.rc")
-	else
-		RC=timeout
-	fi
-	wait "$(cat "$STATE/$1.pid")" 2>/dev/null || true
-}
-
 # ---------------------------------------------------------------- kernel facts
-
-ns_of()
-{
-	stat -L -c %i "/proc/$1/ns/mnt" "/proc/$1/ns/ipc" "/proc/$1/ns/uts" | paste -sd ' ' -
-}
-
-field()
-{
-	echo "$2" | awk -v n="$1" '{ print $n }'
-}
-
-# pins_of UID: nsfs mount points for UID in the sandbox's mount table (one line per mount).
-pins_of()
-{
-	findmnt -rn -t nsfs -o TARGET | grep -E "^/run/nsiso/(mnt/$1|ns/$1/[a-z]+)\$" || true
-}
 
 # all_pins: every nsfs mount under /run/nsiso in the sandbox's mount table.
 all_pins()
@@ -454,40 +140,6 @@ set_state()
 set_ns()
 {
 	echo "$(record_field "$1" mnt) $(record_field "$1" ipc) $(record_field "$1" uts)"
-}
-
-# mountinfo_refs "MNT IPC UTS": every mount table line on the machine that is an
-# nsfs mount of one of these namespaces.
-mountinfo_refs()
-{
-	local mnt ipc uts
-	mnt=$(field 1 "$1")
-	ipc=$(field 2 "$1")
-	uts=$(field 3 "$1")
-	grep -H -E " (mnt:\[$mnt\]|ipc:\[$ipc\]|uts:\[$uts\]) " /proc/[0-9]*/mountinfo 2>/dev/null || true
-}
-
-# hold_ns TAG PID: keep the namespaces of PID alive (fds held by a root
-# process that is not in them), so their inode numbers cannot be reused.
-hold_ns()
-{
-	sh -c 'exec sleep 3600' 7<"/proc/$2/ns/mnt" 8<"/proc/$2/ns/ipc" 9<"/proc/$2/ns/uts" \
-		</dev/null >/dev/null 2>&1 &
-	echo $! >"$STATE/hold-$1.pid"
-	echo $! >>"$STATE/allowed.pids"
-}
-
-unhold_ns()
-{
-	local p
-	p=$(cat "$STATE/hold-$1.pid" 2>/dev/null) || return 0
-	kill "$p" 2>/dev/null
-	wait "$p" 2>/dev/null || true
-}
-
-wait_gone()
-{
-	timeout "$WAIT_TIMEOUT" sh -c 'while [ -e "/proc/$1" ]; do sleep 0.05; done' _ "$1"
 }
 
 # foreign_procs: processes of the sandbox that are not in the sandbox's own
@@ -565,6 +217,3 @@ host_changes()
 		-o -path /lost+found \) -prune -o -cnewer "$STATE/host.mark" -print 2>/dev/null |
 		grep -v '^/$' || true
 }
-
-SANDBOX_NS=$(ns_of 1)
-SANDBOX_HOST=$(hostname)

@@ -9,7 +9,8 @@
 #   . "$(dirname "$0")/lib.sh"
 #
 # A test file run directly (sh tests/e2e/t_x.sh) re-executes itself inside
-# tests/e2e/sandbox.sh, so nothing here ever runs against the real machine.
+# tests/lib/sandbox.sh (overlays on /etc, /var, /root and /home, /run/sshd,
+# hostname nsiso-e2e), so nothing here ever runs against the real machine.
 #
 # Real programs only: /usr/sbin/sshd with UsePAM and key authentication, the
 # real ssh/scp/sftp clients, util-linux su and runuser, with test PAM stacks
@@ -22,18 +23,13 @@
 # (root-owned, 0755) and reads stdout, stderr and exit status back from
 # $OUT/<user>/ (see session_start, session_run, session_end).
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# The repository: the nearest directory above this script's with tests/lib
+# (tests/demo.sh, one level up, sources this file too).
+TOP=$(cd "$(dirname "$0")" && until [ -f tests/lib/tap.sh ] || [ "$PWD" = / ]; do cd ..; done && pwd)
 
-in_sandbox()
-{
-	[ "${NSISO_E2E_SANDBOX:-}" = 1 ] && [ -n "${NSISO_E2E_TOKEN:-}" ] &&
-		[ -r /run/.sandbox/token ] &&
-		[ "$(cat /run/.sandbox/token)" = "$NSISO_E2E_TOKEN" ]
-}
-
-if ! in_sandbox; then
-	exec sh "$TOP/tests/e2e/sandbox.sh" "$0" "$@"
-fi
+# The sandbox this file runs in (tests/lib/sandbox.sh): outside it, start again inside.
+export NSISO_SANDBOX_SUITE=e2e NSISO_SANDBOX_OVERLAYS="etc var root home" NSISO_SANDBOX_HOSTNAME=nsiso-e2e NSISO_SANDBOX_SSHD=1
+sh "$TOP/tests/lib/sandbox.sh" --inside || exec sh "$TOP/tests/lib/sandbox.sh" "$0" "$@"
 
 set -u
 umask 022
@@ -54,116 +50,21 @@ STATE=$W/state       # root 0700: client keys, logs
 WAIT=${WAIT:-60}     # every wait is bounded by this many seconds
 SSH_PORT=
 SSHD_PID=
-TEST_NAME=$(basename "$0" .sh)
-
-N_PASS=0
-N_FAIL=0
-N_TEST=0
 
 # ---------------------------------------------------------------- reporting
 
-diag()
-{
-	printf '%s\n' "$@" | sed 's/^/#   /'
-}
+# tests/lib/tap.sh, with the end of a long output shown (sshd's log), and
+# facts that read MISSING never taken for a match (TAP_STRICT).
+TAP_SUITE=e2e
+TAP_EXCERPT="tail"
+TAP_STRICT=1
+# shellcheck source=tests/lib/tap.sh
+. "$TOP/tests/lib/tap.sh"
 
-# diag_file FILE: its content as diagnostics (last 40 lines).
-diag_file()
+# A bail shows the end of sshd's log once sshd was started.
+tap_on_bail()
 {
-	[ -s "$1" ] || return 0
-	printf '#   --- %s\n' "$1"
-	tail -n 40 "$1" | sed 's/^/#   | /'
-}
-
-pass()
-{
-	N_TEST=$((N_TEST + 1))
-	N_PASS=$((N_PASS + 1))
-	echo "ok $N_TEST - $1"
-}
-
-fail()
-{
-	N_TEST=$((N_TEST + 1))
-	N_FAIL=$((N_FAIL + 1))
-	echo "not ok $N_TEST - $1"
-	shift
-	[ $# = 0 ] || diag "$@"
-}
-
-# is GOT WANT DESC (a MISSING fact never matches, not even MISSING)
-is()
-{
-	case "$1 $2" in
-	MISSING* | *" MISSING"*)
-		fail "$3" "got:  '$1'" "want: '$2'" "(a fact is MISSING)"
-		return
-		;;
-	esac
-	if [ "$1" = "$2" ]; then
-		pass "$3"
-	else
-		fail "$3" "got:  '$1'" "want: '$2'"
-	fi
-}
-
-# isnt GOT UNWANTED DESC (an empty or MISSING GOT is never a pass)
-isnt()
-{
-	if [ -z "$1" ] || [ "$1" = MISSING ]; then
-		fail "$3" "got nothing ('$1')"
-	elif [ "$1" != "$2" ]; then
-		pass "$3"
-	else
-		fail "$3" "got:  '$1'" "want anything but that"
-	fi
-}
-
-# ok_cmd DESC CMD [ARGS...]: passes when CMD exits 0; shows its output otherwise.
-ok_cmd()
-{
-	local desc out rc
-	desc=$1
-	shift
-	rc=0
-	out=$("$@" 2>&1) || rc=$?
-	if [ "$rc" = 0 ]; then
-		pass "$desc"
-	else
-		fail "$desc" "command: $*" "exit: $rc"
-		[ -z "$out" ] || printf '%s\n' "$out" | tail -n 40 | sed 's/^/#   | /'
-	fi
-}
-
-done_testing()
-{
-	echo "e2e: $N_PASS passed, $N_FAIL failed"
-	[ "$N_FAIL" = 0 ] && [ "$N_PASS" -gt 0 ]
-	exit $?
-}
-
-# bail REASON [DIAG...]: stop a test file early (a setup failure): one failure.
-bail()
-{
-	local why
-	why=$1
-	shift
-	fail "$TEST_NAME: cannot continue: $why" "$@"
 	[ -z "${SSHD_PID:-}" ] || diag_file "$STATE/sshd.log"
-	done_testing
-}
-
-# cannot_run REASON: a prerequisite is missing. A skip (exit 77) unless $CI
-# is set, where it is a failure.
-cannot_run()
-{
-	if [ -n "${CI:-}" ]; then
-		fail "$TEST_NAME: cannot run: $1" "CI is set: a test that cannot run is a failure, not a skip"
-		done_testing
-	fi
-	echo "# SKIP $TEST_NAME: cannot run: $1"
-	echo "e2e: 0 passed, 0 failed"
-	exit 77
 }
 
 # need_prog PATH-OR-NAME...: cannot_run unless every program is there.
