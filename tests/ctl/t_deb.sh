@@ -87,7 +87,8 @@ like "$(grep -A1 'remove' "$S/control/prerm" 2>/dev/null)" 'pam-auth-update --pa
 
 if have lintian; then
 	# lintian says so when run as root; its findings are all that counts here.
-	out=$(lintian --pedantic "$S"/${PKG}_*.changes 2>&1 |
+	# Its caches go to TMPDIR: keep them in the scratch dir, which is removed.
+	out=$(TMPDIR=$S lintian --pedantic "$S"/${PKG}_*.changes 2>&1 |
 		grep -v 'running with root privileges is not recommended')
 	is "$out" "" "lintian (pedantic) has nothing to say about the package"
 else
