@@ -178,11 +178,20 @@ relocate_tree()
 	mkdir -m 0755 "$SRC" && mount --bind /proc/self/fd/8 "$SRC" ||
 		setup_failed "binding the source tree at $SRC"
 	exec 8<&-
-	for v in NSISO_TEST_MODULE NSISO_TEST_PAMH; do
+	# Paths into the tree that came in from outside: the module and harness
+	# under test, and where the sanitizers write their reports (lost otherwise).
+	for v in NSISO_TEST_MODULE NSISO_TEST_PAMH ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 		eval "val=\${$v:-}"
-		case $val in
-		"$1"/*) export "$v=$SRC${val#"$1"}" ;;
-		esac
+		[ -n "$val" ] || continue
+		val=$(printf '%s\n' "$val" | awk -v a="$1/" -v b="$SRC/" '{
+			out = ""
+			while ((i = index($0, a)) > 0) {
+				out = out substr($0, 1, i - 1) b
+				$0 = substr($0, i + length(a))
+			}
+			print out $0
+		}')
+		export "$v=$val"
 	done
 	case $PWD/ in
 	"$1"/*) cd "$SRC${PWD#"$1"}" || setup_failed "cd into $SRC" ;;
