@@ -17,53 +17,17 @@
 #include "user.h"
 #include "util.h"
 
-#define PW_BUF_MAX (1u << 20)
 /* What Debian's login(1) gives a non-root user (ENV_PATH of login.defs). */
 #define USER_PATH "/usr/local/bin:/usr/bin:/bin:/usr/games"
 
 /* What enter needs from the passwd entry, looked up before entering the set. */
 struct account {
-	struct nsiso_user user; /* name, uid, gid, groups */
-	char *home;
-	char *shell;
+	struct nsiso_user user; /* name, uid, gid, groups, home, shell */
 };
 
 static void account_free(struct account *acc)
 {
 	nsiso_user_free(&acc->user);
-	free(acc->home);
-	free(acc->shell);
-	*acc = (struct account){0};
-}
-
-/* Home and shell of @name (getpwnam_r with a growing buffer); -1 reported. */
-static int home_and_shell(const char *name, struct account *acc)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 1024;
-
-	for (;;) {
-		struct passwd pw, *res = NULL;
-		char *nb = realloc(buf, size);
-		int r;
-
-		if (!nb)
-			return ctl_err("out of memory"), -1;
-		buf = nb;
-		r = getpwnam_r(name, &pw, buf, size, &res);
-		if (r == ERANGE && size < PW_BUF_MAX) {
-			size *= 2;
-			continue;
-		}
-		if (!res)
-			return ctl_err("cannot look up the passwd entry of %s", name), -1;
-		/* An empty shell field means /bin/sh, as for login(1). */
-		acc->shell = strdup(*pw.pw_shell ? pw.pw_shell : "/bin/sh");
-		acc->home = strdup(*pw.pw_dir ? pw.pw_dir : "/");
-		if (!acc->shell || !acc->home)
-			return ctl_err("out of memory"), -1;
-		return 0;
-	}
 }
 
 /* The account behind USER: needed for --as-user and for the default shell. */
@@ -73,7 +37,7 @@ static int load_account(const char *arg, struct account *acc)
 
 	if (nsiso_user_lookup(arg, &acc->user, &err) < 0)
 		return ctl_core_err(&err), -1;
-	return home_and_shell(acc->user.name, acc);
+	return 0;
 }
 
 /*
@@ -114,8 +78,8 @@ static int user_env(const struct account *acc)
 	const struct {
 		const char *name, *value;
 	} vars[] = {
-	    {"HOME", acc->home},   {"USER", acc->user.name}, {"LOGNAME", acc->user.name},
-	    {"SHELL", acc->shell}, {"PATH", USER_PATH},	     {"TERM", term_copy},
+	    {"HOME", acc->user.home},	{"USER", acc->user.name}, {"LOGNAME", acc->user.name},
+	    {"SHELL", acc->user.shell}, {"PATH", USER_PATH},	  {"TERM", term_copy},
 	};
 
 	if (clearenv() != 0)
@@ -197,7 +161,7 @@ int ctl_enter(const struct ctl_cmd *c, int argc, char **argv)
 		if (drop_to_user(&acc.user) < 0 || user_env(&acc) < 0)
 			goto fail;
 		/* Like login(1): a missing or unreadable home is no reason to refuse. */
-		if (chdir(acc.home) < 0 && chdir("/") < 0) {
+		if (chdir(acc.user.home) < 0 && chdir("/") < 0) {
 			ctl_err("chdir /: %s", strerror(errno));
 			goto fail;
 		}
@@ -206,7 +170,7 @@ int ctl_enter(const struct ctl_cmd *c, int argc, char **argv)
 		goto fail;
 	}
 	if (!a.rest) {
-		exec_shell(acc.shell, as_user);
+		exec_shell(acc.user.shell, as_user);
 		goto fail;
 	}
 	execvp(a.rest[0], a.rest);

@@ -14,32 +14,20 @@
 #include "util.h"
 
 /* NSS entries are small; the cap keeps a broken backend from eating memory. */
-#define PW_BUF_MAX (1u << 20)
 
-/* getpwuid_r with a growing buffer: 1 found (name copied), 0 unknown, -1 lookup error. */
+/* 1 found (name copied), 0 unknown, -1 lookup error. */
 static int name_of_uid(uid_t uid, char *name, size_t len)
 {
 	_cleanup_free_ char *buf = NULL;
-	size_t size = 1024;
+	struct passwd pw;
+	bool found = false;
 
-	for (;;) {
-		struct passwd pw, *res = NULL;
-		char *nb = realloc(buf, size);
-		int r;
-
-		if (!nb)
-			return -1;
-		buf = nb;
-		r = getpwuid_r(uid, &pw, buf, size, &res);
-		if (r == ERANGE && size < PW_BUF_MAX) {
-			size *= 2;
-			continue;
-		}
-		if (!res)
-			return r == 0 || r == ENOENT || r == ESRCH ? 0 : -1;
-		snprintf(name, len, "%s", pw.pw_name);
-		return 1;
-	}
+	if (nsiso_getpw(NULL, uid, &pw, &buf, &found) != 0)
+		return -1;
+	if (!found)
+		return 0;
+	snprintf(name, len, "%s", pw.pw_name);
+	return 1;
 }
 
 void ctl_uid_label(uid_t uid, char *label, size_t llen, char *name, size_t nlen)

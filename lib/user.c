@@ -39,11 +39,7 @@ static bool nss_not_found(int r)
 	return r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM;
 }
 
-/*
- * getpwnam_r with a buffer that grows on ERANGE. Returns 0 and *found, 0 with
- * *found false for an unknown user, or a positive errno.
- */
-static int getpw_grow(const char *name, struct passwd *pw, char **buf, bool *found)
+int nsiso_getpw(const char *name, uid_t uid, struct passwd *pw, char **buf, bool *found)
 {
 	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
 	size_t size = hint > 0 ? (size_t)hint : 1024;
@@ -56,7 +52,8 @@ static int getpw_grow(const char *name, struct passwd *pw, char **buf, bool *fou
 		if (!nbuf)
 			return ENOMEM;
 		*buf = nbuf;
-		r = getpwnam_r(name, pw, *buf, size, &res);
+		r = name ? getpwnam_r(name, pw, *buf, size, &res)
+			 : getpwuid_r(uid, pw, *buf, size, &res);
 		if (r == ERANGE && size < NSS_BUF_MAX) {
 			size *= 2;
 			continue;
@@ -107,7 +104,7 @@ int nsiso_user_lookup_passwd(const char *name, struct nsiso_user *out, struct ns
 	if (!nsiso_user_name_ok(name))
 		return nsiso_fail(err, NSISO_ERR_USER, 0, "invalid user name '%s'",
 				  nsiso_escape(esc, sizeof(esc), name));
-	r = getpw_grow(name, &pw, &buf, &found);
+	r = nsiso_getpw(name, 0, &pw, &buf, &found);
 	if (r)
 		return nsiso_syserr(err, r, "cannot look up user '%s'",
 				    nsiso_escape(esc, sizeof(esc), name));
@@ -117,8 +114,13 @@ int nsiso_user_lookup_passwd(const char *name, struct nsiso_user *out, struct ns
 	out->uid = pw.pw_uid;
 	out->gid = pw.pw_gid;
 	out->name = strdup(pw.pw_name);
-	if (!out->name)
+	/* An empty field means / and /bin/sh, as for login(1). */
+	out->home = strdup(*pw.pw_dir ? pw.pw_dir : "/");
+	out->shell = strdup(*pw.pw_shell ? pw.pw_shell : "/bin/sh");
+	if (!out->name || !out->home || !out->shell) {
+		nsiso_user_free(out);
 		return nsiso_syserr(err, ENOMEM, "cannot look up user");
+	}
 	return 0;
 }
 
@@ -164,6 +166,8 @@ void nsiso_user_free(struct nsiso_user *u)
 	if (!u)
 		return;
 	free(u->name);
+	free(u->home);
+	free(u->shell);
 	free(u->groups);
 	*u = (struct nsiso_user){0};
 }

@@ -9,7 +9,9 @@
 #include "error.h"
 
 struct nsiso_user {
-	char *name; /* canonical name from the passwd entry */
+	char *name;  /* canonical name from the passwd entry */
+	char *home;  /* "/" when the entry has none */
+	char *shell; /* "/bin/sh" when the entry has none */
 	uid_t uid;
 	gid_t gid;
 	gid_t *groups; /* from getgrouplist(), includes gid */
@@ -33,6 +35,14 @@ int nsiso_user_lookup(const char *name, struct nsiso_user *out, struct nsiso_err
  */
 int nsiso_user_lookup_passwd(const char *name, struct nsiso_user *out, struct nsiso_error *err);
 int nsiso_user_load_groups(struct nsiso_user *u, struct nsiso_error *err);
+
+/*
+ * getpwnam_r (@name) or getpwuid_r (@name NULL: @uid) with a buffer that grows
+ * on ERANGE (*buf, free() it). 0 with *found, 0 with *found false for an
+ * unknown user, or a positive errno.
+ */
+struct passwd;
+int nsiso_getpw(const char *name, uid_t uid, struct passwd *pw, char **buf, bool *found);
 
 /* Is @u a member of group @gid (primary, or supplementary when the groups are loaded)? */
 bool nsiso_user_in_group(const struct nsiso_user *u, gid_t gid);
