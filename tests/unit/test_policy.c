@@ -69,7 +69,11 @@ static gid_t no_groups[1];
 
 static struct nsiso_user mkuser(const char *name, uid_t uid, gid_t gid, gid_t *groups, int n)
 {
-	return (struct nsiso_user){(char *)name, uid, gid, n ? groups : no_groups, n};
+	return (struct nsiso_user){.name = (char *)name,
+				   .uid = uid,
+				   .gid = gid,
+				   .groups = n ? groups : no_groups,
+				   .n_groups = n};
 }
 
 static void resolve_ok(const struct nsiso_policy *p, const struct nsiso_user *u,

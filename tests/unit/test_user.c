@@ -47,10 +47,28 @@ static void test_lookup_root(void **state)
 	assert_int_equal(u.gid, 0);
 	assert_true(u.n_groups >= 1);
 	assert_true(nsiso_user_in_group(&u, 0));
+	assert_string_equal(u.home, "/root");
+	assert_true(u.shell[0] == '/');
 	nsiso_user_free(&u);
 	assert_null(u.name);
+	assert_null(u.home);
 	assert_null(u.groups);
 	nsiso_user_free(&u); /* twice is harmless */
+}
+
+/* Without groups: the passwd entry only, groups marked as not loaded. */
+static void test_lookup_passwd_only(void **state)
+{
+	struct nsiso_error err = {0};
+	struct nsiso_user u;
+
+	assert_int_equal(nsiso_user_lookup_passwd("root", &u, &err), 0);
+	assert_int_equal(u.n_groups, -1);
+	assert_null(u.groups);
+	assert_true(nsiso_user_in_group(&u, 0)); /* the primary group needs no lookup */
+	assert_int_equal(nsiso_user_load_groups(&u, &err), 0);
+	assert_true(u.n_groups >= 1);
+	nsiso_user_free(&u);
 }
 
 static void test_lookup_unknown(void **state)
@@ -89,8 +107,8 @@ static void test_lookup_bad_name(void **state)
 static void test_in_group(void **state)
 {
 	gid_t g[] = {10, 20, 30};
-	struct nsiso_user u = {"x", 1000, 5, g, 3};
-	struct nsiso_user none = {"y", 1001, 7, NULL, 0};
+	struct nsiso_user u = {.name = "x", .uid = 1000, .gid = 5, .groups = g, .n_groups = 3};
+	struct nsiso_user none = {.name = "y", .uid = 1001, .gid = 7, .n_groups = 0};
 
 	assert_true(nsiso_user_in_group(&u, 5));
 	assert_true(nsiso_user_in_group(&u, 10));
@@ -104,8 +122,11 @@ static void test_in_group(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_name_ok),	   cmocka_unit_test(test_lookup_root),
-	    cmocka_unit_test(test_lookup_unknown), cmocka_unit_test(test_lookup_bad_name),
+	    cmocka_unit_test(test_name_ok),
+	    cmocka_unit_test(test_lookup_root),
+	    cmocka_unit_test(test_lookup_passwd_only),
+	    cmocka_unit_test(test_lookup_unknown),
+	    cmocka_unit_test(test_lookup_bad_name),
 	    cmocka_unit_test(test_in_group),
 	};
 
