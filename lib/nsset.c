@@ -371,6 +371,7 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 				.cpu = -1,
 				.binder_id = mnt_ns_id("/proc/self/ns/mnt")};
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t allowed;
 	int ret;
 
 	memset(rec, 0, sizeof(*rec));
@@ -383,11 +384,10 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 	 * and the bind fails with EINVAL. First let the scheduler choose, then pin
 	 * the child to each CPU in turn (DESIGN.md 4.3).
 	 */
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		ncpu = 0; /* only the unpinned attempt */
 	for (long cpu = -1; cpu < ncpu; cpu++) {
-		cpu_set_t allowed;
-
-		if (cpu >= 0 && (sched_getaffinity(0, sizeof(allowed), &allowed) < 0 ||
-				 !CPU_ISSET((size_t)cpu, &allowed)))
+		if (cpu >= 0 && !CPU_ISSET((size_t)cpu, &allowed))
 			continue;
 		a.cpu = (int)cpu;
 		(*attempts)++;
