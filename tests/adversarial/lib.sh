@@ -200,20 +200,35 @@ fs_changes()
 	rm -f "$now"
 }
 
-# host_mark: note the time, to look for changes of the machine's own root file
-# system later (host_changes). The sandbox's own mounts are never descended into.
-host_mark()
+# host_list: every entry of the machine's own root file system, outside the
+# sandbox's own mounts (-xdev), the tree under test (its build logs grow while
+# the tests run), /work, /root, /mnt, /proc and /sys: inode, owner, group, mode,
+# type and path, sorted by path.
+host_list()
 {
-	: >"$STATE/host.mark"
-	sleep 1
+	find / -xdev \( -path "${NSISO_SANDBOX_HOST_TREE:-/nonexistent}" -o -path /work \
+		-o -path /root -o -path /mnt -o -path /proc -o -path /sys -o -path /lost+found \) \
+		-prune -o -printf '%p\t%i %U %G %m %y\n' 2>/dev/null | LC_ALL=C sort
 }
 
-# host_changes: files on the machine's root file system (outside the sandbox's
-# own mounts, /work, /root, /mnt, /proc, /sys) whose inode changed since
-# host_mark: created, written, chowned or chmodded.
+# host_mark: list the machine's own root file system, to compare later
+# (host_changes).
+host_mark()
+{
+	host_list >"$STATE/host.before"
+}
+
+# host_changes: entries of the machine's own root file system created, removed,
+# replaced (new inode), chowned or chmodded since host_mark. Content-only
+# writes to files that already existed are not counted: whoever runs the tests
+# (a CI harness writing its log, say) appends to its own files meanwhile, and
+# no path the module builds comes from a user name, so the attack this guards
+# against shows up as a new entry or a changed owner or mode.
 host_changes()
 {
-	find / -xdev \( -path /work -o -path /root -o -path /mnt -o -path /proc -o -path /sys \
-		-o -path /lost+found \) -prune -o -cnewer "$STATE/host.mark" -print 2>/dev/null |
-		grep -v '^/$' || true
+	local now
+	now=$STATE/host.now.$$
+	host_list >"$now"
+	LC_ALL=C comm -3 "$STATE/host.before" "$now" | sed 's/^\t/now:    /; t; s/^/before: /'
+	rm -f "$now"
 }

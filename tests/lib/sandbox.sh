@@ -178,6 +178,9 @@ relocate_tree()
 	mkdir -m 0755 "$SRC" && mount --bind /proc/self/fd/8 "$SRC" ||
 		setup_failed "binding the source tree at $SRC"
 	exec 8<&-
+	# Where the tree lives on the machine's own file system, for checks that
+	# must tell the tests' own writes (build logs) from anyone else's.
+	export NSISO_SANDBOX_HOST_TREE="$1"
 	# Paths into the tree that came in from outside: the module and harness
 	# under test, and where the sanitizers write their reports (lost otherwise).
 	for v in NSISO_TEST_MODULE NSISO_TEST_PAMH ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
