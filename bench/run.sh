@@ -22,7 +22,9 @@
 # failed, a session that did not land where it should have).
 #
 # Tunables (environment): BENCH_ROUNDS (main latency rounds, default 400),
-# BENCH_SCALE_ROUNDS (200), BENCH_LIVE (1000), BENCH_TIMEOUT (seconds, 290).
+# BENCH_SCALE_ROUNDS (200), BENCH_LIVE (1000), BENCH_TIMEOUT (seconds, 290);
+# BENCH_ONLY=latency runs section 1 alone and prints it (bench/results.md is
+# left as it is; a copy goes to build/bench/quick-latency.md).
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -1069,6 +1071,14 @@ bench()
 		exit 1
 	fi
 	bench_main
+	if [ "${BENCH_ONLY:-}" = latency ]; then
+		# A quick look while working on the join path: section 1 only, results.md untouched.
+		cat "$F/latency.md"
+		cp "$F/latency.md" "$OUTDIR/quick-latency.md"
+		cp "$W/stderr" "$OUTDIR/stderr.log"
+		[ "$BROKEN" = 0 ]
+		exit
+	fi
 	bench_burst
 	bench_profile
 	bench_perf
