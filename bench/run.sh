@@ -86,7 +86,11 @@ outer()
 		exit 1
 	fi
 	[ "$rc" = 0 ] || exit 1
-	echo "bench: wrote $RESULTS"
+	if [ "${BENCH_ONLY:-}" = latency ]; then
+		echo "bench: wrote $OUTDIR/quick-latency.md ($RESULTS untouched)"
+	else
+		echo "bench: wrote $RESULTS"
+	fi
 	exit 0
 }
 
