@@ -1478,12 +1478,13 @@ bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *
 	return false;
 }
 
-bool nsiso_policy_uses_groups(const struct nsiso_policy *p)
+bool nsiso_policy_exempt_uses_groups(const struct nsiso_policy *p)
 {
-	if (!p)
-		return false;
-	if (p->exempt_groups && p->exempt_groups->n > 0)
-		return true;
+	return p && p->exempt_groups && p->exempt_groups->n > 0;
+}
+
+static bool has_group_sections(const struct nsiso_policy *p)
+{
 	for (size_t i = 0; i < p->n_secs; i++)
 		if (p->secs[i].kind == SEC_GROUP)
 			return true;
@@ -1523,7 +1524,7 @@ static int check_combination(struct nsiso_settings *s, struct nsiso_error *err)
 /* Precedence is by kind first (global < group < user), then file order within a kind. */
 static const enum section_kind precedence[] = {SEC_GLOBAL, SEC_GROUP, SEC_USER};
 
-int nsiso_policy_resolve(const struct nsiso_policy *p, const struct nsiso_user *u,
+int nsiso_policy_resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 			 struct nsiso_settings *out, struct nsiso_error *err)
 {
 	const struct values *from[NSISO_KEY__MAX];
@@ -1533,6 +1534,8 @@ int nsiso_policy_resolve(const struct nsiso_policy *p, const struct nsiso_user *
 	if (!p || p->degraded)
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
 				  "cannot resolve settings from a broken policy");
+	if (has_group_sections(p) && nsiso_user_load_groups(u, err) < 0)
+		return -1;
 	for (size_t k = 0; k < NSISO_KEY__MAX; k++) {
 		from[k] = &p->defaults;
 		src[k] = "default";

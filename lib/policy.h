@@ -118,16 +118,21 @@ bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *
 			 const char **why);
 
 /*
- * Does anything in @p depend on group membership ([group:] sections,
- * exempt_groups)? Only then must the caller load the user's groups.
+ * Does nsiso_policy_exempt() need @u's groups (exempt_groups is set)? Only
+ * then must the caller load them first (nsiso_user_load_groups()): the list
+ * costs a walk of every NSS group source, and a join needs nothing else of it.
  */
-bool nsiso_policy_uses_groups(const struct nsiso_policy *p);
+bool nsiso_policy_exempt_uses_groups(const struct nsiso_policy *p);
 
 /* on_error of a (possibly degraded) policy; NSISO_ONERR_DENY when @p is NULL. */
 enum nsiso_on_error nsiso_policy_on_error(const struct nsiso_policy *p);
 
-/* Effective settings for @u from a valid policy. Free with nsiso_settings_free(). */
-int nsiso_policy_resolve(const struct nsiso_policy *p, const struct nsiso_user *u,
+/*
+ * Effective settings for @u from a valid policy. Free with nsiso_settings_free().
+ * Loads @u's groups first when a [group:] section must be matched and they
+ * are not loaded yet.
+ */
+int nsiso_policy_resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 			 struct nsiso_settings *out, struct nsiso_error *err);
 
 void nsiso_settings_free(struct nsiso_settings *s);

@@ -204,32 +204,30 @@ static int teardown(const struct nsiso_registry *reg, int host_mnt_fd, uid_t uid
 	return nsiso_nsset_remove_pins(reg, host_mnt_fd, uid, netns_name, err);
 }
 
-/* Under the user's lock: find a valid set and open it, or build a new one. */
-static int get_set(const struct nsiso_registry *reg, int host_mnt_fd, const struct nsiso_user *u,
-		   const struct nsiso_settings *s, struct nsiso_nsfds *fds,
+/* The policy's settings for @u: needed only to make a set. */
+static int resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 		   struct nsiso_open_result *res, struct nsiso_error *err)
 {
+	if (nsiso_policy_resolve(p, u, &res->settings, err) < 0)
+		return -1;
+	res->resolved = true;
+	return 0;
+}
+
+/* Clear whatever an invalid or absent set left and build a new one. */
+static int make_set(const struct nsiso_registry *reg, int host_mnt_fd, struct nsiso_user *u,
+		    const struct nsiso_policy *p, struct nsiso_nsfds *fds,
+		    struct nsiso_open_result *res, struct nsiso_error *err)
+{
+	const struct nsiso_settings *s = &res->settings;
 	char hostbuf[80], netnsbuf[80];
 	const char *netns, *stale_netns;
-	int r;
 
-	if (expand_netns_name(u, s, netnsbuf, sizeof(netnsbuf), &netns, err) < 0)
+	if (resolve(p, u, res, err) < 0 ||
+	    expand_netns_name(u, s, netnsbuf, sizeof(netnsbuf), &netns, err) < 0)
 		return -1;
-	r = nsiso_registry_read_set(reg, u->uid, &res->rec, err);
-	if (r < 0)
-		return -1;
-	if (r == 0) {
-		r = nsiso_nsset_open(reg, u->uid, &res->rec, fds, err);
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			res->action = NSISO_ACTION_JOIN;
-			return 0;
-		}
-		res->rebuilt = true;
-	}
-	/* No set, a torn record, or a bad pin: clear whatever is there and build anew. */
-	stale_netns = r == 1 && res->rec.netns[0] ? res->rec.netns : netns;
+	/* A record that named a /run/netns pin (even a torn one) names what to clear. */
+	stale_netns = res->rec.netns[0] ? res->rec.netns : netns;
 	if (teardown(reg, host_mnt_fd, u->uid, stale_netns, err) < 0)
 		return -1;
 	if (nsiso_nsset_create(reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)), netns,
@@ -244,15 +242,37 @@ static int get_set(const struct nsiso_registry *reg, int host_mnt_fd, const stru
 	return 0;
 }
 
+/* Under the user's lock: find a valid set and open it, or build a new one. */
+static int get_set(const struct nsiso_registry *reg, int host_mnt_fd, struct nsiso_user *u,
+		   const struct nsiso_policy *p, struct nsiso_nsfds *fds,
+		   struct nsiso_open_result *res, struct nsiso_error *err)
+{
+	int r = nsiso_registry_read_set(reg, u->uid, &res->rec, err);
+
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		r = nsiso_nsset_open(reg, u->uid, &res->rec, fds, err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			res->action = NSISO_ACTION_JOIN;
+			return 0;
+		}
+		res->rebuilt = true;
+	}
+	return make_set(reg, host_mnt_fd, u, p, fds, res, err);
+}
+
 /* With the user's lock held: record the session and move the caller in. */
-static int enter_locked(struct nsiso_session *sess, const struct nsiso_user *u,
-			const struct nsiso_settings *s, struct nsiso_open_result *res,
+static int enter_locked(struct nsiso_session *sess, struct nsiso_user *u,
+			const struct nsiso_policy *p, struct nsiso_open_result *res,
 			struct nsiso_error *err)
 {
 	struct nsiso_nsfds fds = NSISO_NSFDS_INIT;
 	int ret = -1;
 
-	if (get_set(&sess->reg, sess->host_mnt_fd, u, s, &fds, res, err) < 0)
+	if (get_set(&sess->reg, sess->host_mnt_fd, u, p, &fds, res, err) < 0)
 		return -1;
 	if (nsiso_registry_add_session(&sess->reg, u->uid, sess->pid, sess->start, err) < 0)
 		goto out;
@@ -268,14 +288,20 @@ static int enter_locked(struct nsiso_session *sess, const struct nsiso_user *u,
 	ret = 0;
 out:
 	/* A set made for a login that then failed would hold nothing: do not keep it. */
-	if (ret < 0 && res->action == NSISO_ACTION_CREATE && s->lifetime != NSISO_LIFE_BOOT)
+	if (ret < 0 && res->action == NSISO_ACTION_CREATE && res->rec.lifetime != NSISO_LIFE_BOOT)
 		teardown(&sess->reg, sess->host_mnt_fd, u->uid,
 			 res->rec.netns[0] ? res->rec.netns : NULL, NULL);
 	nsiso_nsfds_close(&fds);
 	return ret;
 }
 
-int nsiso_session_open(const struct nsiso_user *u, const struct nsiso_settings *s,
+void nsiso_open_result_free(struct nsiso_open_result *res)
+{
+	nsiso_settings_free(&res->settings);
+	res->resolved = false;
+}
+
+int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
 		       struct nsiso_session **out, struct nsiso_open_result *res,
 		       struct nsiso_error *err)
 {
@@ -307,7 +333,7 @@ int nsiso_session_open(const struct nsiso_user *u, const struct nsiso_settings *
 	}
 	if (nsiso_registry_lock_user(&sess->reg, u->uid, true, &lock, err) < 0)
 		goto out;
-	ret = enter_locked(sess, u, s, res, err);
+	ret = enter_locked(sess, u, p, res, err);
 out:
 	if (ret < 0) {
 		/* Back where the caller was: a failed login leaves it as it found it. */

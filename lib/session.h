@@ -21,6 +21,8 @@ struct nsiso_open_result {
 	int attempts;		 /* creation children used (per-CPU quirk) */
 	bool from_set;		 /* the caller started inside a set and went through the host */
 	bool rebuilt;		 /* an invalid set (bad pin) was discarded */
+	bool resolved;		 /* settings holds the policy's answer for the user */
+	struct nsiso_settings settings; /* resolved only to make a set; nsiso_open_result_free() */
 };
 
 struct nsiso_close_result {
@@ -39,9 +41,19 @@ struct nsiso_session;
  */
 int nsiso_caller_check(struct nsiso_error *err);
 
-int nsiso_session_open(const struct nsiso_user *u, const struct nsiso_settings *s,
+/*
+ * Put the caller in @u's set: join it, or make it when there is no valid one.
+ * The policy's settings for @u are resolved only in the second case: a set,
+ * once made, keeps what it was made with until it is released, so a join
+ * needs nothing of them (nor the user's groups that [group:] sections ask
+ * for). Exemption is the caller's question, asked before.
+ * Free @res with nsiso_open_result_free() whatever the outcome.
+ */
+int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
 		       struct nsiso_session **out, struct nsiso_open_result *res,
 		       struct nsiso_error *err);
+
+void nsiso_open_result_free(struct nsiso_open_result *res);
 
 int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *res,
 			struct nsiso_error *err);

@@ -71,6 +71,14 @@ static void log_opened(pam_handle_t *pamh, const struct who *w, const struct arg
 	char inodes[160] = "";
 	size_t used = 0;
 
+	/*
+	 * A plain join changes no state (pam_unix and sshd log the session
+	 * itself) and is the commonest event of a busy server: logged only with
+	 * debug. Making a set, leaving another set, tear-down and every refusal
+	 * are always logged.
+	 */
+	if (res->action == NSISO_ACTION_JOIN && !res->from_set && !a->debug)
+		return;
 	for (int i = 0; i < NSISO_NS__MAX; i++) {
 		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
 			continue;
@@ -119,19 +127,28 @@ static void cleanup_session(pam_handle_t *pamh, void *data, int error_status)
  * user's shell) is moved back to the host, so it sees the real /tmp and its
  * mounts reach the machine.
  */
-static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct args *a,
-		       const struct nsiso_policy *p, const struct nsiso_user *u, const char *why)
+/* from_set for an exempt user; host (the default) when the policy cannot say. */
+static enum nsiso_from_set exempt_from_set(const struct nsiso_policy *p, struct nsiso_user *u)
 {
 	struct nsiso_settings s = {0};
 	struct nsiso_error err = {0};
 	enum nsiso_from_set from = NSISO_FROM_HOST;
-	bool moved = false;
 
 	if (p && !nsiso_policy_degraded(p) && nsiso_policy_resolve(p, u, &s, &err) == 0)
 		from = s.from_set;
 	nsiso_settings_free(&s);
-	nsiso_error_clear(&err);
-	if (from == NSISO_FROM_HOST && nsiso_return_to_host(&moved, &err) < 0) {
+	return from;
+}
+
+static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct args *a,
+		       const struct nsiso_policy *p, struct nsiso_user *u, const char *why)
+{
+	struct nsiso_error err = {0};
+	bool moved = false;
+
+	/* from_set only matters to a login that starts inside a set: ask the policy then. */
+	if (nsiso_registry_inside_set() && exempt_from_set(p, u) == NSISO_FROM_HOST &&
+	    nsiso_return_to_host(&moved, &err) < 0) {
 		bool deny =
 		    err.kind == NSISO_ERR_CALLER || nsiso_policy_on_error(p) == NSISO_ONERR_DENY;
 		pam_syslog(pamh, LOG_ERR, "%s; action=%s service=%s user=%s uid=%u (exempt: %s)",
@@ -176,7 +193,7 @@ static int fail_open(pam_handle_t *pamh, const struct who *w, const struct nsiso
  * what on_error says. Never a lockout of the administrator.
  */
 static int broken_policy(pam_handle_t *pamh, const struct who *w, const struct args *a,
-			 const struct nsiso_policy *p, const struct nsiso_user *u,
+			 const struct nsiso_policy *p, struct nsiso_user *u,
 			 const struct nsiso_error *err)
 {
 	const char *why = NULL;
@@ -190,20 +207,17 @@ static int broken_policy(pam_handle_t *pamh, const struct who *w, const struct a
 }
 
 static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct args *a,
-			 const struct nsiso_policy *p, const struct nsiso_user *u)
+			 const struct nsiso_policy *p, struct nsiso_user *u)
 {
-	struct nsiso_settings s = {0};
 	struct nsiso_open_result res;
 	struct nsiso_session *sess = NULL;
 	struct nsiso_error err = {0};
 	int ret;
 
-	if (nsiso_policy_resolve(p, u, &s, &err) < 0)
-		return broken_policy(pamh, w, a, p, u, &err);
-	if (a->debug)
-		log_settings(pamh, &s);
-	ret = nsiso_session_open(u, &s, &sess, &res, &err);
-	nsiso_settings_free(&s);
+	ret = nsiso_session_open(u, p, &sess, &res, &err);
+	if (a->debug && res.resolved)
+		log_settings(pamh, &res.settings);
+	nsiso_open_result_free(&res);
 	if (ret < 0)
 		return fail_open(pamh, w, p, &err);
 	if (pam_set_data(pamh, DATA_KEY, sess, cleanup_session) != PAM_SUCCESS) {
@@ -246,8 +260,12 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	}
 	w.uid = (unsigned)u.uid;
 	loaded = nsiso_policy_load(a.config, &p, &err);
-	/* Groups only when the policy asks about them: the costliest NSS call of a login. */
-	if (nsiso_policy_uses_groups(p))
+	/*
+	 * The group list is the costliest NSS call of a login: here only for
+	 * exempt_groups. [group:] sections matter only when a set is made, and
+	 * the core loads the list then.
+	 */
+	if (nsiso_policy_exempt_uses_groups(p))
 		groups = nsiso_user_load_groups(&u, &gerr);
 	if (loaded < 0)
 		ret = broken_policy(pamh, &w, &a, p, &u, &err);

@@ -3,6 +3,9 @@
 # Case 9: an exempt user (root, default exempt_users) gets in, in the host's namespaces.
 # Case 10: a broken policy denies non-exempt users and creates nothing for them,
 # root still gets in; with on_error = allow the user gets in without isolation.
+# Groups: [group:] sections shape a set when it is made (a later change of the
+# user's groups does not move a live set); exempt_groups is asked at every
+# login, so adding a user to an exempt group takes effect at the next one.
 . "$(dirname "$0")/lib.sh"
 setup
 need_module
@@ -68,5 +71,34 @@ report_login a3 nsiso-a
 expect_rc a3 "$RC" 0 "on_error = allow with a broken key elsewhere: nsiso-a gets in"
 is "$(fact nsiso-a a3 ns)" "$SANDBOX_NS" "on_error = allow: nsiso-a is not isolated (sandbox's namespaces)"
 ok_cmd "on_error = allow: nothing under /run/nsiso/mnt or /run/nsiso/ns for nsiso-a" nothing_for "$uid_a"
+
+# ----------------------------------------------------------- groups
+add_user nsiso-g
+uid_g=$(uid_of nsiso-g)
+groupadd nsiso-long && groupadd nsiso-adm && usermod -aG nsiso-long nsiso-g ||
+	bail "groupadd/usermod failed"
+write_policy <<EOF
+[global]
+namespaces = mnt, ipc, uts
+lifetime = session
+exempt_groups = nsiso-adm
+
+[group:nsiso-long]
+lifetime = boot
+EOF
+report_login g1 nsiso-g
+expect_rc g1 "$RC" 0 "[group:nsiso-long]: nsiso-g's first session opens"
+g1=$(fact nsiso-g g1 ns)
+isnt "$(field 1 "$g1")" "$(field 1 "$SANDBOX_NS")" "[group:nsiso-long]: nsiso-g is in a set of its own"
+ok_cmd "[group:nsiso-long] gave lifetime = boot: the set outlives its only session (pin kept)" \
+	test -e "/run/nsiso/mnt/$uid_g"
+gpasswd -d nsiso-g nsiso-long >/dev/null || bail "gpasswd -d failed"
+report_login g2 nsiso-g
+expect_rc g2 "$RC" 0 "out of nsiso-long: nsiso-g's next session opens"
+is "$(fact nsiso-g g2 ns)" "$g1" "out of nsiso-long: the live set is joined as it was made (same mnt/ipc/uts)"
+usermod -aG nsiso-adm nsiso-g || bail "usermod -aG nsiso-adm failed"
+report_login g3 nsiso-g
+expect_rc g3 "$RC" 0 "in exempt group nsiso-adm: nsiso-g's session opens"
+is "$(fact nsiso-g g3 ns)" "$SANDBOX_NS" "in exempt group nsiso-adm: at the very next login nsiso-g runs in the sandbox's namespaces"
 
 done_testing

@@ -76,7 +76,7 @@ static struct nsiso_user mkuser(const char *name, uid_t uid, gid_t gid, gid_t *g
 				   .n_groups = n};
 }
 
-static void resolve_ok(const struct nsiso_policy *p, const struct nsiso_user *u,
+static void resolve_ok(const struct nsiso_policy *p, struct nsiso_user *u,
 		       struct nsiso_settings *s)
 {
 	struct nsiso_error err = {0};
@@ -661,6 +661,36 @@ static void test_group_file_order(void **state)
 	nsiso_policy_free(p);
 }
 
+/*
+ * The group list is loaded only when a [group:] section has to be matched,
+ * and then through NSS (root is in group root on every system).
+ */
+static void test_groups_loaded_on_demand(void **state)
+{
+	struct nsiso_policy *plain = load_ok("[global]\nlifetime = session\n");
+	struct nsiso_policy *grouped = load_ok("[group:root]\nlifetime = boot\n");
+	struct nsiso_error err = {0};
+	struct nsiso_settings s;
+	struct nsiso_user u;
+
+	assert_int_equal(nsiso_user_lookup_passwd("root", &u, &err), 0);
+	assert_int_equal(u.n_groups, -1);
+	assert_false(nsiso_policy_exempt_uses_groups(grouped));
+	resolve_ok(plain, &u, &s);
+	assert_int_equal(u.n_groups, -1);
+	nsiso_settings_free(&s);
+	resolve_ok(grouped, &u, &s);
+	assert_true(u.n_groups >= 1);
+	assert_setting(&s, NSISO_KEY_LIFETIME, "boot", "group:root");
+	nsiso_settings_free(&s);
+	nsiso_user_free(&u);
+	nsiso_policy_free(plain);
+	nsiso_policy_free(grouped);
+	plain = load_ok("[global]\nexempt_groups = wheel\n");
+	assert_true(nsiso_policy_exempt_uses_groups(plain));
+	nsiso_policy_free(plain);
+}
+
 static void test_upper_case_names(void **state)
 {
 	struct nsiso_policy *p = load_ok("[user:Alice]\nlifetime = boot\n"
@@ -1207,6 +1237,7 @@ int main(void)
 	    cmocka_unit_test(test_too_large),
 	    cmocka_unit_test(test_precedence),
 	    cmocka_unit_test(test_group_file_order),
+	    cmocka_unit_test(test_groups_loaded_on_demand),
 	    cmocka_unit_test(test_upper_case_names),
 	    cmocka_unit_test(test_settings_outlive_nothing),
 	    cmocka_unit_test(test_exempt),
