@@ -76,8 +76,7 @@ static struct nsiso_user mkuser(const char *name, uid_t uid, gid_t gid, gid_t *g
 				   .n_groups = n};
 }
 
-static void resolve_ok(const struct nsiso_policy *p, struct nsiso_user *u,
-		       struct nsiso_settings *s)
+static void resolve_ok(const struct nsiso_policy *p, struct nsiso_user *u, struct nsiso_settings *s)
 {
 	struct nsiso_error err = {0};
 	int r = nsiso_policy_resolve(p, u, s, &err);
