@@ -23,8 +23,8 @@
 #
 # Tunables (environment): BENCH_ROUNDS (main latency rounds, default 400),
 # BENCH_SCALE_ROUNDS (200), BENCH_LIVE (1000), BENCH_TIMEOUT (seconds, 290);
-# BENCH_ONLY=latency runs section 1 alone and prints it (bench/results.md is
-# left as it is; a copy goes to build/bench/quick-latency.md).
+# BENCH_ONLY=latency runs section 1 alone and prints it, BENCH_ONLY=phases the
+# join's step profile (bench/results.md is left as it is in both cases).
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,8 +86,8 @@ outer()
 		exit 1
 	fi
 	[ "$rc" = 0 ] || exit 1
-	if [ "${BENCH_ONLY:-}" = latency ]; then
-		echo "bench: wrote $OUTDIR/quick-latency.md ($RESULTS untouched)"
+	if [ -n "${BENCH_ONLY:-}" ]; then
+		echo "bench: BENCH_ONLY=$BENCH_ONLY: $RESULTS untouched"
 	else
 		echo "bench: wrote $RESULTS"
 	fi
@@ -272,7 +272,7 @@ phase_syscalls()
 			if (cur == "end") cur = ""
 			next
 		}
-		if (cur == "" || line !~ /^[a-z0-9_]+\(/) next
+		if (cur == "" || line !~ /^[a-z0-9_]+\(/ || line ~ /^getrusage\(/) next
 		cnt[cur]++
 	}
 	END { if (rounds) for (k in cnt) printf "%s\t%.1f\n", k, cnt[k] / rounds }' "$1"
@@ -665,7 +665,8 @@ burst_value()
 top_steps()
 {
 	[ -s "$1" ] || return 0
-	awk -F'\t' '$1 ~ /^[0-9]+$/ && $1 < 14 { print } $1 == "sum" { sum = $3 }' "$1" |
+	awk -F'\t' -v nlib="$(awk -F'\t' '$1 == "nlib" { print $3 }' "$1")" \
+		'$1 ~ /^[0-9]+$/ && $1 < nlib + 0 { print }' "$1" |
 		sort -t"$(printf '\t')" -k3,3nr | head -n "$2" |
 		awk -F'\t' -v sum="$(awk -F'\t' '$1 == "sum" { print $3 }' "$1")" '
 		{ name = $2; sub(/:.*/, "", name); printf "%s%s %.0f µs (%.0f%%)", (NR > 1 ? "; " : ""), name, $3, 100 * $3 / sum } END { print "" }'
@@ -682,24 +683,25 @@ report_phases()
 		echo "(skipped: bench/phases.c did not build against lib/ or did not run)"
 		return
 	}
-	echo "| # | step (in the module's order) | NSS cold: median | share | syscalls | NSS groups warm: median | share | syscalls |"
-	echo "|---:|---|---:|---:|---:|---:|---:|---:|"
+	echo "| # | step (in the module's order) | NSS cold: median | share | syscalls | page faults | NSS groups warm: median | share | syscalls |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
 	awk -F'\t' -v cs="$cs" -v ws="$ws" -v w="$w" '
 	BEGIN {
 		while ((getline l < w) > 0) { split(l, f, "\t"); wm[f[1]] = f[3] }
 		while ((getline l < cs) > 0) { split(l, f, "\t"); csys[f[1]] = f[2] }
 		while ((getline l < ws) > 0) { split(l, f, "\t"); wsys[f[1]] = f[2] }
 	}
-	{ cm[$1] = $3; name[$1] = $2 }
+	{ cm[$1] = $3; name[$1] = $2; flt[$1] = $4 }
 	END {
-		for (i = 0; i < 14; i++) { tc += csys[i]; tw += wsys[i] }
-		for (i = 0; i < 14; i++)
-			printf "| %d | %s | %.1f µs | %.0f%% | %s | %.1f µs | %.0f%% | %s |\n", i + 1, name[i], cm[i], 100 * cm[i] / cm["sum"], (i in csys) ? csys[i] : 0, wm[i], 100 * wm[i] / wm["sum"], (i in wsys) ? wsys[i] : 0
-		printf "| | **sum of the step medians** | **%.1f µs** | | **%s** | **%.1f µs** | | **%s** |\n", cm["sum"], tc, wm["sum"], tw
+		nlib = cm["nlib"]
+		for (i = 0; i < nlib; i++) { tc += csys[i]; tw += wsys[i] }
+		for (i = 0; i < nlib; i++)
+			{ printf "| %d | %s | %.1f µs | %.0f%% | %s | %.1f | %.1f µs | %.0f%% | %s |\n", i + 1, name[i], cm[i], 100 * cm[i] / cm["sum"], (i in csys) ? csys[i] : 0, flt[i], wm[i], 100 * wm[i] / wm["sum"], (i in wsys) ? wsys[i] : 0; tf += flt[i] }
+		printf "| | **sum of the step medians** | **%.1f µs** | | **%s** | **%.1f** | **%.1f µs** | | **%s** |\n", cm["sum"], tc, tf, wm["sum"], tw
 		print ""
 		print "| the kernel floor of a join (another fresh child each round) | NSS cold run | NSS warm run |"
 		print "|---|---:|---:|"
-		for (i = 14; i < 18; i++) printf "| %s | %.1f µs | %.1f µs |\n", name[i], cm[i], wm[i]
+		for (i = nlib; i < nlib + 4; i++) printf "| %s | %.1f µs | %.1f µs |\n", name[i], cm[i], wm[i]
 		printf "| **floor total** | **%.1f µs** | **%.1f µs** |\n", cm["floor"], wm["floor"]
 	}' "$c"
 }
@@ -749,7 +751,8 @@ summary()
 			"$(total_of "$W/prof/sys-nsiso-join.tsv" 2)" "$(total_of "$W/prof/sys-bare.tsv" 2)" \
 			"$(total_of "$W/prof/sys-nsiso-join-groupswarm.tsv" 2)"
 		if [ -s "$W/prof/phases-cold-sys.tsv" ]; then
-			awk -F'\t' '{ t += $2; v[$1] = $2 } END { printf "; of the replayed steps'"'"' %d, the NSS user lookup makes %d, the policy load %d, the join itself (3 rollback fds + 3 setns) %d", t, v["0"], v["1"], v["11"] }' "$W/prof/phases-cold-sys.tsv"
+			awk -F'\t' -v j="$(awk -F'\t' '$1 == "joinstep" { print $3 }' "$W/prof/phases-cold.tsv")" \
+				'{ t += $2; v[$1] = $2 } END { printf "; of the replayed steps'"'"' %d, the NSS user lookup makes %d, the policy load %d, the join itself (3 rollback fds + 3 setns) %d", t, v["0"], v["1"], v[j] }' "$W/prof/phases-cold-sys.tsv"
 		fi
 		echo "."
 	fi
@@ -1073,6 +1076,11 @@ bench()
 		cat "$W/stderr" >&2
 		cp "$W/stderr" "$OUTDIR/stderr.log"
 		exit 1
+	fi
+	if [ "${BENCH_ONLY:-}" = phases ]; then
+		# The join's steps alone (bench/phases.c), printed: results.md untouched.
+		"$PHASES" --user "$U_JOIN" --config "$POLICY" --rounds 200 --tsv "$OUTDIR/quick-phases.tsv"
+		exit
 	fi
 	bench_main
 	if [ "${BENCH_ONLY:-}" = latency ]; then

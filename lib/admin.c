@@ -83,21 +83,21 @@ static int count_processes(const struct nsiso_setrec *rec, unsigned *count, stru
 	return nsiso_nsset_count_processes(rec->dev, rec->ino[NSISO_NS_MNT], 0, 0, count, err);
 }
 
-static int info_locked(const struct nsiso_registry *reg, uid_t uid, struct nsiso_setinfo *info,
-		       struct nsiso_error *err)
+static int info_locked(const struct nsiso_registry *reg, const struct nsiso_userdir *ud,
+		       struct nsiso_setinfo *info, struct nsiso_error *err)
 {
 	struct nsiso_nsfds fds = NSISO_NSFDS_INIT;
 	int r;
 
-	if (nsiso_registry_sessions(reg, uid, &info->sessions, &info->n_sessions, err) < 0)
+	if (nsiso_registry_sessions(ud, &info->sessions, &info->n_sessions, err) < 0)
 		return -1;
-	r = nsiso_registry_read_set(reg, uid, &info->rec, err);
+	r = nsiso_registry_read_set(ud, &info->rec, err);
 	if (r < 0)
 		return -1;
 	info->has_set = r == 0;
 	if (!info->has_set)
 		return 0;
-	r = nsiso_nsset_open(reg, uid, &info->rec, &fds, err);
+	r = nsiso_nsset_open(reg, ud->uid, &info->rec, &fds, err);
 	nsiso_nsfds_close(&fds);
 	if (r < 0)
 		return -1;
@@ -108,49 +108,50 @@ static int info_locked(const struct nsiso_registry *reg, uid_t uid, struct nsiso
 int nsiso_admin_info(const struct nsiso_registry *reg, uid_t uid, struct nsiso_setinfo *info,
 		     struct nsiso_error *err)
 {
-	_cleanup_close_ int lock = -1;
+	_cleanup_userdir_ struct nsiso_userdir ud = NSISO_USERDIR_INIT;
 	int r;
 
 	memset(info, 0, sizeof(*info));
 	info->uid = uid;
 	/* Looking never creates anything: a uid without a directory has no set. */
-	r = nsiso_registry_lock_user(reg, uid, false, &lock, err);
+	r = nsiso_registry_lock_user(reg, uid, false, &ud, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	r = info_locked(reg, uid, info, err);
+	r = info_locked(reg, &ud, info, err);
 	if (r < 0)
 		nsiso_setinfo_free(info);
 	return r;
 }
 
-static int teardown_locked(const struct nsiso_registry *reg, uid_t uid, struct nsiso_error *err)
+static int teardown_locked(const struct nsiso_registry *reg, const struct nsiso_userdir *ud,
+			   struct nsiso_error *err)
 {
 	_cleanup_close_ int host = host_mnt_fd(err);
 
 	if (host < 0)
 		return -1;
 	struct nsiso_setrec rec;
-	int r = nsiso_registry_read_set(reg, uid, &rec, err);
+	int r = nsiso_registry_read_set(ud, &rec, err);
 
 	if (r < 0)
 		return -1;
-	if (nsiso_registry_remove_set(reg, uid, err) < 0)
+	if (nsiso_registry_remove_set(ud, err) < 0)
 		return -1;
-	return nsiso_nsset_remove_pins(reg, host, uid, r == 0 && rec.netns[0] ? rec.netns : NULL,
-				       err);
+	return nsiso_nsset_remove_pins(reg, host, ud->uid,
+				       r == 0 && rec.netns[0] ? rec.netns : NULL, err);
 }
 
-/* Take @uid's lock (kept in *@lock) and look at its set, for a decision under that lock. */
-static int inspect_locked(const struct nsiso_registry *reg, uid_t uid, int *lock,
+/* Take @uid's lock (kept in *@ud) and look at its set, for a decision under that lock. */
+static int inspect_locked(const struct nsiso_registry *reg, uid_t uid, struct nsiso_userdir *ud,
 			  struct nsiso_setinfo *info, struct nsiso_error *err)
 {
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	r = nsiso_registry_lock_user(reg, uid, false, lock, err);
+	r = nsiso_registry_lock_user(reg, uid, false, ud, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	r = info_locked(reg, uid, info, err);
+	r = info_locked(reg, ud, info, err);
 	/* Only the counts are needed: drop the list, keep n_sessions. */
 	free(info->sessions);
 	info->sessions = NULL;
@@ -160,48 +161,48 @@ static int inspect_locked(const struct nsiso_registry *reg, uid_t uid, int *lock
 int nsiso_admin_release(const struct nsiso_registry *reg, uid_t uid, bool force,
 			struct nsiso_error *err)
 {
-	_cleanup_close_ int lock = -1;
+	_cleanup_userdir_ struct nsiso_userdir ud = NSISO_USERDIR_INIT;
 	struct nsiso_setinfo info;
 
-	if (inspect_locked(reg, uid, &lock, &info, err) < 0)
+	if (inspect_locked(reg, uid, &ud, &info, err) < 0)
 		return -1;
 	/* No record: clear stale pins (under the lock), report "no set". */
 	if (!info.has_set)
-		return lock < 0 || teardown_locked(reg, uid, err) == 0 ? 1 : -1;
+		return ud.lock_fd < 0 || teardown_locked(reg, &ud, err) == 0 ? 1 : -1;
 	if (!force && (info.n_sessions > 0 || info.processes > 0))
 		return nsiso_fail(err, NSISO_ERR_CALLER, 0,
 				  "the set of uid %u still has %zu open session(s) and %u "
 				  "process(es): not released (use --force)",
 				  (unsigned)uid, info.n_sessions, info.processes);
-	return teardown_locked(reg, uid, err);
+	return teardown_locked(reg, &ud, err);
 }
 
 int nsiso_admin_gc_one(const struct nsiso_registry *reg, uid_t uid, struct nsiso_error *err)
 {
-	_cleanup_close_ int lock = -1;
+	_cleanup_userdir_ struct nsiso_userdir ud = NSISO_USERDIR_INIT;
 	struct nsiso_setinfo info;
 
-	if (inspect_locked(reg, uid, &lock, &info, err) < 0)
+	if (inspect_locked(reg, uid, &ud, &info, err) < 0)
 		return -1;
 	/* lifetime boot keeps its set until release, whatever runs in it. */
 	if (!info.has_set || info.rec.lifetime == NSISO_LIFE_BOOT || info.n_sessions > 0 ||
 	    info.processes > 0)
 		return 0;
-	return teardown_locked(reg, uid, err) < 0 ? -1 : 1;
+	return teardown_locked(reg, &ud, err) < 0 ? -1 : 1;
 }
 
 int nsiso_admin_enter(const struct nsiso_registry *reg, uid_t uid, struct nsiso_error *err)
 {
 	struct nsiso_nsfds fds = NSISO_NSFDS_INIT;
-	_cleanup_close_ int lock = -1;
+	_cleanup_userdir_ struct nsiso_userdir ud = NSISO_USERDIR_INIT;
 	struct nsiso_setrec rec;
 	int r;
 
-	if (nsiso_caller_check(err) < 0)
+	if (nsiso_caller_check(NULL, err) < 0)
 		return -1;
-	r = nsiso_registry_lock_user(reg, uid, false, &lock, err);
+	r = nsiso_registry_lock_user(reg, uid, false, &ud, err);
 	if (r == 0)
-		r = nsiso_registry_read_set(reg, uid, &rec, err);
+		r = nsiso_registry_read_set(&ud, &rec, err);
 	if (r != 0)
 		return r < 0 ? -1
 			     : nsiso_fail(err, NSISO_ERR_CALLER, ENOENT, "uid %u has no set",
@@ -214,7 +215,7 @@ int nsiso_admin_enter(const struct nsiso_registry *reg, uid_t uid, struct nsiso_
 					  "the set of uid %u is invalid (a pin does not check out)",
 					  (unsigned)uid);
 	}
-	r = nsiso_nsset_join(&fds, err);
+	r = nsiso_nsset_join(&fds, NULL, err);
 	nsiso_nsfds_close(&fds);
 	return r;
 }

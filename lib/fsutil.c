@@ -79,9 +79,13 @@ int nsiso_open_root_dir(int dirfd, const char *name, const char *what, bool crea
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
-	if (create && mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
-		return nsiso_syserr(err, errno, "cannot create %s", what);
+	/* Open first: the directory nearly always exists, and a login pays per syscall. */
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+			return nsiso_syserr(err, errno, "cannot create %s", what);
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (fd < 0) {
 		if (errno == ENOTDIR || errno == ELOOP)
 			return nsiso_fail(err, NSISO_ERR_UNSAFE, 0,

@@ -4,6 +4,7 @@
 #define NSISO_NSSET_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -15,16 +16,18 @@
 /* Namespace fds of one set, or of the host; -1 where not used. */
 struct nsiso_nsfds {
 	int fd[NSISO_NS__MAX];
+	uint64_t ino[NSISO_NS__MAX]; /* st_ino of fd[i] when known (validated pins), else 0 */
 };
 
 #define NSISO_NSFDS_INIT                                                                           \
 	{                                                                                          \
-		{                                                                                  \
-			-1, -1, -1, -1                                                             \
-		}                                                                                  \
+		.fd = {-1, -1, -1, -1}, .ino = { 0, 0, 0, 0 }                                      \
 	}
 
 void nsiso_nsfds_close(struct nsiso_nsfds *f);
+
+/* Inode of fd @i of @f (the namespace's id on nsfs): recorded, else fstat; 0 when unknown. */
+uint64_t nsiso_nsfds_ino(const struct nsiso_nsfds *f, enum nsiso_ns i);
 
 /*
  * Create @u's set as @s says and pin it under the registry (caller holds the
@@ -48,16 +51,20 @@ int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsi
 		     struct nsiso_nsfds *out, struct nsiso_error *err);
 
 /*
- * Open the namespaces of process @pid_path ("self" or "1") for every bit of @mask.
+ * Open the namespaces of process @pid (0: the caller) for every bit of @mask
+ * whose fd in *@out is still -1 (fds already there are kept).
  */
-int nsiso_nsset_open_proc(const char *pid_path, unsigned mask, struct nsiso_nsfds *out,
-			  struct nsiso_error *err);
+int nsiso_nsset_open_pid(pid_t pid, unsigned mask, struct nsiso_nsfds *out,
+			 struct nsiso_error *err);
 
 /*
  * setns() the caller into every open fd of @target, mount namespace last.
- * All or nothing: if one fails, the ones already switched are switched back.
+ * All or nothing: if one fails, the ones already switched are switched back,
+ * to the caller's namespaces as *@origin holds them (may be NULL or partly
+ * filled: the rest is opened here; *@origin itself is left as it was).
  */
-int nsiso_nsset_join(const struct nsiso_nsfds *target, struct nsiso_error *err);
+int nsiso_nsset_join(const struct nsiso_nsfds *target, const struct nsiso_nsfds *origin,
+		     struct nsiso_error *err);
 
 /*
  * Remove @uid's pins (whatever exists of them), and /run/netns/@netns_name

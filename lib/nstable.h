@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The namespaces pam_nsiso manages: one table, name <-> CLONE flag <-> /proc file. */
+/*
+ * The namespaces pam_nsiso manages: one table, name <-> CLONE flag <-> /proc
+ * file <-> pidfd ioctl.
+ */
 #ifndef NSISO_NSTABLE_H
 #define NSISO_NSTABLE_H
 
@@ -15,9 +18,10 @@ enum nsiso_ns {
 
 struct nsiso_nsinfo {
 	enum nsiso_ns id;
-	const char *name; /* policy word and file name under /proc/PID/ns */
-	int clone_flag;	  /* CLONE_NEW* */
-	bool supported;	  /* accepted in `namespaces =` by this version */
+	const char *name;	 /* policy word and file name under /proc/PID/ns */
+	int clone_flag;		 /* CLONE_NEW* */
+	unsigned long pidfd_get; /* PIDFD_GET_*_NAMESPACE (Linux 6.11) */
+	bool supported;		 /* accepted in `namespaces =` by this version */
 };
 
 extern const struct nsiso_nsinfo nsiso_ns_table[NSISO_NS__MAX];

@@ -357,103 +357,95 @@ fail:
 
 /* ---- per-user state ---- */
 
-static int open_user_dir(const struct nsiso_registry *r, uid_t uid, bool create,
-			 struct nsiso_error *err)
+int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, bool create,
+			     struct nsiso_userdir *out, struct nsiso_error *err)
 {
+	_cleanup_userdir_ struct nsiso_userdir u = NSISO_USERDIR_INIT;
 	char name[16], what[64];
 
 	snprintf(name, sizeof(name), "%u", (unsigned)uid);
 	snprintf(what, sizeof(what), NSISO_RUNDIR "/users/%u", (unsigned)uid);
-	return nsiso_open_root_dir(r->users_fd, name, what, create, err);
-}
-
-int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, bool create, int *lockfd,
-			     struct nsiso_error *err)
-{
-	_cleanup_close_ int dir = -1, fd = -1;
-
-	if ((dir = open_user_dir(r, uid, create, err)) < 0)
+	u.uid = uid;
+	u.fd = nsiso_open_root_dir(r->users_fd, name, what, create, err);
+	if (u.fd < 0)
 		return !create && err->errnum == ENOENT ? (nsiso_error_clear(err), 1) : -1;
-	fd = openat(dir, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
+	u.lock_fd = openat(u.fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (u.lock_fd < 0)
 		return nsiso_syserr(err, errno, "cannot open the lock of uid %u", (unsigned)uid);
-	if (nsiso_flock_timeout(fd, LOCK_TIMEOUT_MS) < 0)
+	if (nsiso_flock_timeout(u.lock_fd, LOCK_TIMEOUT_MS) < 0)
 		return nsiso_syserr(err, errno, "cannot lock the set of uid %u", (unsigned)uid);
-	*lockfd = nsiso_steal_fd(&fd);
+	*out = u;
+	u = (struct nsiso_userdir)NSISO_USERDIR_INIT;
 	return 0;
 }
 
-int nsiso_registry_read_set(const struct nsiso_registry *r, uid_t uid, struct nsiso_setrec *rec,
+void nsiso_userdir_close(struct nsiso_userdir *u)
+{
+	int *const fds[] = {&u->lock_fd, &u->fd};
+
+	close_fds(fds, ARRAY_SIZE(fds));
+}
+
+int nsiso_registry_read_set(const struct nsiso_userdir *u, struct nsiso_setrec *rec,
 			    struct nsiso_error *err)
 {
-	_cleanup_close_ int dir = -1, fd = -1;
+	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *text = NULL;
 	int e;
 
-	if ((dir = open_user_dir(r, uid, false, err)) < 0)
-		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 1) : -1;
-	fd = openat(dir, "set", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = openat(u->fd, "set", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT
 			   ? 1
 			   : nsiso_syserr(err, errno, "cannot open set record of uid %u",
-					  (unsigned)uid);
+					  (unsigned)u->uid);
 	if ((e = nsiso_read_fd(fd, 4096, &text, NULL)) < 0)
-		return nsiso_syserr(err, -e, "cannot read set record of uid %u", (unsigned)uid);
+		return nsiso_syserr(err, -e, "cannot read set record of uid %u", (unsigned)u->uid);
 	/* A torn or foreign record is treated as no set: the caller rebuilds. */
 	if (nsiso_setrec_parse(text, rec) < 0)
 		return 1;
 	return 0;
 }
 
-int nsiso_registry_write_set(const struct nsiso_registry *r, uid_t uid,
-			     const struct nsiso_setrec *rec, struct nsiso_error *err)
+int nsiso_registry_write_set(const struct nsiso_userdir *u, const struct nsiso_setrec *rec,
+			     struct nsiso_error *err)
 {
-	_cleanup_close_ int dir = -1, fd = -1;
+	_cleanup_close_ int fd = -1;
 	char text[512];
 	int e;
 
 	if (nsiso_setrec_format(rec, text, sizeof(text)) < 0)
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, EINVAL, "cannot format set record");
-	if ((dir = open_user_dir(r, uid, true, err)) < 0)
-		return -1;
-	fd = openat(dir, "set.new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(u->fd, "set.new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return nsiso_syserr(err, errno, "cannot write set record of uid %u", (unsigned)uid);
+		return nsiso_syserr(err, errno, "cannot write set record of uid %u",
+				    (unsigned)u->uid);
 	if ((e = nsiso_write_all(fd, text, strlen(text))) < 0)
-		return nsiso_syserr(err, -e, "cannot write set record of uid %u", (unsigned)uid);
+		return nsiso_syserr(err, -e, "cannot write set record of uid %u", (unsigned)u->uid);
 	/* The rename is the commit point of a new set. */
-	if (NSISO_FAULT("create.commit") < 0 || renameat(dir, "set.new", dir, "set") < 0)
+	if (NSISO_FAULT("create.commit") < 0 || renameat(u->fd, "set.new", u->fd, "set") < 0)
 		return nsiso_syserr(err, errno, "cannot commit set record of uid %u",
-				    (unsigned)uid);
+				    (unsigned)u->uid);
 	return 0;
 }
 
-int nsiso_registry_remove_set(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err)
+int nsiso_registry_remove_set(const struct nsiso_userdir *u, struct nsiso_error *err)
 {
-	_cleanup_close_ int dir = -1;
-
-	if ((dir = open_user_dir(r, uid, false, err)) < 0)
-		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 0) : -1;
-	if (unlinkat(dir, "set", 0) < 0 && errno != ENOENT)
+	if (unlinkat(u->fd, "set", 0) < 0 && errno != ENOENT)
 		return nsiso_syserr(err, errno, "cannot remove set record of uid %u",
-				    (unsigned)uid);
+				    (unsigned)u->uid);
 	return 0;
 }
 
-static int open_sessions_dir(const struct nsiso_registry *r, uid_t uid, bool create,
-			     struct nsiso_error *err)
+static int open_sessions_dir(const struct nsiso_userdir *u, bool create, struct nsiso_error *err)
 {
-	_cleanup_close_ int dir = -1;
 	char what[80];
 
-	if ((dir = open_user_dir(r, uid, create, err)) < 0)
-		return -1;
-	snprintf(what, sizeof(what), NSISO_RUNDIR "/users/%u/sessions", (unsigned)uid);
-	return nsiso_open_root_dir(dir, "sessions", what, create, err);
+	snprintf(what, sizeof(what), NSISO_RUNDIR "/users/%u/sessions", (unsigned)u->uid);
+	return nsiso_open_root_dir(u->fd, "sessions", what, create, err);
 }
 
-int nsiso_registry_add_session(const struct nsiso_registry *r, uid_t uid, pid_t pid, uint64_t start,
+int nsiso_registry_add_session(const struct nsiso_userdir *u, pid_t pid, uint64_t start,
 			       struct nsiso_error *err)
 {
 	_cleanup_close_ int dir = -1, fd = -1;
@@ -461,27 +453,28 @@ int nsiso_registry_add_session(const struct nsiso_registry *r, uid_t uid, pid_t 
 
 	if (nsiso_sessrec_name(pid, start, name, sizeof(name)) < 0)
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, EINVAL, "bad session record");
-	if ((dir = open_sessions_dir(r, uid, true, err)) < 0)
+	if ((dir = open_sessions_dir(u, true, err)) < 0)
 		return -1;
 	fd = openat(dir, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return nsiso_syserr(err, errno, "cannot record session of uid %u", (unsigned)uid);
+		return nsiso_syserr(err, errno, "cannot record session of uid %u",
+				    (unsigned)u->uid);
 	return 0;
 }
 
-int nsiso_registry_remove_session(const struct nsiso_registry *r, uid_t uid, pid_t pid,
-				  uint64_t start, struct nsiso_error *err)
+int nsiso_registry_remove_session(const struct nsiso_userdir *u, pid_t pid, uint64_t start,
+				  struct nsiso_error *err)
 {
 	_cleanup_close_ int dir = -1;
 	char name[48];
 
 	if (nsiso_sessrec_name(pid, start, name, sizeof(name)) < 0)
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, EINVAL, "bad session record");
-	if ((dir = open_sessions_dir(r, uid, false, err)) < 0)
+	if ((dir = open_sessions_dir(u, false, err)) < 0)
 		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 0) : -1;
 	if (unlinkat(dir, name, 0) < 0 && errno != ENOENT)
 		return nsiso_syserr(err, errno, "cannot remove session record of uid %u",
-				    (unsigned)uid);
+				    (unsigned)u->uid);
 	return 0;
 }
 
@@ -505,8 +498,8 @@ static int append_session(struct nsiso_sessinfo **list, size_t *n, pid_t pid, ui
 	return 0;
 }
 
-int nsiso_registry_sessions(const struct nsiso_registry *r, uid_t uid, struct nsiso_sessinfo **list,
-			    size_t *n, struct nsiso_error *err)
+int nsiso_registry_sessions(const struct nsiso_userdir *u, struct nsiso_sessinfo **list, size_t *n,
+			    struct nsiso_error *err)
 {
 	_cleanup_close_ int dir = -1;
 	struct dirent *de;
@@ -515,11 +508,11 @@ int nsiso_registry_sessions(const struct nsiso_registry *r, uid_t uid, struct ns
 	*n = 0;
 	if (list)
 		*list = NULL;
-	if ((dir = open_sessions_dir(r, uid, false, err)) < 0)
+	if ((dir = open_sessions_dir(u, false, err)) < 0)
 		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 0) : -1;
 	d = fdopendir(dir);
 	if (!d)
-		return nsiso_syserr(err, errno, "cannot list sessions of uid %u", (unsigned)uid);
+		return nsiso_syserr(err, errno, "cannot list sessions of uid %u", (unsigned)u->uid);
 	dir = -1; /* owned by d now */
 	while ((de = readdir(d))) {
 		pid_t pid;
@@ -545,11 +538,11 @@ int nsiso_registry_sessions(const struct nsiso_registry *r, uid_t uid, struct ns
 	return 0;
 }
 
-int nsiso_registry_live_sessions(const struct nsiso_registry *r, uid_t uid, unsigned *count,
+int nsiso_registry_live_sessions(const struct nsiso_userdir *u, unsigned *count,
 				 struct nsiso_error *err)
 {
 	size_t n = 0;
-	int ret = nsiso_registry_sessions(r, uid, NULL, &n, err);
+	int ret = nsiso_registry_sessions(u, NULL, &n, err);
 
 	*count = (unsigned)n;
 	return ret;

@@ -77,27 +77,48 @@ bool nsiso_registry_inside_set(void);
 bool nsiso_registry_mounted(const struct nsiso_registry *r);
 
 /*
- * Open and flock users/<uid>/lock (creating users/<uid>/ when @create);
- * *lockfd holds the lock. Without @create and no such directory: 1, nothing
- * locked (the uid has never had a set: nothing to do for an administrator).
+ * One user's directory, users/<uid>, opened once and locked: every record of
+ * that user is read and written through this one fd, so a whole decision is
+ * made on the directory that was locked (never on one looked up again by
+ * path), and a login walks the path once instead of once per record.
  */
-int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, bool create, int *lockfd,
-			     struct nsiso_error *err);
+struct nsiso_userdir {
+	uid_t uid;
+	int fd;	     /* users/<uid> */
+	int lock_fd; /* users/<uid>/lock, flocked */
+};
 
-/* 0 and *rec when a record exists, 1 when none, -1 on error (unreadable/corrupt: error). */
-int nsiso_registry_read_set(const struct nsiso_registry *r, uid_t uid, struct nsiso_setrec *rec,
+#define NSISO_USERDIR_INIT                                                                         \
+	{                                                                                          \
+		.uid = (uid_t)-1, .fd = -1, .lock_fd = -1                                          \
+	}
+
+/*
+ * Open users/<uid> (creating it when @create) and flock its lock file.
+ * Without @create and no such directory: 1, nothing held (the uid has never
+ * had a set: nothing to do for an administrator).
+ */
+int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, bool create,
+			     struct nsiso_userdir *out, struct nsiso_error *err);
+
+/* Unlock and close; harmless on NSISO_USERDIR_INIT. */
+void nsiso_userdir_close(struct nsiso_userdir *u);
+#define _cleanup_userdir_ __attribute__((cleanup(nsiso_userdir_close)))
+
+/* 0 and *rec when a record exists, 1 when none or torn, -1 on error. */
+int nsiso_registry_read_set(const struct nsiso_userdir *u, struct nsiso_setrec *rec,
 			    struct nsiso_error *err);
-int nsiso_registry_write_set(const struct nsiso_registry *r, uid_t uid,
-			     const struct nsiso_setrec *rec, struct nsiso_error *err);
-int nsiso_registry_remove_set(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err);
+int nsiso_registry_write_set(const struct nsiso_userdir *u, const struct nsiso_setrec *rec,
+			     struct nsiso_error *err);
+int nsiso_registry_remove_set(const struct nsiso_userdir *u, struct nsiso_error *err);
 
 /* Session records. */
-int nsiso_registry_add_session(const struct nsiso_registry *r, uid_t uid, pid_t pid, uint64_t start,
+int nsiso_registry_add_session(const struct nsiso_userdir *u, pid_t pid, uint64_t start,
 			       struct nsiso_error *err);
-int nsiso_registry_remove_session(const struct nsiso_registry *r, uid_t uid, pid_t pid,
-				  uint64_t start, struct nsiso_error *err);
-/* Count the live session records of @uid, deleting dead ones. */
-int nsiso_registry_live_sessions(const struct nsiso_registry *r, uid_t uid, unsigned *count,
+int nsiso_registry_remove_session(const struct nsiso_userdir *u, pid_t pid, uint64_t start,
+				  struct nsiso_error *err);
+/* Count the live session records, deleting dead ones. */
+int nsiso_registry_live_sessions(const struct nsiso_userdir *u, unsigned *count,
 				 struct nsiso_error *err);
 
 struct nsiso_sessinfo {
@@ -106,8 +127,8 @@ struct nsiso_sessinfo {
 };
 
 /* Same, returning the live ones in *@list (free()), when @list is not NULL. */
-int nsiso_registry_sessions(const struct nsiso_registry *r, uid_t uid, struct nsiso_sessinfo **list,
-			    size_t *n, struct nsiso_error *err);
+int nsiso_registry_sessions(const struct nsiso_userdir *u, struct nsiso_sessinfo **list, size_t *n,
+			    struct nsiso_error *err);
 
 /* Pure helpers (unit-tested). */
 int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len);

@@ -33,11 +33,12 @@ static unsigned managed_mask(void)
 	return m;
 }
 
-int nsiso_caller_check(struct nsiso_error *err)
+int nsiso_caller_check(uint64_t *start, struct nsiso_error *err)
 {
 	static const cap_value_t need[] = {CAP_SYS_ADMIN, CAP_SYS_CHROOT};
+	struct nsiso_procstat st;
 	cap_t caps = cap_get_proc();
-	int threads;
+	int e;
 
 	if (!caps)
 		return nsiso_syserr(err, errno, "cannot read the process capabilities");
@@ -54,15 +55,17 @@ int nsiso_caller_check(struct nsiso_error *err)
 		}
 	}
 	cap_free(caps);
-	threads = nsiso_thread_count();
-	if (threads < 0)
-		return nsiso_syserr(err, -threads, "cannot count the threads of the caller");
-	if (threads != 1)
+	/* One read of /proc/self/stat: the thread count now, the start time for the record. */
+	if ((e = nsiso_proc_stat(0, &st)) < 0)
+		return nsiso_syserr(err, -e, "cannot read /proc/self/stat");
+	if (st.threads != 1)
 		return nsiso_fail(
 		    err, NSISO_ERR_CALLER, 0,
 		    "the calling process has %d threads: the kernel refuses to move a "
 		    "multithreaded process to another mount namespace",
-		    threads);
+		    st.threads);
+	if (start)
+		*start = st.start;
 	return 0;
 }
 
@@ -86,15 +89,16 @@ static int join_host(struct nsiso_nsfds *origin, struct nsiso_error *err)
 	struct nsiso_nsfds host = NSISO_NSFDS_INIT;
 	int ret;
 
-	if (origin && nsiso_nsset_open_proc("self", managed_mask(), origin, err) < 0)
+	if (origin && nsiso_nsset_open_pid(0, managed_mask(), origin, err) < 0)
 		return -1;
-	if (nsiso_nsset_open_proc("1", managed_mask(), &host, err) < 0) {
+	if (nsiso_nsset_open_pid(1, managed_mask(), &host, err) < 0) {
+		nsiso_nsfds_close(&host);
 		nsiso_error_clear(err);
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, EPERM,
 				  "this login starts inside a namespace set and the way back to "
 				  "the host, /proc/1/ns, cannot be opened");
 	}
-	ret = nsiso_nsset_join(&host, err);
+	ret = nsiso_nsset_join(&host, origin, err);
 	nsiso_nsfds_close(&host);
 	return ret;
 }
@@ -113,7 +117,8 @@ static int where_am_i(struct nsiso_registry *reg, struct nsiso_error *err)
 /*
  * Reach the registry. A process that sits in some user's set (alice's shell
  * running `su - bob`) sees a placeholder there: it goes back to the host
- * through PID 1's namespaces first. *@origin keeps where it came from.
+ * through PID 1's namespaces first. *@origin (its mount namespace open on
+ * entry) keeps where it came from.
  *
  * Is the caller in a mount namespace other than PID 1's (when that can be
  * seen)? A login service under systemd sandboxing (PrivateTmp=) is: its view
@@ -121,19 +126,19 @@ static int where_am_i(struct nsiso_registry *reg, struct nsiso_error *err)
  * registry there would give the user one set for ssh and another for login.
  * The registry lives in PID 1's namespace; from elsewhere, go there first.
  */
-static bool foreign_mount_ns(void)
+static bool foreign_mount_ns(const struct nsiso_nsfds *origin)
 {
-	struct stat host, self;
+	struct stat host;
 
-	if (stat("/proc/1/ns/mnt", &host) < 0 || stat("/proc/self/ns/mnt", &self) < 0)
+	if (stat("/proc/1/ns/mnt", &host) < 0)
 		return false; /* PID 1 not visible: the caller's namespace is the host */
-	return host.st_ino != self.st_ino || host.st_dev != self.st_dev;
+	return (uint64_t)host.st_ino != nsiso_nsfds_ino(origin, NSISO_NS_MNT);
 }
 
 static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin, bool *moved,
 			  struct nsiso_error *err)
 {
-	int r = foreign_mount_ns() ? 1 : where_am_i(reg, err);
+	int r = foreign_mount_ns(origin) ? 1 : where_am_i(reg, err);
 
 	*moved = false;
 	if (r <= 0)
@@ -142,7 +147,7 @@ static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin
 		return -1;
 	*moved = true;
 	if (nsiso_registry_open(reg, true, err) < 0) {
-		(void)nsiso_nsset_join(origin, NULL);
+		(void)nsiso_nsset_join(origin, NULL, NULL);
 		*moved = false;
 		return -1;
 	}
@@ -154,7 +159,7 @@ int nsiso_return_to_host(bool *moved, struct nsiso_error *err)
 	*moved = false;
 	if (!nsiso_registry_inside_set())
 		return 0;
-	if (nsiso_caller_check(err) < 0 || join_host(NULL, err) < 0)
+	if (nsiso_caller_check(NULL, err) < 0 || join_host(NULL, err) < 0)
 		return -1;
 	*moved = true;
 	return 0;
@@ -193,15 +198,15 @@ static int expand_netns_name(const struct nsiso_user *u, const struct nsiso_sett
 	return 0;
 }
 
-/* Tear down @uid's set: the record first (the commit point), then the pins. */
-static int teardown(const struct nsiso_registry *reg, int host_mnt_fd, uid_t uid,
+/* Tear down the user's set: the record first (the commit point), then the pins. */
+static int teardown(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
 		    const char *netns_name, struct nsiso_error *err)
 {
-	if (nsiso_registry_remove_set(reg, uid, err) < 0)
+	if (nsiso_registry_remove_set(ud, err) < 0)
 		return -1;
 	if (NSISO_FAULT("teardown.unrecorded") < 0)
 		return nsiso_syserr(err, errno, "fault teardown.unrecorded");
-	return nsiso_nsset_remove_pins(reg, host_mnt_fd, uid, netns_name, err);
+	return nsiso_nsset_remove_pins(&sess->reg, sess->host_mnt_fd, ud->uid, netns_name, err);
 }
 
 /* The policy's settings for @u: needed only to make a set. */
@@ -215,8 +220,8 @@ static int resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 }
 
 /* Clear whatever an invalid or absent set left and build a new one. */
-static int make_set(const struct nsiso_registry *reg, int host_mnt_fd, struct nsiso_user *u,
-		    const struct nsiso_policy *p, struct nsiso_nsfds *fds,
+static int make_set(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
+		    struct nsiso_user *u, const struct nsiso_policy *p, struct nsiso_nsfds *fds,
 		    struct nsiso_open_result *res, struct nsiso_error *err)
 {
 	const struct nsiso_settings *s = &res->settings;
@@ -228,14 +233,14 @@ static int make_set(const struct nsiso_registry *reg, int host_mnt_fd, struct ns
 		return -1;
 	/* A record that named a /run/netns pin (even a torn one) names what to clear. */
 	stale_netns = res->rec.netns[0] ? res->rec.netns : netns;
-	if (teardown(reg, host_mnt_fd, u->uid, stale_netns, err) < 0)
+	if (teardown(sess, ud, stale_netns, err) < 0)
 		return -1;
-	if (nsiso_nsset_create(reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)), netns,
-			       &res->rec, &res->attempts, err) < 0)
+	if (nsiso_nsset_create(&sess->reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)),
+			       netns, &res->rec, &res->attempts, err) < 0)
 		return -1;
-	if (nsiso_registry_write_set(reg, u->uid, &res->rec, err) < 0 ||
-	    nsiso_nsset_open(reg, u->uid, &res->rec, fds, err) != 0) {
-		teardown(reg, host_mnt_fd, u->uid, netns, NULL);
+	if (nsiso_registry_write_set(ud, &res->rec, err) < 0 ||
+	    nsiso_nsset_open(&sess->reg, u->uid, &res->rec, fds, err) != 0) {
+		teardown(sess, ud, netns, NULL);
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, EIO, "the new set does not check out");
 	}
 	res->action = NSISO_ACTION_CREATE;
@@ -243,16 +248,16 @@ static int make_set(const struct nsiso_registry *reg, int host_mnt_fd, struct ns
 }
 
 /* Under the user's lock: find a valid set and open it, or build a new one. */
-static int get_set(const struct nsiso_registry *reg, int host_mnt_fd, struct nsiso_user *u,
-		   const struct nsiso_policy *p, struct nsiso_nsfds *fds,
+static int get_set(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
+		   struct nsiso_user *u, const struct nsiso_policy *p, struct nsiso_nsfds *fds,
 		   struct nsiso_open_result *res, struct nsiso_error *err)
 {
-	int r = nsiso_registry_read_set(reg, u->uid, &res->rec, err);
+	int r = nsiso_registry_read_set(ud, &res->rec, err);
 
 	if (r < 0)
 		return -1;
 	if (r == 0) {
-		r = nsiso_nsset_open(reg, u->uid, &res->rec, fds, err);
+		r = nsiso_nsset_open(&sess->reg, u->uid, &res->rec, fds, err);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
@@ -261,36 +266,36 @@ static int get_set(const struct nsiso_registry *reg, int host_mnt_fd, struct nsi
 		}
 		res->rebuilt = true;
 	}
-	return make_set(reg, host_mnt_fd, u, p, fds, res, err);
+	return make_set(sess, ud, u, p, fds, res, err);
 }
 
 /* With the user's lock held: record the session and move the caller in. */
-static int enter_locked(struct nsiso_session *sess, struct nsiso_user *u,
-			const struct nsiso_policy *p, struct nsiso_open_result *res,
+static int enter_locked(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
+			struct nsiso_user *u, const struct nsiso_policy *p,
+			const struct nsiso_nsfds *here, struct nsiso_open_result *res,
 			struct nsiso_error *err)
 {
 	struct nsiso_nsfds fds = NSISO_NSFDS_INIT;
 	int ret = -1;
 
-	if (get_set(&sess->reg, sess->host_mnt_fd, u, p, &fds, res, err) < 0)
+	if (get_set(sess, ud, u, p, &fds, res, err) < 0)
 		return -1;
-	if (nsiso_registry_add_session(&sess->reg, u->uid, sess->pid, sess->start, err) < 0)
+	if (nsiso_registry_add_session(ud, sess->pid, sess->start, err) < 0)
 		goto out;
 	if (NSISO_FAULT("open.recorded") < 0) {
 		nsiso_syserr(err, errno, "fault open.recorded");
-		nsiso_registry_remove_session(&sess->reg, u->uid, sess->pid, sess->start, NULL);
+		nsiso_registry_remove_session(ud, sess->pid, sess->start, NULL);
 		goto out;
 	}
-	if (nsiso_nsset_join(&fds, err) < 0) {
-		nsiso_registry_remove_session(&sess->reg, u->uid, sess->pid, sess->start, NULL);
+	if (nsiso_nsset_join(&fds, here, err) < 0) {
+		nsiso_registry_remove_session(ud, sess->pid, sess->start, NULL);
 		goto out;
 	}
 	ret = 0;
 out:
 	/* A set made for a login that then failed would hold nothing: do not keep it. */
 	if (ret < 0 && res->action == NSISO_ACTION_CREATE && res->rec.lifetime != NSISO_LIFE_BOOT)
-		teardown(&sess->reg, sess->host_mnt_fd, u->uid,
-			 res->rec.netns[0] ? res->rec.netns : NULL, NULL);
+		teardown(sess, ud, res->rec.netns[0] ? res->rec.netns : NULL, NULL);
 	nsiso_nsfds_close(&fds);
 	return ret;
 }
@@ -305,13 +310,14 @@ int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
 		       struct nsiso_session **out, struct nsiso_open_result *res,
 		       struct nsiso_error *err)
 {
-	struct nsiso_nsfds origin = NSISO_NSFDS_INIT;
-	_cleanup_close_ int lock = -1;
+	struct nsiso_nsfds origin = NSISO_NSFDS_INIT, here = NSISO_NSFDS_INIT;
+	_cleanup_userdir_ struct nsiso_userdir ud = NSISO_USERDIR_INIT;
 	struct nsiso_session *sess;
-	int e, ret = -1;
+	uint64_t start;
+	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (nsiso_caller_check(err) < 0)
+	if (nsiso_caller_check(&start, err) < 0)
 		return -1;
 	sess = calloc(1, sizeof(*sess));
 	if (!sess)
@@ -320,25 +326,28 @@ int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
 	sess->host_mnt_fd = -1;
 	sess->uid = u->uid;
 	sess->pid = getpid();
-	if ((e = nsiso_proc_starttime(sess->pid, &sess->start)) < 0) {
-		nsiso_syserr(err, -e, "cannot read the start time of this process");
+	sess->start = start;
+	/* Opened first: the foreign-namespace check and, most often, the registry's namespace. */
+	if (nsiso_nsset_open_pid(0, NSISO_NS_BIT(NSISO_NS_MNT), &origin, err) < 0 ||
+	    reach_registry(&sess->reg, &origin, &res->from_set, err) < 0)
 		goto out;
+	/* The registry's mount namespace, kept for close: where the caller is now. */
+	if (res->from_set) {
+		if (nsiso_nsset_open_pid(0, NSISO_NS_BIT(NSISO_NS_MNT), &here, err) < 0)
+			goto out;
+	} else {
+		here.fd[NSISO_NS_MNT] = nsiso_steal_fd(&origin.fd[NSISO_NS_MNT]);
+		here.ino[NSISO_NS_MNT] = origin.ino[NSISO_NS_MNT];
 	}
-	if (reach_registry(&sess->reg, &origin, &res->from_set, err) < 0)
+	sess->host_mnt_fd = here.fd[NSISO_NS_MNT]; /* the session's from here on; here borrows it */
+	if (nsiso_registry_lock_user(&sess->reg, u->uid, true, &ud, err) < 0)
 		goto out;
-	sess->host_mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (sess->host_mnt_fd < 0) {
-		nsiso_syserr(err, errno, "cannot open /proc/self/ns/mnt");
-		goto out;
-	}
-	if (nsiso_registry_lock_user(&sess->reg, u->uid, true, &lock, err) < 0)
-		goto out;
-	ret = enter_locked(sess, u, p, res, err);
+	ret = enter_locked(sess, &ud, u, p, &here, res, err);
 out:
 	if (ret < 0) {
 		/* Back where the caller was: a failed login leaves it as it found it. */
 		if (res->from_set)
-			(void)nsiso_nsset_join(&origin, NULL);
+			(void)nsiso_nsset_join(&origin, NULL, NULL);
 		nsiso_session_free(sess);
 	} else {
 		*out = sess;
@@ -366,24 +375,23 @@ static int decide_teardown(const struct nsiso_session *sess, const struct nsiso_
 int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *res,
 			struct nsiso_error *err)
 {
-	_cleanup_close_ int lock = -1;
+	_cleanup_userdir_ struct nsiso_userdir ud = NSISO_USERDIR_INIT;
 	struct nsiso_setrec rec;
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (nsiso_registry_lock_user(&sess->reg, sess->uid, true, &lock, err) < 0)
+	if (nsiso_registry_lock_user(&sess->reg, sess->uid, true, &ud, err) < 0)
 		return -1;
-	if (nsiso_registry_remove_session(&sess->reg, sess->uid, sess->pid, sess->start, err) < 0 ||
-	    nsiso_registry_live_sessions(&sess->reg, sess->uid, &res->live_sessions, err) < 0)
+	if (nsiso_registry_remove_session(&ud, sess->pid, sess->start, err) < 0 ||
+	    nsiso_registry_live_sessions(&ud, &res->live_sessions, err) < 0)
 		return -1;
-	r = nsiso_registry_read_set(&sess->reg, sess->uid, &rec, err);
+	r = nsiso_registry_read_set(&ud, &rec, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	r = decide_teardown(sess, &rec, res, err);
 	if (r <= 0)
 		return r;
-	if (teardown(&sess->reg, sess->host_mnt_fd, sess->uid, rec.netns[0] ? rec.netns : NULL,
-		     err) < 0)
+	if (teardown(sess, &ud, rec.netns[0] ? rec.netns : NULL, err) < 0)
 		return -1;
 	res->torn_down = true;
 	return 0;

@@ -38,8 +38,9 @@ struct nsiso_session;
  * Can this process switch namespaces at all? CAP_SYS_ADMIN and CAP_SYS_CHROOT
  * (setns of a mount namespace), and a single thread (setns(CLONE_NEWNS) is
  * refused in a multithreaded process, and a fork()ed child of one is unsafe).
+ * *@start (may be NULL): the caller's start time, for its session record.
  */
-int nsiso_caller_check(struct nsiso_error *err);
+int nsiso_caller_check(uint64_t *start, struct nsiso_error *err);
 
 /*
  * Put the caller in @u's set: join it, or make it when there is no valid one.

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,29 +171,54 @@ int nsiso_read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int nsiso_thread_count(void)
+int nsiso_proc_stat_parse(const char *buf, struct nsiso_procstat *out)
 {
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *de;
-	int n = 0;
+	/* comm may hold spaces and ')': the fields start after the last ')'. */
+	const char *p = strrchr(buf, ')');
 
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
+	if (!p)
+		return -EIO;
+	p++;
+	/* Fields 3 (state) onwards, one space before each; num_threads is 20, starttime 22. */
+	for (int field = 3; field <= 22; field++) {
+		char *end;
+		uint64_t v;
+
+		if (*p++ != ' ')
+			return -EIO;
+		if (field != 20 && field != 22) {
+			size_t n = strcspn(p, " ");
+
+			if (n == 0)
+				return -EIO;
+			p += n;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return -EIO;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
+			return -EIO;
+		if (field == 20)
+			out->threads = v > INT_MAX ? INT_MAX : (int)v;
+		else
+			out->start = v;
+		p = end;
+	}
+	return 0;
 }
 
-int nsiso_proc_starttime(pid_t pid, uint64_t *out)
+int nsiso_proc_stat(pid_t pid, struct nsiso_procstat *out)
 {
 	char path[64], buf[1024];
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
-	char *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/stat");
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
@@ -200,18 +226,15 @@ int nsiso_proc_starttime(pid_t pid, uint64_t *out)
 	if (n <= 0)
 		return n < 0 ? -errno : -EIO;
 	buf[n] = '\0';
-	/* comm may contain spaces and ')': the fields start after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EIO;
-	p++;
-	/* After ')' come fields 3..; starttime is field 22. */
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return -EIO;
-	}
-	if (sscanf(p + 1, "%" SCNu64, out) != 1)
-		return -EIO;
-	return 0;
+	return nsiso_proc_stat_parse(buf, out);
+}
+
+int nsiso_proc_starttime(pid_t pid, uint64_t *out)
+{
+	struct nsiso_procstat st;
+	int r = nsiso_proc_stat(pid, &st);
+
+	if (r == 0)
+		*out = st.start;
+	return r;
 }

@@ -61,10 +61,19 @@ int nsiso_write_all(int fd, const void *buf, size_t len);
 /* read() exactly @len bytes; returns 0, -errno, or -EPIPE on early EOF. */
 int nsiso_read_all(int fd, void *buf, size_t len);
 
-/* Number of threads of the calling process (from /proc/self/task), <0 on error. */
-int nsiso_thread_count(void);
+/* What a login needs of /proc/PID/stat: one read gives both. */
+struct nsiso_procstat {
+	uint64_t start; /* field 22: clock ticks since boot; with the pid, names a process */
+	int threads;	/* field 20 */
+};
 
-/* Start time (clock ticks since boot, field 22 of /proc/PID/stat) of @pid, <0 (-errno) on error. */
+/* Parse the text of /proc/PID/stat (unit-tested: comm may hold ") " and digits). */
+int nsiso_proc_stat_parse(const char *buf, struct nsiso_procstat *out);
+
+/* /proc/@pid/stat (@pid 0: the caller's own), 0 or -errno (-EIO when unparsable). */
+int nsiso_proc_stat(pid_t pid, struct nsiso_procstat *out);
+
+/* Start time of @pid only, 0 or -errno. */
 int nsiso_proc_starttime(pid_t pid, uint64_t *out);
 
 #endif

@@ -112,4 +112,25 @@ fault teardown.unrecorded error close 4
 fault teardown.child kill close 4
 fault teardown.child error close 4
 
+# No pidfd namespace ioctls (Linux < 6.11): the caller's own namespaces come from
+# /proc/self/ns instead, for a creation, a join and the tear-down at close.
+case_start "nsfds.pidfd:error: every pidfd ioctl fails, /proc/self/ns serves"
+rc=0
+NSISO_FAULT=nsfds.pidfd:error login pf1 nsiso-k --ns-report "$STATE/pf1.ns" -- "$BIN/report" "$OUT/nsiso-k/pf1" || rc=$?
+expect_rc pf1 "$rc" 0 "without pidfd ioctls: a first login opens and closes"
+pf1=$(fact nsiso-k pf1 ns)
+isnt "$(field 1 "$pf1")" "$(field 1 "$SANDBOX_NS")" "without pidfd ioctls: the first login ran in a set of its own"
+is "$(sed -n 's/^open 0 //p' "$STATE/pf1.ns")" "$pf1" "without pidfd ioctls: the PAM caller itself was moved into that set"
+is "$(set_state "$uid_k"):$(all_pins | wc -l)" "none:0" "without pidfd ioctls: the close tore the set down"
+bg_session pf2 nsiso-k ":"
+if wait_ready pf2 nsiso-k; then
+	rc=0
+	NSISO_FAULT=nsfds.pidfd:error login pf3 nsiso-k -- "$BIN/report" "$OUT/nsiso-k/pf3" || rc=$?
+	expect_rc pf3 "$rc" 0 "without pidfd ioctls: a second, concurrent login opens"
+	is "$(fact nsiso-k pf3 ns)" "$(fact nsiso-k pf2 ns)" "without pidfd ioctls: it joins the live set (same mnt/ipc/uts)"
+else
+	fail "without pidfd ioctls: the holding session comes up" "$(cat "$STATE/pf2.err")"
+fi
+finish pf2
+
 done_testing

@@ -68,6 +68,10 @@ for p in /tmp /var/tmp /dev/shm; do
 	stat -c %d "$p" >"$d/dev$n" 2>&1
 done
 cp /proc/self/mountinfo "$d/mountinfo"
+# what this shell inherited: 0-2 and the descriptors of this loop itself are expected
+for f in /proc/$$/fd/*; do
+	printf '%s %s\n' "${f##*/}" "$(readlink "$f")"
+done >"$d/fds"
 exit 0
 EOF
 	chmod 0755 "$BIN/report"

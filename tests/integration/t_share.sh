@@ -38,6 +38,11 @@ report_login a2 nsiso-a
 expect_rc a2 "$RC" 0 "session 2 of nsiso-a (concurrent) opens"
 a2=$(fact nsiso-a a2 ns)
 is "$a2" "$a1" "session 2 of nsiso-a: same mnt/ipc/uts inodes as session 1"
+# O_CLOEXEC: the module's registry, namespace, pidfd and policy descriptors stay
+# with the PAM caller, never reach the user's command.
+like "$(fact nsiso-a a2 fds)" "^0 " "session 2 of nsiso-a: its command's descriptors were listed"
+empty "$(fact nsiso-a a2 fds | grep -E '(mnt|ipc|uts|net):\[|pidfd|/run/nsiso(/|$)|nsiso\.conf')" \
+	"session 2 of nsiso-a: its command inherits no descriptor of the module (nsfs, pidfd, registry, policy)"
 is "$(fact nsiso-a a2 tmp_f)" "from-a1" "session 2 of nsiso-a sees session 1's /tmp/f"
 is "$(fact nsiso-a a2 shm_f)" "shm-a1" "session 2 of nsiso-a sees session 1's /dev/shm file"
 ok_cmd "session 2 of nsiso-a sees session 1's queue (msqid $qid) in ipcs -q" \

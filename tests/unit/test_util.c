@@ -84,13 +84,49 @@ static void test_parse_u64(void **state)
 	assert_int_equal(nsiso_parse_u64(NULL, &v), -1);
 }
 
+/*
+ * /proc/PID/stat: comm (field 2) is the only free text and may hold spaces,
+ * ") " and digits, so fields are counted from the last ')'.
+ */
+static void test_proc_stat_parse(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "1 (x",
+	    "1 (x) S 0 1 1 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0",
+	    "1 (x) S 0 1 1 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 x 0 99",
+	    "1 (x) S 0 1 1 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 -5",
+	    "1 (x) S 0 1 1 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 99x 1",
+	    "1 (x)  S 0 1 1 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 99 1",
+	};
+	struct nsiso_procstat st = {0};
+
+	assert_int_equal(
+	    nsiso_proc_stat_parse("4242 (sshd) S 1 4242 4242 0 -1 4194560 1035 0 0 0 2 1 0 0 "
+				  "20 0 1 0 1095528 11612160 1718 18446744073709551615 1 1 0 0 0 "
+				  "0 0 4096 81925 0 0 0 17 1 0 0 0 0 0\n",
+				  &st),
+	    0);
+	assert_int_equal(st.threads, 1);
+	assert_true(st.start == 1095528);
+	/* A hostile comm: ") R 7 " and numbers inside the name change nothing. */
+	assert_int_equal(nsiso_proc_stat_parse("77 (a) R 7 (b) 9) S 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 "
+					       "20 0 3 0 555 0 0",
+					       &st),
+			 0);
+	assert_int_equal(st.threads, 3);
+	assert_true(st.start == 555);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (nsiso_proc_stat_parse(bad[i], &st) == 0)
+			fail_msg("accepted '%s'", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escape_plain),
-	    cmocka_unit_test(test_escape_specials),
-	    cmocka_unit_test(test_escape_truncates),
-	    cmocka_unit_test(test_parse_u64),
+	    cmocka_unit_test(test_escape_plain),     cmocka_unit_test(test_escape_specials),
+	    cmocka_unit_test(test_escape_truncates), cmocka_unit_test(test_parse_u64),
+	    cmocka_unit_test(test_proc_stat_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
