@@ -201,7 +201,7 @@ int nsiso_netns_unpin_name(const char *name, struct nsiso_error *err)
 	return 0;
 }
 
-int nsiso_netns_pin_name(const char *name, pid_t child, struct nsiso_error *err)
+int nsiso_netns_pin_name(const char *name, int net_fd, struct nsiso_error *err)
 {
 	_cleanup_close_ int dir = -1, fd = -1;
 	char src[64], dst[64];
@@ -212,7 +212,7 @@ int nsiso_netns_pin_name(const char *name, pid_t child, struct nsiso_error *err)
 	fd = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 	if (fd < 0)
 		return nsiso_syserr(err, errno, "cannot create " NSISO_NETNS_DIR "/%s", name);
-	snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)child);
+	nsiso_fd_path(net_fd, src, sizeof(src));
 	nsiso_fd_path(fd, dst, sizeof(dst));
 	if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
 		int e = errno;

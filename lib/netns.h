@@ -28,8 +28,9 @@ int nsiso_netns_child_setup(const char *name, struct nsiso_error *err);
  */
 int nsiso_netns_hide(struct nsiso_error *err);
 
-/* Pin /proc/@child/ns/net as /run/netns/@name (replacing a stale pin of that name). */
-int nsiso_netns_pin_name(const char *name, pid_t child, struct nsiso_error *err);
+/* Pin the net namespace open on @net_fd as /run/netns/@name (replacing a stale pin of that name).
+ */
+int nsiso_netns_pin_name(const char *name, int net_fd, struct nsiso_error *err);
 
 /* Remove /run/netns/@name (whatever is stacked on it). Missing: fine. */
 int nsiso_netns_unpin_name(const char *name, struct nsiso_error *err);

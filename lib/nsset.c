@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -161,11 +162,45 @@ static int child_build(const struct create_args *a, struct nsiso_error *err)
 	return 0;
 }
 
-static __attribute__((noreturn)) void child_main(const struct create_args *a, pid_t parent,
-						 int report_fd, int go_fd)
+/* The child's report, with its namespaces as fds (SCM_RIGHTS, table order) when it is ready. */
+static int send_report(int sock, const struct child_report *rep, const struct nsiso_nsfds *ns)
 {
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * NSISO_NS__MAX)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)rep, .iov_len = sizeof(*rep)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	int fds[NSISO_NS__MAX], n = 0;
+
+	for (int i = 0; ns && i < NSISO_NS__MAX; i++)
+		if (ns->fd[i] >= 0)
+			fds[n++] = ns->fd[i];
+	if (n) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*rep) ? 0 : -1;
+}
+
+/*
+ * Built: hand the parent the new namespaces as fds and exit at once. The
+ * pins are bound from those fds, not from /proc/<child>/ns, so the child need
+ * not wait to be pinned, and its exit runs while the parent pins.
+ */
+static __attribute__((noreturn)) void child_main(const struct create_args *a, pid_t parent,
+						 int sock)
+{
+	struct nsiso_nsfds ns = NSISO_NSFDS_INIT;
 	struct nsiso_error e = {0};
-	char byte;
 
 	child_bind_to_parent(parent);
 	switch (child_build(a, &e)) {
@@ -173,18 +208,14 @@ static __attribute__((noreturn)) void child_main(const struct create_args *a, pi
 		break;
 	case 1:
 		/* Doomed (older id than the binder's): say so before any mount work. */
-		(void)nsiso_write_all(report_fd, &(struct child_report){.retry = 1},
-				      sizeof(struct child_report));
+		(void)send_report(sock, &(struct child_report){.retry = 1}, NULL);
 		_exit(1);
 	default:
-		child_report_exit(report_fd, &e);
+		child_report_exit(sock, &e);
 	}
-	(void)nsiso_write_all(report_fd, &(struct child_report){.kind = NSISO_ERR_NONE},
-			      sizeof(struct child_report));
-	/* Stay alive (so /proc/PID/ns/ stays valid) until the parent has pinned us. */
-	while (read(go_fd, &byte, 1) < 0 && errno == EINTR)
-		;
-	_exit(0);
+	if (nsiso_nsset_open_pid(0, a->settings->ns_mask, &ns, &e) < 0)
+		child_report_exit(sock, &e);
+	_exit(send_report(sock, &(struct child_report){.kind = NSISO_ERR_NONE}, &ns) == 0 ? 0 : 1);
 }
 
 /*
@@ -216,7 +247,7 @@ static int uid_name(uid_t uid, char *buf, size_t len)
 }
 
 /* Pin one namespace of the child: an empty file, then a bind mount of /proc/PID/ns/X onto it. */
-static int pin_one(int dirfd, const char *name, pid_t child, enum nsiso_ns ns,
+static int pin_one(int dirfd, const char *name, int ns_fd, enum nsiso_ns ns,
 		   struct nsiso_error *err)
 {
 	_cleanup_close_ int fd = -1;
@@ -226,7 +257,7 @@ static int pin_one(int dirfd, const char *name, pid_t child, enum nsiso_ns ns,
 	if (fd < 0)
 		return nsiso_syserr(err, errno, "cannot create the %s pin",
 				    nsiso_ns_table[ns].name);
-	snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int)child, nsiso_ns_table[ns].name);
+	nsiso_fd_path(ns_fd, src, sizeof(src));
 	nsiso_fd_path(fd, dst, sizeof(dst));
 	if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
 		int e = errno;
@@ -256,15 +287,15 @@ static int record_pin(int dirfd, const char *name, enum nsiso_ns ns, struct nsis
 
 /* 0 pinned, 1 retry on another CPU, -1 error. The mnt pin goes first: it is the one that can fail.
  */
-static int pin_all(const struct nsiso_registry *r, uid_t uid, pid_t child, unsigned mask,
-		   struct nsiso_setrec *rec, struct nsiso_error *err)
+static int pin_all(const struct nsiso_registry *r, uid_t uid, const struct nsiso_nsfds *ns,
+		   unsigned mask, struct nsiso_setrec *rec, struct nsiso_error *err)
 {
 	_cleanup_close_ int nsdir = -1;
 	char name[16];
 	int ret;
 
 	uid_name(uid, name, sizeof(name));
-	if ((ret = pin_one(r->mnt_fd, name, child, NSISO_NS_MNT, err)) != 0)
+	if ((ret = pin_one(r->mnt_fd, name, ns->fd[NSISO_NS_MNT], NSISO_NS_MNT, err)) != 0)
 		return ret;
 	if (record_pin(r->mnt_fd, name, NSISO_NS_MNT, rec, err) < 0)
 		return -1;
@@ -276,7 +307,7 @@ static int pin_all(const struct nsiso_registry *r, uid_t uid, pid_t child, unsig
 	for (int i = 0; i < NSISO_NS__MAX; i++) {
 		if (i == NSISO_NS_MNT || !(mask & NSISO_NS_BIT(i)))
 			continue;
-		if (pin_one(nsdir, nsiso_ns_table[i].name, child, (enum nsiso_ns)i, err) != 0 ||
+		if (pin_one(nsdir, nsiso_ns_table[i].name, ns->fd[i], (enum nsiso_ns)i, err) != 0 ||
 		    record_pin(nsdir, nsiso_ns_table[i].name, (enum nsiso_ns)i, rec, err) < 0)
 			return -1;
 	}
@@ -295,7 +326,7 @@ static int copy_child_error(const struct child_report *rep, struct nsiso_error *
  * gets the pin's path) and before the set is committed: a failing hook means
  * no set.
  */
-static int wire_net(const struct nsiso_registry *r, const struct create_args *a, pid_t child,
+static int wire_net(const struct create_args *a, const struct nsiso_nsfds *ns,
 		    struct nsiso_setrec *rec, struct nsiso_error *err)
 {
 	const struct nsiso_settings *s = a->settings;
@@ -304,7 +335,7 @@ static int wire_net(const struct nsiso_registry *r, const struct create_args *a,
 	if (!(s->ns_mask & NSISO_NS_BIT(NSISO_NS_NET)))
 		return 0;
 	if (a->netns_name) {
-		if (nsiso_netns_pin_name(a->netns_name, child, err) < 0)
+		if (nsiso_netns_pin_name(a->netns_name, ns->fd[NSISO_NS_NET], err) < 0)
 			return -1;
 		snprintf(rec->netns, sizeof(rec->netns), "%s", a->netns_name);
 	}
@@ -315,46 +346,95 @@ static int wire_net(const struct nsiso_registry *r, const struct create_args *a,
 }
 
 /* One creation attempt: 0 done, 1 retry on another CPU, -1 error. */
+/*
+ * The child's report, and its namespaces for every bit of @mask when it is
+ * ready: 0 with *@rep (and *@ns) filled, -errno otherwise (-EPIPE: it died).
+ */
+static int recv_report(int sock, unsigned mask, struct child_report *rep, struct nsiso_nsfds *ns)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * NSISO_NS__MAX)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {.iov_base = rep, .iov_len = sizeof(*rep)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf)};
+	int fds[NSISO_NS__MAX], n = 0, want = 0;
+	ssize_t got;
+
+	do
+		got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t x = 0; x < k; x++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + x * sizeof(int), sizeof(int));
+			if (n < NSISO_NS__MAX)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	for (int i = 0; i < NSISO_NS__MAX; i++)
+		want += !!(mask & NSISO_NS_BIT(i));
+	if (got != (ssize_t)sizeof(*rep) || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
+	    (rep->kind == NSISO_ERR_NONE && !rep->retry && n != want)) {
+		for (int x = 0; x < n; x++)
+			close(fds[x]);
+		return got == 0 ? -EPIPE : -EPROTO;
+	}
+	for (int i = 0, x = 0; i < NSISO_NS__MAX && x < n; i++)
+		if (mask & NSISO_NS_BIT(i))
+			ns->fd[i] = fds[x++];
+	return 0;
+}
+
+/* One creation attempt: 0 done, 1 retry on another CPU, -1 error. */
 static int create_attempt(const struct nsiso_registry *r, const struct create_args *a,
 			  struct nsiso_setrec *rec, struct nsiso_error *err)
 {
-	_cleanup_close_ int rep_r = -1, rep_w = -1, go_r = -1, go_w = -1;
+	_cleanup_close_ int mine = -1, theirs = -1;
+	struct nsiso_nsfds ns = NSISO_NSFDS_INIT;
+	unsigned mask = a->settings->ns_mask;
 	struct child_report rep;
 	struct sigaction saved;
 	pid_t parent = getpid(), child;
-	int fds[2], ret;
+	int sv[2], ret;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return nsiso_syserr(err, errno, "pipe");
-	rep_r = fds[0], rep_w = fds[1];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return nsiso_syserr(err, errno, "pipe");
-	go_r = fds[0], go_w = fds[1];
+	/* SEQPACKET: one report per message, and EOF when the child dies without one. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return nsiso_syserr(err, errno, "socketpair");
+	mine = sv[0], theirs = sv[1];
 
 	child = nsiso_spawn(&saved);
 	if (child < 0)
 		return nsiso_syserr(err, errno, "cannot fork the creation child");
 	if (child == 0) {
-		close(rep_r);
-		close(go_w);
-		child_main(a, parent, rep_w, go_r);
+		close(mine);
+		child_main(a, parent, theirs);
 	}
-	close(nsiso_steal_fd(&rep_w));
-	close(nsiso_steal_fd(&go_r));
+	close(nsiso_steal_fd(&theirs));
 
-	ret = nsiso_read_all(rep_r, &rep, sizeof(rep));
+	ret = recv_report(mine, mask, &rep, &ns);
 	if (ret < 0)
-		ret = nsiso_syserr(err, -ret, "the creation child died");
+		ret = nsiso_syserr(err, ret == -EPIPE ? EPIPE : -ret, "the creation child died");
 	else if (rep.retry)
 		ret = 1;
 	else if (rep.kind != NSISO_ERR_NONE)
 		ret = copy_child_error(&rep, err);
 	else
-		ret = pin_all(r, a->user->uid, child, a->settings->ns_mask, rec, err);
+		ret = pin_all(r, a->user->uid, &ns, mask, rec, err);
 	if (ret == 0)
-		ret = wire_net(r, a, child, rec, err);
-	/* Closing the pipe lets the child exit; only then is it safe to reap. */
-	close(nsiso_steal_fd(&go_w));
+		ret = wire_net(a, &ns, rec, err);
+	nsiso_nsfds_close(&ns);
+	/* The child exits on its own right after its report; by now it is (nearly) gone. */
 	nsiso_reap(child, &saved);
 	return ret;
 }
@@ -372,8 +452,8 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 				.netns_name = netns_name,
 				.cpu = -1,
 				.binder_id = mnt_ns_id("/proc/self/ns/mnt")};
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	cpu_set_t allowed;
+	long ncpu = 0;
 	int ret;
 
 	memset(rec, 0, sizeof(*rec));
@@ -386,9 +466,12 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 	 * and the bind fails with EINVAL. First let the scheduler choose, then pin
 	 * the child to each CPU in turn (DESIGN.md 4.3).
 	 */
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
-		ncpu = 0; /* only the unpinned attempt */
-	for (long cpu = -1; cpu < ncpu; cpu++) {
+	for (long cpu = -1;; cpu++) {
+		/* The CPUs are looked up only when the first, unpinned attempt did not do. */
+		if (cpu == 0 && sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+			ncpu = sysconf(_SC_NPROCESSORS_CONF);
+		if (cpu >= ncpu || cpu >= CPU_SETSIZE)
+			break;
 		if (cpu >= 0 && !CPU_ISSET((size_t)cpu, &allowed))
 			continue;
 		a.cpu = (int)cpu;
@@ -652,6 +735,8 @@ int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid
 	int fds[2], ret;
 	bool here;
 
+	if (host_mnt_fd < 0)
+		return remove_pins_here(r, uid, netns_name, err);
 	if (nsiso_nsset_open_pid(0, NSISO_NS_BIT(NSISO_NS_MNT), &self, err) < 0)
 		return -1;
 	host.fd[NSISO_NS_MNT] = host_mnt_fd;

@@ -71,6 +71,7 @@ int nsiso_nsset_join(const struct nsiso_nsfds *target, const struct nsiso_nsfds 
  * when not NULL. Works from any mount
  * namespace: the unmounts run in a short-lived child that setns()es to
  * @host_mnt_fd (the registry's namespace) when the caller is elsewhere.
+ * @host_mnt_fd -1: the caller knows it is in the registry's namespace.
  */
 int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
 			    const char *netns_name, struct nsiso_error *err);

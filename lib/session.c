@@ -198,15 +198,20 @@ static int expand_netns_name(const struct nsiso_user *u, const struct nsiso_sett
 	return 0;
 }
 
-/* Tear down the user's set: the record first (the commit point), then the pins. */
+/*
+ * Tear down the user's set: the record first (the commit point), then the
+ * pins. @at_registry: the caller is known to sit in the registry's mount
+ * namespace (open, before the join), which spares the check.
+ */
 static int teardown(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
-		    const char *netns_name, struct nsiso_error *err)
+		    const char *netns_name, bool at_registry, struct nsiso_error *err)
 {
 	if (nsiso_registry_remove_set(ud, err) < 0)
 		return -1;
 	if (NSISO_FAULT("teardown.unrecorded") < 0)
 		return nsiso_syserr(err, errno, "fault teardown.unrecorded");
-	return nsiso_nsset_remove_pins(&sess->reg, sess->host_mnt_fd, ud->uid, netns_name, err);
+	return nsiso_nsset_remove_pins(&sess->reg, at_registry ? -1 : sess->host_mnt_fd, ud->uid,
+				       netns_name, err);
 }
 
 /* The policy's settings for @u: needed only to make a set. */
@@ -233,14 +238,14 @@ static int make_set(const struct nsiso_session *sess, const struct nsiso_userdir
 		return -1;
 	/* A record that named a /run/netns pin (even a torn one) names what to clear. */
 	stale_netns = res->rec.netns[0] ? res->rec.netns : netns;
-	if (teardown(sess, ud, stale_netns, err) < 0)
+	if (teardown(sess, ud, stale_netns, true, err) < 0)
 		return -1;
 	if (nsiso_nsset_create(&sess->reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)),
 			       netns, &res->rec, &res->attempts, err) < 0)
 		return -1;
 	if (nsiso_registry_write_set(ud, &res->rec, err) < 0 ||
 	    nsiso_nsset_open(&sess->reg, u->uid, &res->rec, fds, err) != 0) {
-		teardown(sess, ud, netns, NULL);
+		teardown(sess, ud, netns, true, NULL);
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, EIO, "the new set does not check out");
 	}
 	res->action = NSISO_ACTION_CREATE;
@@ -295,7 +300,7 @@ static int enter_locked(const struct nsiso_session *sess, const struct nsiso_use
 out:
 	/* A set made for a login that then failed would hold nothing: do not keep it. */
 	if (ret < 0 && res->action == NSISO_ACTION_CREATE && res->rec.lifetime != NSISO_LIFE_BOOT)
-		teardown(sess, ud, res->rec.netns[0] ? res->rec.netns : NULL, NULL);
+		teardown(sess, ud, res->rec.netns[0] ? res->rec.netns : NULL, false, NULL);
 	nsiso_nsfds_close(&fds);
 	return ret;
 }
@@ -391,7 +396,7 @@ int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *r
 	r = decide_teardown(sess, &rec, res, err);
 	if (r <= 0)
 		return r;
-	if (teardown(sess, &ud, rec.netns[0] ? rec.netns : NULL, err) < 0)
+	if (teardown(sess, &ud, rec.netns[0] ? rec.netns : NULL, false, err) < 0)
 		return -1;
 	res->torn_down = true;
 	return 0;
