@@ -345,7 +345,6 @@ static int wire_net(const struct create_args *a, const struct nsiso_nsfds *ns,
 	return nsiso_netns_run_hook(s->net_hook, a->user, pin, NSISO_HOOK_TIMEOUT_MS, err);
 }
 
-/* One creation attempt: 0 done, 1 retry on another CPU, -1 error. */
 /*
  * The child's report, and its namespaces for every bit of @mask when it is
  * ready: 0 with *@rep (and *@ns) filled, -errno otherwise (-EPIPE: it died).
@@ -424,7 +423,7 @@ static int create_attempt(const struct nsiso_registry *r, const struct create_ar
 
 	ret = recv_report(mine, mask, &rep, &ns);
 	if (ret < 0)
-		ret = nsiso_syserr(err, ret == -EPIPE ? EPIPE : -ret, "the creation child died");
+		ret = nsiso_syserr(err, -ret, "the creation child died");
 	else if (rep.retry)
 		ret = 1;
 	else if (rep.kind != NSISO_ERR_NONE)
