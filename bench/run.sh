@@ -158,6 +158,7 @@ F=$W/frag                  # markdown fragments, assembled at the end
 CONFDIR=/etc/bench         # root 0755 in the overlay
 PAMDIR=$CONFDIR/pam.d
 POLICY=$CONFDIR/nsiso.conf
+POLICY_EG=$CONFDIR/nsiso-exemptgroups.conf
 BROKEN=0
 
 log()
@@ -347,7 +348,13 @@ exempt_users = root
 [group:benchboot]
 lifetime = boot
 EOF
-	chmod 0644 "$PAMDIR"/* "$POLICY"
+	# The same policy with exempt_groups set: every login then needs the user's
+	# group list (getgrouplist) to know whether it is exempt, a join included.
+	sed 's/^exempt_users = root$/exempt_users = root\nexempt_groups = benchadm/' "$POLICY" \
+		>"$POLICY_EG"
+	printf 'session required pam_permit.so\nsession required %s config=%s\n' \
+		"$MODULE" "$POLICY_EG" >"$PAMDIR/bench-nsiso-eg"
+	chmod 0644 "$PAMDIR"/* "$POLICY" "$POLICY_EG"
 	# pam_namespace (Linux-PAM 1.5) reads only /etc/security/namespace.conf (+ namespace.d):
 	# pambench installs one of these over it (in the overlay) before each of its sessions.
 	printf '/tmp     /tmp-inst/     tmpfs:noinit root\n/var/tmp /var/tmp-inst/ tmpfs:noinit root\n' >"$CONFDIR/ns-noinit.conf"
@@ -364,6 +371,8 @@ CASE_CREATE="name=nsiso-create,service=bench-nsiso,user=$U_CREATE,expect=new"
 # A creation resolves [group:] sections with getgrouplist(): cold, as after sshd's
 # getpwnam only, or warm, as after a service that ran initgroups() already.
 CASE_CREATE_WARM="name=nsiso-create-groupswarm,service=bench-nsiso,user=$U_CREATE,expect=new,warm=groups"
+# A join under a policy with exempt_groups: the one case where a join reads the group list.
+CASE_JOIN_EG="name=nsiso-join-exemptgroups,service=bench-nsiso-eg,user=$U_JOIN,expect=pin:/run/nsiso/mnt/$UID0"
 case_join()
 {
 	echo "name=nsiso-join$1,service=bench-nsiso,user=$U_JOIN,expect=pin:/run/nsiso/mnt/$UID0$2"
@@ -373,13 +382,14 @@ bench_main()
 {
 	local rounds
 	rounds=${BENCH_ROUNDS:-400}
-	log "latency: $rounds interleaved rounds of 7 cases"
+	log "latency: $rounds interleaved rounds of 8 cases"
 	measure "latency" "$B" latency --confdir "$PAMDIR" --rounds "$rounds" --warmup 10 \
 		--md "$F/latency.md" --summary "$W/latency.sum" --raw "$OUTDIR/latency-raw.tsv" \
 		--baseline bare --ref pam_namespace-noinit --ref pam_namespace-init \
 		--case "$CASE_BARE" --case "$CASE_NS0" --case "$CASE_NS1" --case "$CASE_CREATE" \
 		--case "$CASE_CREATE_WARM" \
-		--case "$(case_join "" "")" --case "$(case_join "-groupswarm" ",warm=groups")"
+		--case "$(case_join "" "")" --case "$(case_join "-groupswarm" ",warm=groups")" \
+		--case "$CASE_JOIN_EG"
 	# Creation time by the number of creation children it took (per-CPU namespace-id retries).
 	awk -F'\t' '$1 == "nsiso-create" { print $5 "\t" $3 }' "$OUTDIR/latency-raw.tsv" |
 		sort -n -k1,1 -k2,2 | awk -F'\t' '
@@ -730,7 +740,7 @@ summary()
 	cjw=$(awk -v a="$joinw" -v b="$bare" 'BEGIN { print a - b }')
 	cc=$(awk -v a="$create" -v b="$bare" 'BEGIN { print a - b }')
 	echo "- **Bare stack**: open median $(fmt_us "$bare"). **pam_namespace** (tmpfs /tmp, /var/tmp) costs $(fmt_us "$c_ns0") over bare without an init script, $(fmt_us "$c_ns1") with Debian's namespace.init."
-	echo "- **Join** (a later login of a user whose set exists): open median $(fmt_us "$join"), p99 $(fmt_us "$(value "$s" nsiso-join open_p99)"); **$(fmt_us "$cj") over bare = $(ratio "$cj" "$c_ns0")× pam_namespace's cost** (no init; $(ratio "$cj" "$c_ns1")× with init). With NSS groups already warm in the caller: $(fmt_us "$cjw") over bare = $(ratio "$cjw" "$c_ns0")×. Close: $(fmt_us "$(awk -v a="$(value "$s" nsiso-join close_med)" -v b="$(value "$s" bare close_med)" 'BEGIN { print a - b }')") over bare."
+	echo "- **Join** (a later login of a user whose set exists): open median $(fmt_us "$join"), p99 $(fmt_us "$(value "$s" nsiso-join open_p99)"); **$(fmt_us "$cj") over bare = $(ratio "$cj" "$c_ns0")× pam_namespace's cost** (no init; $(ratio "$cj" "$c_ns1")× with init). With NSS groups already warm in the caller: $(fmt_us "$cjw") over bare = $(ratio "$cjw" "$c_ns0")×; under a policy with exempt_groups (the group list read at every login): $(fmt_us "$(awk -v a="$(value "$s" nsiso-join-exemptgroups open_med)" -v b="$bare" 'BEGIN { print a - b }')") over bare. Close: $(fmt_us "$(awk -v a="$(value "$s" nsiso-join close_med)" -v b="$(value "$s" bare close_med)" 'BEGIN { print a - b }')") over bare."
 	ccw=$(awk -v a="$(value "$s" nsiso-create-groupswarm open_med)" -v b="$bare" 'BEGIN { print a - b }')
 	echo "- **Create** (first login): open median $(fmt_us "$create"), p99 $(fmt_us "$(value "$s" nsiso-create open_p99)"); **$(fmt_us "$cc") over bare = $(ratio "$cc" "$c_ns0")× pam_namespace's cost** (no init; $(ratio "$cc" "$c_ns1")× with init). With NSS groups already warm in the caller (the [group:] sections are resolved at creation): $(fmt_us "$ccw") over bare = $(ratio "$ccw" "$c_ns0")×. Close with tear-down (lifetime = session): $(fmt_us "$(value "$s" nsiso-create close_med)")."
 	pts=$(scale_points | tr '\n' ' ')
@@ -916,14 +926,15 @@ assemble()
 		echo "  --case '$CASE_CREATE' \\"
 		echo "  --case '$CASE_CREATE_WARM' \\"
 		echo "  --case '$(case_join "" "")' \\"
-		echo "  --case '$(case_join "-groupswarm" ",warm=groups")'"
+		echo "  --case '$(case_join "-groupswarm" ",warm=groups")' \\"
+		echo "  --case '$CASE_JOIN_EG'"
 		echo '```'
 		echo
 		echo "How: every session is a fresh \`fork()\`ed process, as a login service makes one: the child"
 		echo "resolves the user with \`getpwnam()\` (as sshd, login, su do before PAM), \`pam_start_confdir()\`s"
 		echo "the service from \`$PAMDIR\` (module loading is not timed), then times \`pam_open_session\` and"
 		echo "\`pam_close_session\` (CLOCK_MONOTONIC), \`pam_end()\`s and reports over a pipe. Rounds are"
-		echo "interleaved (round *r* runs every case, starting at case *r* mod 7), so drift hits all alike."
+		echo "interleaved (round *r* runs every case, starting at case *r* mod 8), so drift hits all alike."
 		echo "Every session is checked after open: bare stays in the caller's mount namespace, pam_namespace"
 		echo "and nsiso-create land in a new one, nsiso-join lands in the namespace pinned at"
 		echo "\`/run/nsiso/mnt/<uid>\`; a session that fails or lands elsewhere is counted as broken, not timed."
@@ -942,7 +953,9 @@ assemble()
 		echo "child also calling \`getgrouplist()\` before PAM, as services that \`initgroups()\` before"
 		echo "opening the session do (sshd's monitor does, checking a public key). A join never asks"
 		echo "for the group list here (the policy has no exempt_groups); a creation resolves"
-		echo "\`[group:benchboot]\` with it."
+		echo "\`[group:benchboot]\` with it. *nsiso-join-exemptgroups* joins the same set under the same"
+		echo "policy plus \`exempt_groups = benchadm\`, with NSS cold: whether a login is exempt is"
+		echo "asked at every login, so there a join reads the group list too."
 		echo
 		echo "## 1. Login latency (one run)"
 		echo
