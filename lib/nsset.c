@@ -84,14 +84,26 @@ static __attribute__((noreturn)) void child_report_exit(int fd, const struct nsi
 
 /* ---- creation ---- */
 
-/* The kernel's id of a mount namespace (6.x: NS_GET_MNTNS_ID), 0 when it cannot tell. */
-static uint64_t mnt_ns_id(const char *path)
+/* The kernel's id of the mount namespace open on @fd (6.x: NS_GET_MNTNS_ID), 0 when it cannot tell.
+ */
+static uint64_t mnt_ns_id(int fd)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint64_t id = 0;
 
 	if (fd < 0 || ioctl(fd, NS_GET_MNTNS_ID, &id) < 0)
 		return 0;
+	return id;
+}
+
+/* The caller's own mount namespace id (the binder's), 0 when it cannot tell. */
+static uint64_t own_mnt_ns_id(void)
+{
+	struct nsiso_nsfds self = NSISO_NSFDS_INIT;
+	uint64_t id = 0;
+
+	if (nsiso_nsset_open_pid(0, NSISO_NS_BIT(NSISO_NS_MNT), &self, NULL) == 0)
+		id = mnt_ns_id(self.fd[NSISO_NS_MNT]);
+	nsiso_nsfds_close(&self);
 	return id;
 }
 
@@ -125,7 +137,7 @@ static int hide_registry(struct nsiso_error *err)
  * binder's, so the kernel will refuse to pin it (DESIGN.md 4.3). Checked
  * right after unshare(), so a doomed attempt costs no mount work.
  */
-static int child_build(const struct create_args *a, struct nsiso_error *err)
+static int child_build(const struct create_args *a, struct nsiso_nsfds *ns, struct nsiso_error *err)
 {
 	const struct nsiso_settings *s = a->settings;
 	unsigned long prop = s->propagation == NSISO_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
@@ -140,7 +152,10 @@ static int child_build(const struct create_args *a, struct nsiso_error *err)
 	}
 	if (unshare((int)clone_flags(s->ns_mask)) < 0)
 		return nsiso_syserr(err, errno, "cannot create namespaces");
-	if (a->binder_id && mnt_ns_id("/proc/self/ns/mnt") <= a->binder_id)
+	/* The fds the parent will pin; the mnt one also tells the new namespace's id. */
+	if (nsiso_nsset_open_pid(0, s->ns_mask, ns, err) < 0)
+		return -1;
+	if (a->binder_id && mnt_ns_id(ns->fd[NSISO_NS_MNT]) <= a->binder_id)
 		return 1;
 	if (NSISO_FAULT("create.child.unshared") < 0)
 		return nsiso_syserr(err, errno, "fault create.child.unshared");
@@ -203,7 +218,7 @@ static __attribute__((noreturn)) void child_main(const struct create_args *a, pi
 	struct nsiso_error e = {0};
 
 	child_bind_to_parent(parent);
-	switch (child_build(a, &e)) {
+	switch (child_build(a, &ns, &e)) {
 	case 0:
 		break;
 	case 1:
@@ -213,8 +228,6 @@ static __attribute__((noreturn)) void child_main(const struct create_args *a, pi
 	default:
 		child_report_exit(sock, &e);
 	}
-	if (nsiso_nsset_open_pid(0, a->settings->ns_mask, &ns, &e) < 0)
-		child_report_exit(sock, &e);
 	_exit(send_report(sock, &(struct child_report){.kind = NSISO_ERR_NONE}, &ns) == 0 ? 0 : 1);
 }
 
@@ -360,7 +373,7 @@ static int recv_report(int sock, unsigned mask, struct child_report *rep, struct
 			     .msg_iovlen = 1,
 			     .msg_control = ctl.buf,
 			     .msg_controllen = sizeof(ctl.buf)};
-	int fds[NSISO_NS__MAX], n = 0, want = 0;
+	int fds[NSISO_NS__MAX], n = 0, want = __builtin_popcount(mask);
 	ssize_t got;
 
 	do
@@ -381,8 +394,6 @@ static int recv_report(int sock, unsigned mask, struct child_report *rep, struct
 				close(fd);
 		}
 	}
-	for (int i = 0; i < NSISO_NS__MAX; i++)
-		want += !!(mask & NSISO_NS_BIT(i));
 	if (got != (ssize_t)sizeof(*rep) || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
 	    (rep->kind == NSISO_ERR_NONE && !rep->retry && n != want)) {
 		for (int x = 0; x < n; x++)
@@ -450,7 +461,7 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 				.hostname = hostname,
 				.netns_name = netns_name,
 				.cpu = -1,
-				.binder_id = mnt_ns_id("/proc/self/ns/mnt")};
+				.binder_id = own_mnt_ns_id()};
 	cpu_set_t allowed;
 	long ncpu = 0;
 	int ret;

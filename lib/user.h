@@ -30,8 +30,9 @@ int nsiso_user_lookup(const char *name, struct nsiso_user *out, struct nsiso_err
 
 /*
  * The passwd entry only. getgrouplist() is the most expensive step of a login
- * (NSS walks every group source), and most policies never ask: load the
- * groups with nsiso_user_load_groups() when the policy has group rules.
+ * (NSS walks every group source), and a join never needs it: the groups are
+ * loaded with nsiso_user_load_groups() for exempt_groups, and by
+ * nsiso_policy_resolve() when a set is made and [group:] sections exist.
  */
 int nsiso_user_lookup_passwd(const char *name, struct nsiso_user *out, struct nsiso_error *err);
 int nsiso_user_load_groups(struct nsiso_user *u, struct nsiso_error *err);
