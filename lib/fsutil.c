@@ -148,20 +148,19 @@ static int open_failed(int dfd, const char *name, int errnum, const char *path, 
 }
 
 static int open_leaf(int dfd, const char *name, const char *path, int oflags,
-		     enum nsiso_errkind kind, struct nsiso_error *err)
+		     enum nsiso_errkind kind, struct stat *st, struct nsiso_error *err)
 {
 	/* O_NONBLOCK|O_NOCTTY: a FIFO or tty planted here must not hang or grab a login. */
 	_cleanup_close_ int fd =
 	    openat(dfd, name, oflags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	struct stat st;
 	char ep[256];
 
 	if (fd < 0)
 		return open_failed(dfd, name, errno, path, strlen(path), "the file", kind, err);
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, st) < 0)
 		return nsiso_fail(err, kind, errno, "%s: cannot stat",
 				  nsiso_escape(ep, sizeof(ep), path));
-	if (check_owner_mode(&st, "the file", path, strlen(path), kind, err) < 0)
+	if (check_owner_mode(st, "the file", path, strlen(path), kind, err) < 0)
 		return -1;
 	return nsiso_steal_fd(&fd);
 }
@@ -181,11 +180,12 @@ static char *next_component(const char **p, const char **end)
 	return *end == comp ? NULL : strndup(comp, (size_t)(*end - comp));
 }
 
-int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind,
+int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind, struct stat *st,
 		       struct nsiso_error *err)
 {
 	_cleanup_close_ int dfd = -1;
 	const char *p = path;
+	struct stat leaf;
 	char ep[256];
 
 	nsiso_escape(ep, sizeof(ep), path);
@@ -209,7 +209,7 @@ int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind,
 		if (!*p) {
 			if (*end == '/')
 				return nsiso_fail(err, kind, 0, "%s: not a file name", ep);
-			return open_leaf(dfd, name, path, oflags, kind, err);
+			return open_leaf(dfd, name, path, oflags, kind, st ? st : &leaf, err);
 		}
 		nfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd < 0)

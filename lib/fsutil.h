@@ -30,9 +30,11 @@ int nsiso_open_root_dir(int dirfd, const char *name, const char *what, bool crea
  * walked from / with O_NOFOLLOW at every step, every directory and the file
  * itself root-owned and not group/world writable. The file is opened with
  * @oflags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY (a FIFO cannot hang
- * us). Failures are of @kind and name the path and the reason.
+ * us). *@st (may be NULL) gets the file's fstat, which the check already made.
+ * Failures are of @kind and name the path and the reason.
  */
-int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind,
+struct stat;
+int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind, struct stat *st,
 		       struct nsiso_error *err);
 
 /*

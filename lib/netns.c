@@ -306,10 +306,10 @@ int nsiso_netns_run_hook(const char *path, const struct nsiso_user *u, const cha
 	int fds[2], status;
 	pid_t pid;
 
-	exe = nsiso_open_trusted(path, O_PATH, NSISO_ERR_UNSAFE, err);
+	exe = nsiso_open_trusted(path, O_PATH, NSISO_ERR_UNSAFE, &st, err);
 	if (exe < 0)
 		return -1;
-	if (fstat(exe, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0100))
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0100))
 		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0, "net_hook %s is not an executable file",
 				  nsiso_escape(esc, sizeof(esc), path));
 	if (pipe2(fds, O_CLOEXEC) < 0)

@@ -1328,21 +1328,18 @@ static int load_parsed(const char *file, int fd, const char *buf, size_t len,
 /* Opening the file safely                                             */
 
 /* Walk from / with O_NOFOLLOW, checking every directory, then open the file itself. */
-static int open_policy_file(const char *path, int *out, struct nsiso_error *err)
+static int open_policy_file(const char *path, int *out, struct stat *st, struct nsiso_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	struct stat st;
 	char ep[256];
 
-	fd = nsiso_open_trusted(path, O_RDONLY, NSISO_ERR_POLICY, err);
+	fd = nsiso_open_trusted(path, O_RDONLY, NSISO_ERR_POLICY, st, err);
 	if (fd < 0)
 		return -1;
 	nsiso_escape(ep, sizeof(ep), path);
-	if (fstat(fd, &st) < 0)
-		return nsiso_fail(err, NSISO_ERR_POLICY, errno, "%s: cannot stat", ep);
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st->st_mode))
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: not a regular file", ep);
-	if (st.st_size > (off_t)POLICY_MAX_SIZE)
+	if (st->st_size > (off_t)POLICY_MAX_SIZE)
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
 				  "%s: file too large (more than %u bytes)", ep, POLICY_MAX_SIZE);
 	*out = nsiso_steal_fd(&fd);
@@ -1353,6 +1350,7 @@ int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
+	struct stat st;
 	size_t len = 0;
 	char ep[256];
 	int r;
@@ -1360,9 +1358,9 @@ int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_
 	*out = NULL;
 	if (!path)
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "no policy file given");
-	if (open_policy_file(path, &fd, err) < 0)
+	if (open_policy_file(path, &fd, &st, err) < 0)
 		return -1;
-	r = nsiso_read_fd(fd, POLICY_MAX_SIZE, &buf, &len);
+	r = nsiso_read_fd_sized(fd, POLICY_MAX_SIZE, st.st_size, &buf, &len);
 	nsiso_escape(ep, sizeof(ep), path);
 	if (r == -EFBIG)
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0,

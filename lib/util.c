@@ -93,14 +93,20 @@ int nsiso_parse_u64(const char *s, uint64_t *out)
 
 int nsiso_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t used = 0, cap;
 	struct stat st;
 
 	/* Sized from fstat (it runs on every login), grown if the file grows meanwhile. */
-	cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < max
-		  ? (size_t)st.st_size + 1
-		  : 4096;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		st.st_size = 4095;
+	return nsiso_read_fd_sized(fd, max, st.st_size, out, len);
+}
+
+int nsiso_read_fd_sized(int fd, size_t max, off_t size, char **out, size_t *len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t used = 0, cap;
+
+	cap = size >= 0 && (uint64_t)size < max ? (size_t)size + 1 : 4096;
 	if (cap > max + 1)
 		cap = max + 1;
 	for (;;) {

@@ -55,6 +55,9 @@ int nsiso_parse_u64(const char *s, uint64_t *out);
 /* Read a whole small file (at most @max bytes) from an open fd into a NUL-terminated buffer. */
 int nsiso_read_fd(int fd, size_t max, char **out, size_t *len);
 
+/* Same, for a regular file whose size the caller has just fstat()ed (the buffer's first size). */
+int nsiso_read_fd_sized(int fd, size_t max, off_t size, char **out, size_t *len);
+
 /* write() all of @buf, retrying on EINTR and short writes. Returns 0 or -errno. */
 int nsiso_write_all(int fd, const void *buf, size_t len);
 
