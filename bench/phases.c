@@ -180,7 +180,7 @@ static void lib_child(const char *user, const char *config, struct result *r)
 	 * before its STEP line, so it marks its start itself. */
 
 	STEP(P_USER, nsiso_user_lookup_passwd(user, &u, &err) == 0);
-	STEP(P_POLICY_LOAD, nsiso_policy_load(config, &p, &err) == 0);
+	STEP(P_POLICY_LOAD, nsiso_policy_load(config, &p, NULL, &err) == 0);
 	STEP(P_EXEMPT, (!nsiso_policy_exempt_uses_groups(p) ||
 			nsiso_user_load_groups(&u, &err) == 0) &&
 			   !nsiso_policy_exempt(p, &u, &why));

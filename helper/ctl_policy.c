@@ -45,7 +45,7 @@ int ctl_check(const struct ctl_cmd *c, int argc, char **argv)
 	if (ctl_parse(c, argc, argv, &a, &status))
 		return status;
 	path = absolute(a.n_pos ? a.pos[0] : NSISO_DEFAULT_CONFIG, &abs);
-	if (nsiso_policy_load(path, &p, &err) < 0) {
+	if (nsiso_policy_load(path, &p, NULL, &err) < 0) {
 		status = ctl_core_err(&err);
 	} else {
 		printf("%s: valid\n", nsiso_escape(esc, sizeof(esc), path));
@@ -187,7 +187,7 @@ int ctl_explain(const struct ctl_cmd *c, int argc, char **argv)
 		return ctl_core_err(&err);
 	snprintf(label, sizeof(label), "%s (uid %u)", nsiso_escape(esc, sizeof(esc), u.name),
 		 (unsigned)u.uid);
-	if (nsiso_policy_load(path, &p, &err) < 0) {
+	if (nsiso_policy_load(path, &p, NULL, &err) < 0) {
 		ctl_core_err(&err);
 		explain_broken(p, &u, label);
 	} else if (nsiso_policy_exempt(p, &u, &why)) {

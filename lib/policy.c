@@ -648,6 +648,7 @@ struct section {
 	const char *target; /* the NAME part, inside name ("" for global) */
 	enum section_kind kind;
 	unsigned set; /* KEY_BIT(k) for every key given a valid value */
+	unsigned bad; /* KEY_BIT(k) for every key given a rejected value (already reported) */
 	unsigned line[NSISO_KEY__MAX];
 	struct values v;
 };
@@ -982,6 +983,7 @@ static unsigned ini_msg_line(void)
 struct loader {
 	const char *file;
 	struct nsiso_error *err;
+	struct nsiso_problems *all; /* NULL: the first problem (in err) is all that is wanted */
 	const dictionary *d;
 	struct nsiso_policy *p;
 	size_t cur; /* index into p->secs, or NO_SECTION */
@@ -1023,20 +1025,48 @@ static void locate(char *buf, size_t len, const char *file, unsigned line, const
 		appendf(buf, len, &used, " %s", nsiso_escape(ek, sizeof(ek), key));
 }
 
+/*
+ * Keep a copy of @msg. Once one is dropped (cap reached, or no memory) every
+ * later one is only counted, so the kept messages are always the first ones,
+ * in order, and the caller can tell that some are missing.
+ */
+static void problems_add(struct nsiso_problems *all, const char *msg)
+{
+	if (!all)
+		return;
+	if (all->more == 0 && all->n < NSISO_MAX_PROBLEMS && (all->msg[all->n] = strdup(msg)))
+		all->n++;
+	else
+		all->more++;
+}
+
+void nsiso_problems_free(struct nsiso_problems *all)
+{
+	if (!all)
+		return;
+	for (size_t i = 0; i < all->n; i++)
+		free(all->msg[i]);
+	*all = (struct nsiso_problems){0};
+}
+
+/* The first problem goes into the error (what a login logs), every one into the list. */
 __attribute__((format(printf, 5, 6))) static void
 loader_fail(struct loader *l, unsigned line, const char *sec, const char *key, const char *fmt, ...)
 {
-	char where[512], what[512];
+	char where[512], what[512], msg[sizeof(l->err->msg)];
 	va_list ap;
 
-	if (l->failed)
+	if (l->failed && !l->all)
 		return;
-	l->failed = true;
 	locate(where, sizeof(where), l->file, line, sec, key);
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	nsiso_fail(l->err, NSISO_ERR_POLICY, 0, "%s: %s", where, what);
+	snprintf(msg, sizeof(msg), "%s: %s", where, what);
+	if (!l->failed)
+		nsiso_fail(l->err, NSISO_ERR_POLICY, 0, "%s", msg);
+	l->failed = true;
+	problems_add(l->all, msg);
 }
 
 static const char *section_name_problem(const char *target)
@@ -1133,6 +1163,7 @@ static int on_key(struct loader *l, const struct item *it)
 	}
 	if (it->repeated) {
 		/* iniparser kept only the last value: neither occurrence can be trusted. */
+		s->bad |= KEY_BIT(k);
 		if (it->first != it->line)
 			loader_fail(l, it->line, s->name, it->text,
 				    "duplicate key (first at line %u)", it->first);
@@ -1148,6 +1179,7 @@ static int on_key(struct loader *l, const struct item *it)
 	if (!val)
 		return -1;
 	if (def->parse(strip(val), &s->v, &pb) < 0) {
+		s->bad |= KEY_BIT(k);
 		loader_fail(l, it->line, s->name, it->text, "%s", pb.msg);
 		return 0;
 	}
@@ -1156,7 +1188,6 @@ static int on_key(struct loader *l, const struct item *it)
 	return 0;
 }
 
-/* Walk all items in file order: the first error (lowest line) is the one reported. */
 static const struct section *find_global(const struct nsiso_policy *p)
 {
 	for (size_t i = 0; i < p->n_secs; i++)
@@ -1165,32 +1196,42 @@ static const struct section *find_global(const struct nsiso_policy *p)
 	return NULL;
 }
 
+/* The section that gives key @k to @s (@s itself, else [global]), or NULL for the default. */
+static const struct section *given_in(const struct section *s, const struct section *g,
+				      enum nsiso_key k)
+{
+	if ((s->set | s->bad) & KEY_BIT(k))
+		return s;
+	if (g && ((g->set | g->bad) & KEY_BIT(k)))
+		return g;
+	return NULL;
+}
+
 /*
  * net = hook without net_hook: found here, with file, line and section, for
  * each section over [global] (what `nsisoctl check` can see). A combination
- * only a chain of groups produces is still caught at resolve time.
+ * only a chain of groups produces is still caught at resolve time. A net_hook
+ * whose value was rejected is not reported a second time as missing.
  */
 static void check_hooks(struct loader *l)
 {
 	const struct section *g = find_global(l->p);
-	const struct values *d = &l->p->defaults;
 
-	for (size_t i = 0; i < l->p->n_secs && !l->failed; i++) {
+	for (size_t i = 0; i < l->p->n_secs && (!l->failed || l->all); i++) {
 		const struct section *s = &l->p->secs[i];
-		const struct values *net = s->set & KEY_BIT(NSISO_KEY_NET)	    ? &s->v
-					   : g && (g->set & KEY_BIT(NSISO_KEY_NET)) ? &g->v
-										    : d;
-		const struct values *hook = s->set & KEY_BIT(NSISO_KEY_NET_HOOK)	  ? &s->v
-					    : g && (g->set & KEY_BIT(NSISO_KEY_NET_HOOK)) ? &g->v
-											  : d;
+		const struct section *h = given_in(s, g, NSISO_KEY_NET_HOOK);
 
-		if ((s->set & KEY_BIT(NSISO_KEY_NET)) && net->net == NSISO_NET_HOOK &&
-		    !hook->net_hook)
+		if (!(s->set & KEY_BIT(NSISO_KEY_NET)) || s->v.net != NSISO_NET_HOOK)
+			continue;
+		if (h && (h->bad & KEY_BIT(NSISO_KEY_NET_HOOK)))
+			continue;
+		if (!(h ? h->v.net_hook : l->p->defaults.net_hook))
 			loader_fail(l, s->line[NSISO_KEY_NET], s->name, "net",
 				    "net = hook needs net_hook, which is not set");
 	}
 }
 
+/* Walk all items in file order: the first problem (lowest line) is the one in the error. */
 static int validate(struct loader *l, const struct prepass *pp)
 {
 	for (size_t i = 0; i < pp->n; i++) {
@@ -1281,10 +1322,11 @@ static unsigned section_over_cap(const struct prepass *pp)
 }
 
 static int load_parsed(const char *file, int fd, const char *buf, size_t len,
-		       struct nsiso_policy **out, struct nsiso_error *err)
+		       struct nsiso_policy **out, struct nsiso_problems *all,
+		       struct nsiso_error *err)
 {
 	_cleanup_prepass_ struct prepass pp = {0};
-	struct loader l = {.file = file, .err = err, .cur = NO_SECTION};
+	struct loader l = {.file = file, .err = err, .all = all, .cur = NO_SECTION};
 	dictionary *d;
 	unsigned line;
 	int r;
@@ -1346,7 +1388,8 @@ static int open_policy_file(const char *path, int *out, struct stat *st, struct 
 	return 0;
 }
 
-int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_error *err)
+static int load_file(const char *path, struct nsiso_policy **out, struct nsiso_problems *all,
+		     struct nsiso_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -1367,11 +1410,11 @@ int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_
 				  "%s: file too large (more than %u bytes)", ep, POLICY_MAX_SIZE);
 	if (r < 0)
 		return nsiso_fail(err, NSISO_ERR_POLICY, -r, "%s: cannot read", ep);
-	return load_parsed(path, fd, buf, len, out, err);
+	return load_parsed(path, fd, buf, len, out, all, err);
 }
 
-int nsiso_policy_load_buffer(const char *name, const char *buf, size_t len,
-			     struct nsiso_policy **out, struct nsiso_error *err)
+static int load_memory(const char *name, const char *buf, size_t len, struct nsiso_policy **out,
+		       struct nsiso_problems *all, struct nsiso_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	char ep[256];
@@ -1389,7 +1432,35 @@ int nsiso_policy_load_buffer(const char *name, const char *buf, size_t len,
 	r = nsiso_write_all(fd, buf, len);
 	if (r < 0)
 		return nsiso_syserr(err, -r, "%s: write", ep);
-	return load_parsed(name, fd, buf, len, out, err);
+	return load_parsed(name, fd, buf, len, out, all, err);
+}
+
+/*
+ * A problem that stopped the load is only in @err: it becomes the list's one
+ * message, so that a front-end has a single list to print.
+ */
+static int problems_finish(struct nsiso_problems *all, int r, const struct nsiso_error *err)
+{
+	if (all && r < 0 && all->n == 0 && all->more == 0)
+		problems_add(all, err && err->msg[0] ? err->msg : "cannot load the policy");
+	return r;
+}
+
+int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_problems *all,
+		      struct nsiso_error *err)
+{
+	if (all)
+		*all = (struct nsiso_problems){0};
+	return problems_finish(all, load_file(path, out, all, err), err);
+}
+
+int nsiso_policy_load_buffer(const char *name, const char *buf, size_t len,
+			     struct nsiso_policy **out, struct nsiso_problems *all,
+			     struct nsiso_error *err)
+{
+	if (all)
+		*all = (struct nsiso_problems){0};
+	return problems_finish(all, load_memory(name, buf, len, out, all, err), err);
 }
 
 /* ------------------------------------------------------------------ */

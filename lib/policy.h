@@ -84,6 +84,21 @@ struct nsiso_user;
 
 struct nsiso_policy; /* opaque */
 
+#define NSISO_MAX_PROBLEMS 64 /* messages kept by struct nsiso_problems */
+
+/*
+ * Every problem of a policy file, for nsisoctl check. The loader validates
+ * the whole file whatever it finds; the module only logs the first problem
+ * (the one in the struct nsiso_error) and passes no list. Bounded: past
+ * NSISO_MAX_PROBLEMS messages a hostile file costs a counter, not memory.
+ */
+struct nsiso_problems {
+	/* One line each, in the format of the error ("FILE:LINE: [section] key: what"). */
+	char *msg[NSISO_MAX_PROBLEMS];
+	size_t n;    /* messages in msg[] */
+	size_t more; /* further problems found but not kept */
+};
+
 /*
  * Open @path safely (O_NOFOLLOW, regular file, root-owned, not group/world
  * writable, every parent directory root-owned and not group/world writable),
@@ -95,12 +110,26 @@ struct nsiso_policy; /* opaque */
  * *degraded* policy when the file itself was trustworthy (safe ownership,
  * parsed): it answers nsiso_policy_exempt() and nsiso_policy_on_error() from
  * the [global] keys that were valid. Otherwise *@out is NULL.
+ *
+ * @all (may be NULL) is overwritten with every problem: the per-key ones
+ * (unknown key, bad value, duplicate, ...) in the order they are found, which
+ * is file order, then the checks across keys (net = hook without net_hook),
+ * in file order too. Its first message is the one in @err. A problem that
+ * stops the load before validation (unsafe or unreadable file, NUL byte, too
+ * many sections, syntax error) is its only message. Empty on success; release
+ * it with nsiso_problems_free() after every call.
  */
-int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_error *err);
+int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_problems *all,
+		      struct nsiso_error *err);
 
 /* Same, from an in-memory buffer (for unit tests and fuzzing); @name is used in messages. */
 int nsiso_policy_load_buffer(const char *name, const char *buf, size_t len,
-			     struct nsiso_policy **out, struct nsiso_error *err);
+			     struct nsiso_policy **out, struct nsiso_problems *all,
+			     struct nsiso_error *err);
+
+void nsiso_problems_free(struct nsiso_problems *all);
+
+#define _cleanup_problems_ __attribute__((cleanup(nsiso_problems_free)))
 
 void nsiso_policy_free(struct nsiso_policy *p);
 

@@ -259,7 +259,8 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 		return PAM_USER_UNKNOWN;
 	}
 	w.uid = (unsigned)u.uid;
-	loaded = nsiso_policy_load(a.config, &p, &err);
+	/* A login logs only the first problem (in err): no list. */
+	loaded = nsiso_policy_load(a.config, &p, NULL, &err);
 	/*
 	 * The group list is the costliest NSS call of a login: here only for
 	 * exempt_groups. [group:] sections matter only when a set is made, and

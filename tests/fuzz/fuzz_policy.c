@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer target: the policy loader (nsiso_policy_load_buffer) and what a
- * login asks of a loaded policy (exemption, on_error, resolution for a user
- * with groups, hostname template expansion).
+ * libFuzzer target: the policy loader (nsiso_policy_load_buffer), once as a
+ * login loads (no list) and once as nsisoctl check does (every problem), and
+ * what a login asks of a loaded policy (exemption, on_error, resolution for a
+ * user with groups, hostname template expansion).
  *
  * Built by tests/fuzz/build.sh with clang -fsanitize=fuzzer,address,undefined
  * into build/fuzz/fuzz_policy; run by tests/fuzz/run.sh (make fuzz).
@@ -46,6 +47,30 @@ static void ask(const struct nsiso_policy *p, const struct nsiso_user *u)
 	nsiso_settings_free(&s);
 }
 
+/*
+ * The list changes nothing of the error and starts with it; it stays within
+ * its cap; every message is one line. Empty exactly when the load succeeded.
+ */
+static void check_list(const uint8_t *data, size_t size, const struct nsiso_error *first)
+{
+	struct nsiso_problems all;
+	struct nsiso_policy *p = NULL;
+	struct nsiso_error err = {0};
+	int r = nsiso_policy_load_buffer("fuzz.conf", (const char *)data, size, &p, &all, &err);
+
+	if (strcmp(err.msg, first->msg) != 0 || all.n > NSISO_MAX_PROBLEMS)
+		abort();
+	if ((r == 0) != (all.n == 0 && all.more == 0))
+		abort();
+	if (all.n > 0 && strcmp(all.msg[0], err.msg) != 0)
+		abort();
+	for (size_t i = 0; i < all.n; i++)
+		if (strchr(all.msg[i], '\n'))
+			abort();
+	nsiso_problems_free(&all);
+	nsiso_policy_free(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static gid_t groups_alice[] = {1000, 0, 27, 100};
@@ -60,10 +85,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct nsiso_policy *p = NULL;
 	struct nsiso_error err = {0};
 
-	(void)nsiso_policy_load_buffer("fuzz.conf", (const char *)data, size, &p, &err);
+	(void)nsiso_policy_load_buffer("fuzz.conf", (const char *)data, size, &p, NULL, &err);
 	/* The error is one NUL-terminated line within its buffer. */
 	if (memchr(err.msg, '\0', sizeof(err.msg)) == NULL)
 		abort();
+	check_list(data, size, &err);
 	if (p) {
 		ask(p, &alice);
 		ask(p, &root);

@@ -27,24 +27,33 @@
 
 static struct nsiso_policy *load_ok(const char *text)
 {
+	_cleanup_problems_ struct nsiso_problems all = {0};
 	struct nsiso_error err = {0};
 	struct nsiso_policy *p = NULL;
-	int r = nsiso_policy_load_buffer(NAME, text, strlen(text), &p, &err);
+	int r = nsiso_policy_load_buffer(NAME, text, strlen(text), &p, &all, &err);
 
 	if (r != 0)
 		print_error("unexpected error: %s\n", err.msg);
 	assert_int_equal(r, 0);
 	assert_non_null(p);
 	assert_false(nsiso_policy_degraded(p));
+	assert_int_equal(all.n, 0);
+	assert_int_equal(all.more, 0);
 	return p;
 }
 
-/* Load @text, expect failure with exactly @msg; returns the (maybe degraded) policy. */
+/*
+ * Load @text, expect failure with exactly @msg; returns the (maybe degraded) policy.
+ * Every broken file is loaded twice, as a login does (no list) and as nsisoctl
+ * check does: the error, and whether a degraded policy comes back, must not
+ * depend on it, and the list starts with the error.
+ */
 static struct nsiso_policy *load_err_len(const char *text, size_t len, const char *msg)
 {
-	struct nsiso_error err = {0};
-	struct nsiso_policy *p = NULL;
-	int r = nsiso_policy_load_buffer(NAME, text, len, &p, &err);
+	_cleanup_problems_ struct nsiso_problems all = {0};
+	struct nsiso_error err = {0}, err_all = {0};
+	struct nsiso_policy *p = NULL, *p_all = NULL;
+	int r = nsiso_policy_load_buffer(NAME, text, len, &p, NULL, &err);
 
 	assert_int_equal(r, -1);
 	assert_int_equal(err.kind, NSISO_ERR_POLICY);
@@ -52,6 +61,12 @@ static struct nsiso_policy *load_err_len(const char *text, size_t len, const cha
 		assert_string_equal(err.msg, msg);
 	if (p)
 		assert_true(nsiso_policy_degraded(p));
+	assert_int_equal(nsiso_policy_load_buffer(NAME, text, len, &p_all, &all, &err_all), -1);
+	assert_string_equal(err_all.msg, err.msg);
+	assert_int_equal(p_all != NULL, p != NULL);
+	nsiso_policy_free(p_all);
+	assert_true(all.n >= 1);
+	assert_string_equal(all.msg[0], err.msg);
 	return p;
 }
 
@@ -339,7 +354,7 @@ static void test_value_escaped_and_bounded(void **state)
 
 	/* A long junk value is echoed escaped and cut, never whole. */
 	snprintf(text, sizeof(text), "[global]\ntmp = \x1b[31m%0400d\n", 7);
-	assert_int_equal(nsiso_policy_load_buffer(NAME, text, strlen(text), &p, &err), -1);
+	assert_int_equal(nsiso_policy_load_buffer(NAME, text, strlen(text), &p, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "'\\x1b[31m000"));
 	assert_non_null(strstr(err.msg, "...'"));
 	assert_true(strlen(err.msg) < 200);
@@ -508,6 +523,157 @@ static void test_first_error_wins(void **state)
 			  "session or boot)");
 }
 
+/* Load a broken @text as nsisoctl check does: the list, and the error it starts with. */
+static void load_all(const char *text, struct nsiso_problems *all, struct nsiso_error *err)
+{
+	struct nsiso_policy *p = NULL;
+
+	assert_int_equal(nsiso_policy_load_buffer(NAME, text, strlen(text), &p, all, err), -1);
+	nsiso_policy_free(p);
+	assert_true(all->n >= 1);
+	assert_string_equal(all->msg[0], err->msg);
+}
+
+static void assert_problems(const struct nsiso_problems *all, const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < all->n && i < n; i++)
+		assert_string_equal(all->msg[i], want[i]);
+	assert_int_equal(all->n, n);
+	assert_int_equal(all->more, 0);
+}
+
+static void test_all_problems(void **state)
+{
+	static const char text[] = "[global]\n"		    /* 1 */
+				   "tmp = bad\n"	    /* 2 */
+				   "exempt_users = alice\n" /* 3 */
+				   "frobnicate = 1\n"	    /* 4 */
+				   "[user:bob]\n"	    /* 5 */
+				   "net = hook\n"	    /* 6: no net_hook, listed last */
+				   "on_error = allow\n"	    /* 7 */
+				   "[user:bob]\n"	    /* 8 */
+				   "tmp = nonsense\n"	    /* 9: in a rejected section */
+				   "[group:staff]\n"	    /* 10 */
+				   "tmp_size = 0\n"	    /* 11 */
+				   "lifetime = boot\n"	    /* 12 */
+				   "lifetime = session\n"   /* 13 */
+				   "[globul]\n"		    /* 14 */
+				   "key = outside\n";	    /* 15: in a rejected section */
+	static const char *const want[] = {
+	    NAME ":2: [global] tmp: invalid value 'bad' (expected tmpfs, persistent or off)",
+	    NAME ":4: [global] frobnicate: unknown key",
+	    NAME ":7: [user:bob] on_error: only allowed in [global]",
+	    NAME ":8: [user:bob]: duplicate section (first at line 5)",
+	    NAME ":11: [group:staff] tmp_size: invalid size '0' (expected bytes with K/M/G/T "
+		 "suffix or 1-100%)",
+	    NAME ":13: [group:staff] lifetime: duplicate key (first at line 12)",
+	    NAME ":14: [globul]: unknown section kind (expected [global], [group:NAME] or "
+		 "[user:NAME])",
+	    NAME ":6: [user:bob] net: net = hook needs net_hook, which is not set",
+	};
+	_cleanup_problems_ struct nsiso_problems all = {0};
+	struct nsiso_error err = {0};
+	struct nsiso_policy *p = NULL;
+	struct nsiso_user alice = mkuser("alice", 1000, 1000, NULL, 0);
+
+	/* The first problem is the error, exactly as without a list (what a login logs). */
+	p = load_err(text, want[0]);
+	/* The list changes nothing else: the same degraded policy, from the valid [global] keys. */
+	assert_true(nsiso_policy_exempt(p, &alice, NULL));
+	nsiso_policy_free(p);
+	load_all(text, &all, &err);
+	assert_problems(&all, want, ARRAY_SIZE(want));
+
+	/* The list is overwritten by the next load; clean is empty. */
+	nsiso_problems_free(&all);
+	assert_int_equal(nsiso_policy_load_buffer(NAME, "[global]\n", 9, &p, &all, &err), 0);
+	assert_int_equal(all.n + all.more, 0);
+	nsiso_policy_free(p);
+}
+
+/* A rejected net_hook is reported once, not again as missing under net = hook. */
+static void test_problems_no_echo(void **state)
+{
+	static const char *const own[] = {
+	    NAME ":3: [user:x] net_hook: 'hook' is not an absolute, normalised path",
+	};
+	static const char *const global[] = {
+	    NAME ":2: [global] net_hook: 'hook' is not an absolute, normalised path",
+	};
+	static const char *const dup[] = {
+	    NAME ":4: [user:x] net_hook: duplicate key (first at line 3)",
+	};
+	_cleanup_problems_ struct nsiso_problems all = {0};
+	struct nsiso_error err = {0};
+
+	load_all("[global]\n[user:x]\nnet_hook = hook\nnet = hook\n", &all, &err);
+	assert_problems(&all, own, ARRAY_SIZE(own));
+	nsiso_problems_free(&all);
+	nsiso_error_clear(&err);
+	load_all("[global]\nnet_hook = hook\n[user:x]\nnet = hook\n", &all, &err);
+	assert_problems(&all, global, ARRAY_SIZE(global));
+	nsiso_problems_free(&all);
+	nsiso_error_clear(&err);
+	load_all("[global]\n[user:x]\nnet_hook = /a\nnet_hook = /b\nnet = hook\n", &all, &err);
+	assert_problems(&all, dup, ARRAY_SIZE(dup));
+}
+
+/* A hostile file costs a counter past the cap, not memory; the kept messages are the first. */
+static void test_problems_capped(void **state)
+{
+	_cleanup_problems_ struct nsiso_problems all = {0};
+	_cleanup_free_ char *text = NULL;
+	struct nsiso_error err = {0};
+	size_t n = 1000, used, cap = 32 + n * 16;
+	char want[128];
+
+	text = malloc(cap);
+	assert_non_null(text);
+	used = (size_t)snprintf(text, cap, "[global]\n");
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)snprintf(text + used, cap - used, "bad%zu = 1\n", i);
+	load_all(text, &all, &err);
+	assert_int_equal(all.n, NSISO_MAX_PROBLEMS);
+	assert_int_equal(all.more, n - NSISO_MAX_PROBLEMS);
+	assert_string_equal(err.msg, NAME ":2: [global] bad0: unknown key");
+	snprintf(want, sizeof(want), NAME ":%d: [global] bad%d: unknown key",
+		 NSISO_MAX_PROBLEMS + 1, NSISO_MAX_PROBLEMS - 1);
+	assert_string_equal(all.msg[NSISO_MAX_PROBLEMS - 1], want);
+}
+
+/* A problem that stops the load is the only one: nothing after it was looked at. */
+static void test_problems_fatal(void **state)
+{
+	static const char nul[] = "[global]\nfoo = 1\ntmp = o\0ff\n";
+	_cleanup_problems_ struct nsiso_problems all = {0};
+	_cleanup_free_ char *many = NULL;
+	struct nsiso_error err = {0};
+	struct nsiso_policy *p = NULL;
+	size_t cap = 64 + (NSISO_MAX_SECTIONS + 1) * 24, used;
+
+	load_all("[global]\nfoo = 1\nthis is not ini\nbar = 2\n", &all, &err);
+	assert_int_equal(all.n, 1);
+	assert_string_equal(all.msg[0], NAME ":3: syntax error");
+	nsiso_problems_free(&all);
+
+	nsiso_error_clear(&err);
+	assert_int_equal(nsiso_policy_load_buffer(NAME, nul, sizeof(nul) - 1, &p, &all, &err), -1);
+	assert_null(p);
+	assert_int_equal(all.n, 1);
+	assert_string_equal(all.msg[0], NAME ":3: NUL byte in the file");
+	nsiso_problems_free(&all);
+
+	many = malloc(cap);
+	assert_non_null(many);
+	used = (size_t)snprintf(many, cap, "[global]\nfoo = 1\n");
+	for (int i = 0; i < NSISO_MAX_SECTIONS; i++)
+		used += (size_t)snprintf(many + used, cap - used, "[user:u%d]\n", i);
+	nsiso_error_clear(&err);
+	load_all(many, &all, &err);
+	assert_int_equal(all.n, 1);
+	assert_non_null(strstr(all.msg[0], "too many sections"));
+}
+
 static void test_whole_file_validated(void **state)
 {
 	/* A typo in a section for somebody else still fails the load. */
@@ -531,7 +697,7 @@ static void test_syntax_error(void **state)
 	struct nsiso_policy *p = (struct nsiso_policy *)&err; /* must be reset to NULL */
 	static const char text[] = "[global]\ntmp = off\nthis is not ini\n";
 
-	assert_int_equal(nsiso_policy_load_buffer(NAME, text, strlen(text), &p, &err), -1);
+	assert_int_equal(nsiso_policy_load_buffer(NAME, text, strlen(text), &p, NULL, &err), -1);
 	assert_null(p);
 	assert_int_equal(err.kind, NSISO_ERR_POLICY);
 	assert_string_equal(err.msg, NAME ":3: syntax error");
@@ -544,7 +710,7 @@ static void test_syntax_error(void **state)
 	assert_non_null(big);
 	snprintf(big, 3000, "[global]\nhostname = %02000d\n", 1);
 	nsiso_error_clear(&err);
-	assert_int_equal(nsiso_policy_load_buffer(NAME, big, strlen(big), &p, &err), -1);
+	assert_int_equal(nsiso_policy_load_buffer(NAME, big, strlen(big), &p, NULL, &err), -1);
 	assert_null(p);
 	assert_string_equal(err.msg, NAME ":2: syntax error");
 	free(big);
@@ -1059,17 +1225,24 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	close(fd);
 }
 
-/* Load @path and expect failure with no policy and a message containing @what. */
+/*
+ * Load @path and expect failure with no policy and a message containing @what;
+ * an unsafe file stops the load, so it is the list's only message.
+ */
 static void expect_unsafe(const char *path, const char *what)
 {
+	_cleanup_problems_ struct nsiso_problems all = {0};
 	struct nsiso_error err = {0};
 	struct nsiso_policy *p = (struct nsiso_policy *)&err;
 
-	assert_int_equal(nsiso_policy_load(path, &p, &err), -1);
+	assert_int_equal(nsiso_policy_load(path, &p, &all, &err), -1);
 	assert_null(p);
 	assert_int_equal(err.kind, NSISO_ERR_POLICY);
 	if (!strstr(err.msg, what))
 		fail_msg("'%s' does not contain '%s'", err.msg, what);
+	assert_int_equal(all.n, 1);
+	assert_int_equal(all.more, 0);
+	assert_string_equal(all.msg[0], err.msg);
 }
 
 static void test_load_good_file(void **state)
@@ -1083,7 +1256,7 @@ static void test_load_good_file(void **state)
 
 	fs_path(f, "good.conf", path, sizeof(path));
 	write_file(path, "[global]\nlifetime = session\n[user:bob]\ntmp = off\n", 0644);
-	assert_int_equal(nsiso_policy_load(path, &p, &err), 0);
+	assert_int_equal(nsiso_policy_load(path, &p, NULL, &err), 0);
 	resolve_ok(p, &u, &s);
 	assert_setting(&s, NSISO_KEY_LIFETIME, "session", "global");
 	assert_setting(&s, NSISO_KEY_TMP, "off", "user:bob");
@@ -1093,7 +1266,7 @@ static void test_load_good_file(void **state)
 	/* Errors name the real path; a trusted but invalid file gives a degraded policy. */
 	write_file(path, "[global]\nexempt_users = bob\n[user:bob]\ntmp = of\n", 0600);
 	p = NULL;
-	assert_int_equal(nsiso_policy_load(path, &p, &err), -1);
+	assert_int_equal(nsiso_policy_load(path, &p, NULL, &err), -1);
 	snprintf(msg, sizeof(msg),
 		 "%s:4: [user:bob] tmp: invalid value 'of' (expected tmpfs, persistent or off)",
 		 path);
@@ -1106,7 +1279,7 @@ static void test_load_good_file(void **state)
 	/* Syntax errors name the real path too, not /proc/self/fd. */
 	write_file(path, "[global]\nbroken\n", 0600);
 	nsiso_error_clear(&err);
-	assert_int_equal(nsiso_policy_load(path, &p, &err), -1);
+	assert_int_equal(nsiso_policy_load(path, &p, NULL, &err), -1);
 	assert_null(p);
 	snprintf(msg, sizeof(msg), "%s:2: syntax error", path);
 	assert_string_equal(err.msg, msg);
@@ -1115,7 +1288,7 @@ static void test_load_good_file(void **state)
 	snprintf(msg, sizeof(msg), "/%s//good.conf", f->dir);
 	write_file(path, "", 0400);
 	nsiso_error_clear(&err);
-	assert_int_equal(nsiso_policy_load(msg, &p, &err), 0);
+	assert_int_equal(nsiso_policy_load(msg, &p, NULL, &err), 0);
 	nsiso_policy_free(p);
 }
 
@@ -1229,6 +1402,10 @@ int main(void)
 	    cmocka_unit_test(test_global_only_keys),
 	    cmocka_unit_test(test_duplicates),
 	    cmocka_unit_test(test_first_error_wins),
+	    cmocka_unit_test(test_all_problems),
+	    cmocka_unit_test(test_problems_no_echo),
+	    cmocka_unit_test(test_problems_capped),
+	    cmocka_unit_test(test_problems_fatal),
 	    cmocka_unit_test(test_whole_file_validated),
 	    cmocka_unit_test(test_nul_byte),
 	    cmocka_unit_test(test_syntax_error),
