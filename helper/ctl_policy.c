@@ -29,11 +29,24 @@ static const char *absolute(const char *path, char **buf)
 }
 
 /*
- * The loader stops at the first problem (lowest line), so today the list has
- * one line; the format (file:line: [section] key: what) is the same either way.
+ * One line per problem (file:line: [section] key: what), in the loader's
+ * order: the first is the one a login logs. The loader keeps a bounded
+ * number; the rest are counted on one last line.
  */
+static int print_problems(const struct nsiso_problems *all, const char *path)
+{
+	char esc[256];
+
+	for (size_t i = 0; i < all->n; i++)
+		ctl_err("%s", all->msg[i]);
+	if (all->more)
+		ctl_err("%s: ... and %zu more", nsiso_escape(esc, sizeof(esc), path), all->more);
+	return CTL_FAIL;
+}
+
 int ctl_check(const struct ctl_cmd *c, int argc, char **argv)
 {
+	_cleanup_problems_ struct nsiso_problems all = {0};
 	struct nsiso_policy *p = NULL;
 	struct nsiso_error err = {0};
 	_cleanup_free_ char *abs = NULL;
@@ -45,8 +58,8 @@ int ctl_check(const struct ctl_cmd *c, int argc, char **argv)
 	if (ctl_parse(c, argc, argv, &a, &status))
 		return status;
 	path = absolute(a.n_pos ? a.pos[0] : NSISO_DEFAULT_CONFIG, &abs);
-	if (nsiso_policy_load(path, &p, NULL, &err) < 0) {
-		status = ctl_core_err(&err);
+	if (nsiso_policy_load(path, &p, &all, &err) < 0) {
+		status = print_problems(&all, path);
 	} else {
 		printf("%s: valid\n", nsiso_escape(esc, sizeof(esc), path));
 	}
@@ -187,6 +200,7 @@ int ctl_explain(const struct ctl_cmd *c, int argc, char **argv)
 		return ctl_core_err(&err);
 	snprintf(label, sizeof(label), "%s (uid %u)", nsiso_escape(esc, sizeof(esc), u.name),
 		 (unsigned)u.uid);
+	/* One line, the problem a login would log; check lists them all. */
 	if (nsiso_policy_load(path, &p, NULL, &err) < 0) {
 		ctl_core_err(&err);
 		explain_broken(p, &u, label);

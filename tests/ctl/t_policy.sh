@@ -73,6 +73,46 @@ check_bad "unknown section kind" "[globul]" \
 check_bad "tmp dir under /proc" "[global]
 tmp_dirs = /proc/x" "$P:2: [global] tmp_dirs: '/proc/x' is under /proc, which is not allowed"
 
+# Every problem on its own line, in file order, each naming file, line,
+# section and key; the first one is what a login logs.
+policy "[global]
+frobnicate = 1
+lifetime = forever
+[group:staff]
+tmp_size = 0"
+ctl check "$P"
+expect 1 "" "nsisoctl: $P:2: [global] frobnicate: unknown key
+nsisoctl: $P:3: [global] lifetime: invalid value 'forever' (expected processes, session or boot)
+nsisoctl: $P:5: [group:staff] tmp_size: invalid size '0' (expected bytes with K/M/G/T suffix or 1-100%)" \
+	"check: three problems, three lines in file order, exit 1"
+ctl explain nsiso-e --config "$P"
+is "$RC $CERR" "1 nsisoctl: $P:2: [global] frobnicate: unknown key" \
+	"explain: of several problems, only the first (the one a login logs)"
+
+# A syntax error stops the load: one line, even with other problems before it.
+policy "[global]
+frobnicate = 1
+this line is not ini
+lifetime = forever"
+ctl check "$P"
+expect 1 "" "nsisoctl: $P:3: syntax error" "check: a syntax error is the only line"
+
+# The list is bounded: past 64 lines, one line counts the rest.
+{
+	echo "[global]"
+	i=0
+	while [ $i -lt 70 ]; do
+		echo "bad$i = 1"
+		i=$((i + 1))
+	done
+} >"$P"
+ctl check "$P"
+is "$RC $(printf '%s\n' "$CERR" | wc -l)" "1 65" "check: 70 problems: 64 lines and one more"
+is "$(printf '%s\n' "$CERR" | sed -n '64p')" "nsisoctl: $P:65: [global] bad63: unknown key" \
+	"check: the 64th line is the 64th problem"
+is "$(printf '%s\n' "$CERR" | tail -n 1)" "nsisoctl: $P: ... and 6 more" \
+	"check: the last line counts the problems not listed"
+
 policy "[global]"
 chmod 0664 "$P"
 ctl check "$P"
@@ -171,6 +211,16 @@ ctl explain nsiso-e --config "$P"
 expect 1 "nsiso-e (uid $uid_e): the policy is broken; logins are let in without isolation (on_error = allow)" \
 	"nsisoctl: $P:3: [global] tmp: invalid value 'sometimes' (expected tmpfs, persistent or off)" \
 	"explain: a broken policy with on_error = allow"
+policy "[global]
+on_error = allow
+this line is not ini"
+ctl explain nsiso-e --config "$P"
+expect 1 "nsiso-e (uid $uid_e): the policy is broken; logins are denied (on_error = deny)" \
+	"nsisoctl: $P:3: syntax error" \
+	"explain: a syntax error: file and line, exit 1; its on_error is not honoured"
+ctl explain root --config "$P"
+expect 1 "root (uid 0) is exempt: uid 0 without a trustworthy policy" \
+	"nsisoctl: $P:3: syntax error" "explain: root with a syntax error in the policy"
 chmod 0666 "$P"
 ctl explain nsiso-e --config "$P"
 expect 1 "nsiso-e (uid $uid_e): the policy is broken; logins are denied (on_error = deny)" \
