@@ -8,10 +8,11 @@ setup
 need_module
 
 # The fault build widens the window between a login's first look at
-# /run/nsiso and its setup lock (NSISO_FAULT=registry.setup:pause).
-MODULE=$TOP/build/fault/pam_nsiso.so
-PAMH=$TOP/build/fault/nsiso-pamh
-[ -x "$PAMH" ] && [ -f "$MODULE" ] || bail "the fault build is missing: run make fault-build"
+# /run/nsiso and its setup lock (NSISO_FAULT=registry.setup:pause). Only the
+# module needs the fault points: the harness is $PAMH, the one under test
+# (NSISO_TEST_PAMH: the ASan one in make sanitizers), as in tests/adversarial.
+FAULT_MODULE=${NSISO_TEST_FAULT_MODULE:-$TOP/build/fault/pam_nsiso.so}
+[ -f "$FAULT_MODULE" ] || bail "$FAULT_MODULE is missing: run make fault-build"
 
 add_user nsiso-ga
 add_user nsiso-gb
@@ -19,7 +20,7 @@ write_policy <<EOF2
 [global]
 lifetime = boot
 EOF2
-write_pam
+write_pam_module "$FAULT_MODULE"
 
 (
 	export NSISO_FAULT=registry.setup:pause
@@ -47,8 +48,7 @@ is "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/mnt/')" "2" "both use
 
 # A login service in a mount namespace of its own (systemd's PrivateTmp= and
 # friends) must use the one registry in PID 1's namespace, not build a second.
-MODULE=$TOP/build/pam_nsiso.so
-PAMH=$TOP/build/nsiso-pamh
+# From here on the module under test (NSISO_TEST_MODULE).
 write_pam
 report_login h1 nsiso-ga
 expect_rc h1 "$RC" 0 "nsiso-ga logs in from the host's mount namespace"
