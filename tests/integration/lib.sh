@@ -22,7 +22,9 @@
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
 # The sandbox this file runs in (tests/lib/sandbox.sh): outside it, start again inside.
-export NSISO_SANDBOX_SUITE=integration NSISO_SANDBOX_OVERLAYS="etc var" NSISO_SANDBOX_HOSTNAME=nsiso-sandbox NSISO_SANDBOX_SSHD=0
+# A file that must create something under /dev (a /dev/mqueue mount point on a
+# machine without one) sets SANDBOX_EXTRA_OVERLAYS=dev before sourcing this.
+export NSISO_SANDBOX_SUITE=integration NSISO_SANDBOX_OVERLAYS="etc var${SANDBOX_EXTRA_OVERLAYS:+ $SANDBOX_EXTRA_OVERLAYS}" NSISO_SANDBOX_HOSTNAME=nsiso-sandbox NSISO_SANDBOX_SSHD=0
 sh "$TOP/tests/lib/sandbox.sh" --inside || exec sh "$TOP/tests/lib/sandbox.sh" "$0" "$@"
 
 set -u
