@@ -66,6 +66,20 @@ have()
 	command -v "$1" >/dev/null 2>&1
 }
 
+# ---------------------------------------------------------------- the module
+
+# What the module may export (pam_module/pam_nsiso.map): the PAM entry points
+# it implements, nothing of the core library. "TYPE NAME" a line, sorted.
+MODULE_EXPORTS="T pam_sm_close_session
+T pam_sm_open_session"
+
+# module_exports SO: every symbol SO defines in its dynamic symbol table (what
+# dlopen/dlsym can reach), "TYPE NAME" a line, sorted; empty when nm fails.
+module_exports()
+{
+	nm -D --defined-only "$1" 2>/dev/null | awk 'NF >= 2 { print $(NF - 1), $NF }' | sort
+}
+
 # json_field LINE FILTER: jq's raw output of FILTER on one JSON line ("" without jq).
 json_field()
 {

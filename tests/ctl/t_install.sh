@@ -30,6 +30,13 @@ is "$(find "$D" -type f | sed "s|^$D||" | sort | paste -sd ' ' -)" \
 	"$(printf '%s\n' $FILES | sort | paste -sd ' ' -)" "nothing else is installed"
 is "$(stat -c %a "$D$module") $(stat -c %a "$D/usr/sbin/nsisoctl") $(stat -c %a "$D/etc/security/nsiso.conf")" \
 	"644 755 644" "modes: module 0644, nsisoctl 0755, policy 0644"
+if have nm; then
+	is "$(module_exports "$TOP/build/pam_nsiso.so")" "$MODULE_EXPORTS" \
+		"build/pam_nsiso.so exports exactly pam_sm_open_session and pam_sm_close_session (nm -D --defined-only)"
+	is "$(module_exports "$D$module")" "$MODULE_EXPORTS" "so does the installed module"
+else
+	skip "the module exports only pam_sm_*" "nm (binutils) is not installed"
+fi
 ok_cmd "the installed policy is the example config/nsiso.conf" cmp "$TOP/config/nsiso.conf" "$D/etc/security/nsiso.conf"
 ok_cmd "the installed profile is config/pam-configs/nsiso" cmp "$TOP/config/pam-configs/nsiso" "$D/usr/share/pam-configs/nsiso"
 ok_cmd "the installed nsisoctl runs" "$D/usr/sbin/nsisoctl" --help
