@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/policy.c: parsing, validation, precedence, exemptions, file safety. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -879,6 +881,74 @@ static void test_upper_case_names(void **state)
 	nsiso_policy_free(p);
 }
 
+/*
+ * NSS here knows no group with upper-case letters, and a unit test cannot add
+ * one: this binary's own getgrnam_r, which lib/policy.c (linked in statically)
+ * calls, knows one more group, "Staff", and asks the C library about every
+ * other name.
+ */
+#define STAFF_GID ((gid_t)424242)
+
+int getgrnam_r(const char *name, struct group *grp, char *buf, size_t buflen, struct group **result)
+{
+	static char *no_members[] = {NULL};
+	int (*real)(const char *, struct group *, char *, size_t, struct group **);
+
+	*result = NULL;
+	if (strcmp(name, "Staff") == 0) {
+		if (buflen < sizeof("Staff"))
+			return ERANGE;
+		memcpy(buf, "Staff", sizeof("Staff"));
+		*grp = (struct group){.gr_name = buf,
+				      .gr_passwd = (char *)"x",
+				      .gr_gid = STAFF_GID,
+				      .gr_mem = no_members};
+		*result = grp;
+		return 0;
+	}
+	real = (int (*)(const char *, struct group *, char *, size_t, struct group **))dlsym(
+	    RTLD_NEXT, "getgrnam_r");
+	return real ? real(name, grp, buf, buflen, result) : ENOSYS;
+}
+
+/*
+ * iniparser lower-cases section names, but [group:Staff] is the group "Staff"
+ * (its name as written), not "staff".
+ */
+static void test_upper_case_group(void **state)
+{
+	struct nsiso_policy *upper = load_ok("[group:Staff]\ntmp = off\n");
+	struct nsiso_policy *lower = load_ok("[group:staff]\ntmp = off\n");
+	gid_t staff[] = {STAFF_GID};
+	gid_t other[] = {0, 1};
+	struct nsiso_settings s;
+
+	/* Supplementary member of Staff. */
+	struct nsiso_user carol = mkuser("carol", 1001, 1001, staff, 1);
+	resolve_ok(upper, &carol, &s);
+	assert_setting(&s, NSISO_KEY_TMP, "off", "group:Staff");
+	nsiso_settings_free(&s);
+
+	/* Staff as the primary group. */
+	struct nsiso_user dave = mkuser("dave", 1002, STAFF_GID, NULL, 0);
+	resolve_ok(upper, &dave, &s);
+	assert_setting(&s, NSISO_KEY_TMP, "off", "group:Staff");
+	nsiso_settings_free(&s);
+
+	/* Not in Staff. */
+	struct nsiso_user erin = mkuser("erin", 1003, 1003, other, 2);
+	resolve_ok(upper, &erin, &s);
+	assert_setting(&s, NSISO_KEY_TMP, "tmpfs", "default");
+	nsiso_settings_free(&s);
+
+	/* [group:staff] is another group (Debian's gid 50, or none): not Staff. */
+	resolve_ok(lower, &carol, &s);
+	assert_setting(&s, NSISO_KEY_TMP, "tmpfs", "default");
+	nsiso_settings_free(&s);
+	nsiso_policy_free(upper);
+	nsiso_policy_free(lower);
+}
+
 static void test_settings_outlive_nothing(void **state)
 {
 	/* Settings strings are copies: freeing the settings leaves the policy intact. */
@@ -1415,6 +1485,7 @@ int main(void)
 	    cmocka_unit_test(test_group_file_order),
 	    cmocka_unit_test(test_groups_loaded_on_demand),
 	    cmocka_unit_test(test_upper_case_names),
+	    cmocka_unit_test(test_upper_case_group),
 	    cmocka_unit_test(test_settings_outlive_nothing),
 	    cmocka_unit_test(test_exempt),
 	    cmocka_unit_test(test_no_policy),
