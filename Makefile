@@ -38,7 +38,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 APT_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libiniparser-dev libcmocka-dev \
             openssh-server openssh-client util-linux iproute2 procps passwd login \
             groff-base man-db dpkg-dev debhelper lintian fakeroot python3 \
-            valgrind clang libclang-rt-14-dev jq
+            valgrind clang libclang-rt-14-dev jq binutils
 
 .PHONY: all check unit integration e2e adversarial sanitizers fuzz fuzz-short demo deps install uninstall clean format format-check \
         fault-build asan-build
