@@ -43,7 +43,6 @@ TAP_SUITE=adversarial
 PAMH_NAME=nsiso-adv
 # shellcheck source=tests/lib/pamh.sh
 . "$TOP/tests/lib/pamh.sh"
-SYSLOG=$STATE/syslog # what the module logs (start_logsink)
 
 # ---------------------------------------------------------------- setup
 
@@ -72,18 +71,6 @@ cp /proc/self/mountinfo "$d/mountinfo"
 exit 0
 EOS
 	chmod 0755 "$BIN/report"
-}
-
-# start_logsink: build tests/adversarial/logsink.c and listen on the sandbox's
-# /dev/log; every syslog line of the module ends up in $SYSLOG.
-start_logsink()
-{
-	[ -e "$BIN/logsink" ] || cc -O1 -o "$BIN/logsink" "$TOP/tests/adversarial/logsink.c" ||
-		return 1
-	: >"$SYSLOG"
-	"$BIN/logsink" /dev/log "$SYSLOG" &
-	echo $! >"$STATE/logsink.pid"
-	timeout 10 sh -c 'until [ -S /dev/log ]; do sleep 0.05; done'
 }
 
 # ---------------------------------------------------------------- kernel facts

@@ -23,7 +23,8 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
 # The sandbox this file runs in (tests/lib/sandbox.sh): outside it, start again inside.
 # A file that must create something under /dev (a /dev/mqueue mount point on a
-# machine without one) sets SANDBOX_EXTRA_OVERLAYS=dev before sourcing this.
+# machine without one, t_mqueue.sh; the /dev/log it listens on, t_log.sh) sets
+# SANDBOX_EXTRA_OVERLAYS=dev before sourcing this.
 export NSISO_SANDBOX_SUITE=integration NSISO_SANDBOX_OVERLAYS="etc var${SANDBOX_EXTRA_OVERLAYS:+ $SANDBOX_EXTRA_OVERLAYS}" NSISO_SANDBOX_HOSTNAME=nsiso-sandbox NSISO_SANDBOX_SSHD=0
 sh "$TOP/tests/lib/sandbox.sh" --inside || exec sh "$TOP/tests/lib/sandbox.sh" "$0" "$@"
 

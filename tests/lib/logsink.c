@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * logsink SOCKET OUT: a stand-in syslog daemon for the adversarial tests.
+ * logsink SOCKET OUT: a stand-in syslog daemon for the tests (adversarial,
+ * integration t_log.sh).
  * Binds a datagram socket at SOCKET (the sandbox's /dev/log) and appends one
  * line per message to OUT. Bytes outside printable ASCII are written as \xNN
  * and such a line starts with "RAW ": a module that logs user-controlled bytes
