@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -31,6 +32,33 @@ static unsigned managed_mask(void)
 		if (nsiso_ns_table[i].supported)
 			m |= NSISO_NS_BIT(i);
 	return m;
+}
+
+/* Note a step of the open for the front-end's debug lines (a full trace keeps its first steps). */
+static void step(struct nsiso_open_result *res, enum nsiso_step s)
+{
+	if (res->nsteps < NSISO_STEPS_MAX)
+		res->steps[res->nsteps++] = (unsigned char)s;
+}
+
+void nsiso_caller_inodes(uint64_t ino[NSISO_NS__MAX], unsigned *mask)
+{
+	unsigned want = managed_mask();
+
+	*mask = 0;
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		char path[64];
+		struct stat st;
+
+		ino[i] = 0;
+		if (!(want & NSISO_NS_BIT(i)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", nsiso_ns_table[i].name);
+		if (stat(path, &st) == 0) {
+			ino[i] = (uint64_t)st.st_ino;
+			*mask |= NSISO_NS_BIT(i);
+		}
+	}
 }
 
 int nsiso_caller_check(uint64_t *start, struct nsiso_error *err)
@@ -91,10 +119,13 @@ static int join_host(struct nsiso_nsfds *origin, struct nsiso_error *err)
 
 	if (origin && nsiso_nsset_open_pid(0, managed_mask(), origin, err) < 0)
 		return -1;
+	/* All of PID 1's namespaces are opened before the first setns(): never half-switched. */
 	if (nsiso_nsset_open_pid(1, managed_mask(), &host, err) < 0) {
+		int e = err && err->errnum ? err->errnum : EPERM;
+
 		nsiso_nsfds_close(&host);
 		nsiso_error_clear(err);
-		return nsiso_fail(err, NSISO_ERR_SYSTEM, EPERM,
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, e,
 				  "this login starts inside a namespace set and the way back to "
 				  "the host, /proc/1/ns, cannot be opened");
 	}
@@ -221,6 +252,7 @@ static int resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 	if (nsiso_policy_resolve(p, u, &res->settings, err) < 0)
 		return -1;
 	res->resolved = true;
+	step(res, NSISO_STEP_RESOLVED);
 	return 0;
 }
 
@@ -248,6 +280,7 @@ static int make_set(const struct nsiso_session *sess, const struct nsiso_userdir
 		teardown(sess, ud, netns, true, NULL);
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, EIO, "the new set does not check out");
 	}
+	step(res, NSISO_STEP_CREATED);
 	res->action = NSISO_ACTION_CREATE;
 	return 0;
 }
@@ -266,10 +299,14 @@ static int get_set(const struct nsiso_session *sess, const struct nsiso_userdir 
 		if (r < 0)
 			return -1;
 		if (r == 0) {
+			step(res, NSISO_STEP_FOUND);
 			res->action = NSISO_ACTION_JOIN;
 			return 0;
 		}
+		step(res, NSISO_STEP_INVALID);
 		res->rebuilt = true;
+	} else {
+		step(res, NSISO_STEP_NO_SET);
 	}
 	return make_set(sess, ud, u, p, fds, res, err);
 }
@@ -287,6 +324,7 @@ static int enter_locked(const struct nsiso_session *sess, const struct nsiso_use
 		return -1;
 	if (nsiso_registry_add_session(ud, sess->pid, sess->start, err) < 0)
 		goto out;
+	step(res, NSISO_STEP_RECORDED);
 	if (NSISO_FAULT("open.recorded") < 0) {
 		nsiso_syserr(err, errno, "fault open.recorded");
 		nsiso_registry_remove_session(ud, sess->pid, sess->start, NULL);
@@ -296,6 +334,7 @@ static int enter_locked(const struct nsiso_session *sess, const struct nsiso_use
 		nsiso_registry_remove_session(ud, sess->pid, sess->start, NULL);
 		goto out;
 	}
+	step(res, NSISO_STEP_JOINED);
 	ret = 0;
 out:
 	/* A set made for a login that then failed would hold nothing: do not keep it. */
@@ -336,6 +375,9 @@ int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
 	if (nsiso_nsset_open_pid(0, NSISO_NS_BIT(NSISO_NS_MNT), &origin, err) < 0 ||
 	    reach_registry(&sess->reg, &origin, &res->from_set, err) < 0)
 		goto out;
+	if (res->from_set)
+		step(res, NSISO_STEP_HOST);
+	step(res, NSISO_STEP_REGISTRY);
 	/* The registry's mount namespace, kept for close: where the caller is now. */
 	if (res->from_set) {
 		if (nsiso_nsset_open_pid(0, NSISO_NS_BIT(NSISO_NS_MNT), &here, err) < 0)
@@ -347,6 +389,7 @@ int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
 	sess->host_mnt_fd = here.fd[NSISO_NS_MNT]; /* the session's from here on; here borrows it */
 	if (nsiso_registry_lock_user(&sess->reg, u->uid, true, &ud, err) < 0)
 		goto out;
+	step(res, NSISO_STEP_LOCKED);
 	ret = enter_locked(sess, &ud, u, p, &here, res, err);
 out:
 	if (ret < 0) {
@@ -385,6 +428,7 @@ int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *r
 	int r;
 
 	memset(res, 0, sizeof(*res));
+	res->uid = sess->uid;
 	if (nsiso_registry_lock_user(&sess->reg, sess->uid, true, &ud, err) < 0)
 		return -1;
 	if (nsiso_registry_remove_session(&ud, sess->pid, sess->start, err) < 0 ||
@@ -393,6 +437,7 @@ int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *r
 	r = nsiso_registry_read_set(&ud, &rec, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
+	res->rec = rec;
 	r = decide_teardown(sess, &rec, res, err);
 	if (r <= 0)
 		return r;

@@ -15,6 +15,25 @@ enum nsiso_action {
 	NSISO_ACTION_JOIN,   /* joined the existing set */
 };
 
+/*
+ * What nsiso_session_open() got through, in order, success or not: the
+ * front-end's debug lines (the core itself never logs).
+ */
+enum nsiso_step {
+	NSISO_STEP_HOST,     /* the caller sat in a set (or a foreign mount ns): moved to PID 1's */
+	NSISO_STEP_REGISTRY, /* the registry is open (mounted on first use) */
+	NSISO_STEP_LOCKED,   /* the user's lock is held */
+	NSISO_STEP_NO_SET,   /* no set is recorded */
+	NSISO_STEP_FOUND,    /* the recorded set's pins all check out */
+	NSISO_STEP_INVALID,  /* the recorded set does not check out: discarded */
+	NSISO_STEP_RESOLVED, /* the policy's settings for the user: .settings */
+	NSISO_STEP_CREATED,  /* a new set is made, pinned and recorded: .attempts */
+	NSISO_STEP_RECORDED, /* the session record is written */
+	NSISO_STEP_JOINED,   /* the caller is in the set (setns, mnt last) */
+};
+
+#define NSISO_STEPS_MAX 12
+
 struct nsiso_open_result {
 	enum nsiso_action action;
 	struct nsiso_setrec rec; /* the set now joined */
@@ -23,12 +42,16 @@ struct nsiso_open_result {
 	bool rebuilt;		 /* an invalid set (bad pin) was discarded */
 	bool resolved;		 /* settings holds the policy's answer for the user */
 	struct nsiso_settings settings; /* resolved only to make a set; nsiso_open_result_free() */
+	unsigned char steps[NSISO_STEPS_MAX]; /* enum nsiso_step, in the order they were done */
+	unsigned nsteps;
 };
 
 struct nsiso_close_result {
 	bool torn_down;
-	unsigned live_sessions; /* other sessions still open */
-	bool processes_left;	/* lifetime processes: something still runs inside */
+	unsigned live_sessions;	 /* other sessions still open */
+	bool processes_left;	 /* lifetime processes: something still runs inside */
+	uid_t uid;		 /* whose set */
+	struct nsiso_setrec rec; /* the set as recorded (ns_mask 0: none was) */
 };
 
 /* Kept from open to close (PAM data): what close needs from inside the set. */
@@ -65,7 +88,16 @@ void nsiso_session_free(struct nsiso_session *sess);
  * For an exempt user with from_set = host: when the caller sits inside a set
  * (an administrator's `su -` from a user's shell), move it to the host's
  * namespaces through /proc/1/ns. *@moved says whether it did. Not in a set: 0.
+ * On failure the caller is where it was: every namespace of PID 1 is opened
+ * before the first setns(), and a failed setns() is undone.
  */
 int nsiso_return_to_host(bool *moved, struct nsiso_error *err);
+
+/*
+ * The caller's own namespace inodes, for every kind a set can hold: bit i of
+ * *@mask set where @ino[i] is known (for the log line of a session that is
+ * not in a set of its own).
+ */
+void nsiso_caller_inodes(uint64_t ino[NSISO_NS__MAX], unsigned *mask);
 
 #endif

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pam_nsiso: PAM glue only. Arguments, PAM_USER -> passwd entry, policy, the
- * core, and the mapping of its outcome to PAM codes and one syslog line.
+ * core, and the mapping of its outcome to PAM codes and one syslog line per
+ * decision (with debug, a LOG_DEBUG line per step before it). The core never
+ * logs: it fills an error object and its result structs, reported here.
  */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -54,7 +58,7 @@ static const char *service_of(pam_handle_t *pamh)
 struct who {
 	char service[64];
 	char user[96];
-	unsigned uid;
+	unsigned uid; /* (unsigned)-1: not known (yet) */
 };
 
 static void who_init(pam_handle_t *pamh, const char *name, struct who *w)
@@ -64,56 +68,174 @@ static void who_init(pam_handle_t *pamh, const char *name, struct who *w)
 	w->uid = (unsigned)-1;
 }
 
-static void log_opened(pam_handle_t *pamh, const struct who *w, const struct args *a,
-		       const struct nsiso_open_result *res)
+/* " mnt=N ipc=N uts=N net=N": the inodes of the namespaces of @mask, in table order. */
+static const char *fmt_inodes(char *buf, size_t len, unsigned mask, const uint64_t *ino)
 {
-	const struct nsiso_setrec *rec = &res->rec;
-	char inodes[160] = "";
 	size_t used = 0;
 
-	/*
-	 * A plain join changes no state (pam_unix and sshd log the session
-	 * itself) and is the commonest event of a busy server: logged only with
-	 * debug. Making a set, leaving another set, tear-down and every refusal
-	 * are always logged.
-	 */
-	if (res->action == NSISO_ACTION_JOIN && !res->from_set && !a->debug)
-		return;
+	buf[0] = '\0';
 	for (int i = 0; i < NSISO_NS__MAX; i++) {
-		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
+		if (!(mask & NSISO_NS_BIT(i)))
 			continue;
-		int n = snprintf(inodes + used, sizeof(inodes) - used, " %s=%llu",
-				 nsiso_ns_table[i].name, (unsigned long long)rec->ino[i]);
-		if (n < 0 || (size_t)n >= sizeof(inodes) - used)
+		int n = snprintf(buf + used, len - used, " %s=%llu", nsiso_ns_table[i].name,
+				 (unsigned long long)ino[i]);
+		if (n < 0 || (size_t)n >= len - used)
 			break;
 		used += (size_t)n;
 	}
-	pam_syslog(pamh, LOG_INFO, "action=%s service=%s user=%s uid=%u%s%s%s",
-		   res->action == NSISO_ACTION_CREATE ? "create" : "join", w->service, w->user,
-		   w->uid, inodes, res->from_set ? " (from another set, via the host)" : "",
-		   res->rebuilt ? " (an invalid set was discarded)" : "");
-	if (a->debug && res->attempts > 1)
-		pam_syslog(pamh, LOG_DEBUG, "creation took %d attempts (per-CPU namespace ids)",
-			   res->attempts);
+	return buf;
 }
 
-/* debug: what the policy gave this user, and from where, before anything is done. */
-static void log_settings(pam_handle_t *pamh, const struct nsiso_settings *s)
+/* The inodes of the caller's own namespaces: where a session that got no set of its own is. */
+static const char *caller_inodes(char *buf, size_t len)
+{
+	uint64_t ino[NSISO_NS__MAX];
+	unsigned mask;
+
+	nsiso_caller_inodes(ino, &mask);
+	return fmt_inodes(buf, len, mask, ino);
+}
+
+/* "A; B", either may be NULL; NULL when both are. */
+static const char *join_reasons(char *buf, size_t len, const char *a, const char *b)
+{
+	if (!a && !b)
+		return NULL;
+	snprintf(buf, len, "%s%s%s", a ? a : "", a && b ? "; " : "", b ? b : "");
+	return buf;
+}
+
+/*
+ * The one line of an open_session decision:
+ *   [REASON; ]action=A service=S user=U uid=N[ mnt=I ipc=I uts=I[ net=I]][ (NOTE)]
+ * REASON: what went wrong, when something did. The inodes: the namespaces the
+ * session ended in (none for a refusal: the caller is left as it was).
+ */
+static void log_decision(pam_handle_t *pamh, int prio, const struct who *w, const char *reason,
+			 const char *action, const char *inodes, const char *note)
+{
+	char uid[16] = "?";
+
+	if (w->uid != (unsigned)-1)
+		snprintf(uid, sizeof(uid), "%u", w->uid);
+	pam_syslog(pamh, prio, "%s%saction=%s service=%s user=%s uid=%s%s%s%s%s",
+		   reason ? reason : "", reason ? "; " : "", action, w->service, w->user, uid,
+		   inodes ? inodes : "", note ? " (" : "", note ? note : "", note ? ")" : "");
+}
+
+/* debug: one LOG_DEBUG line per step the module took, before the decision's line. */
+static __attribute__((format(printf, 3, 4))) void log_step(pam_handle_t *pamh, const struct args *a,
+							   const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (!a->debug)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pam_syslog(pamh, LOG_DEBUG, "step: %s", buf);
+}
+
+/* "mnt,ipc,uts" */
+static const char *ns_names(char *buf, size_t len, unsigned mask)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		if (!(mask & NSISO_NS_BIT(i)))
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+				 nsiso_ns_table[i].name);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+/* debug: what the policy gave this user, and from where (a set is being made). */
+static void log_settings(pam_handle_t *pamh, const struct args *a, const struct nsiso_settings *s)
 {
 	static const char *const tmp[] = {"tmpfs", "persistent", "off"};
 	static const char *const life[] = {"processes", "session", "boot"};
-	char ns[64] = "", sz[32];
-	size_t used = 0;
+	char ns[64], sz[32];
 
-	for (int i = 0; i < NSISO_NS__MAX; i++)
-		if (s->ns_mask & NSISO_NS_BIT(i))
-			used += (size_t)snprintf(ns + used, sizeof(ns) - used, "%s%s",
-						 used ? "," : "", nsiso_ns_table[i].name);
 	nsiso_format_size(&s->tmp_size, sz, sizeof(sz));
-	pam_syslog(pamh, LOG_DEBUG,
-		   "settings: namespaces=%s (%s) tmp=%s (%s) tmp_size=%s (%s) lifetime=%s (%s)", ns,
-		   s->source[NSISO_KEY_NAMESPACES], tmp[s->tmp], s->source[NSISO_KEY_TMP], sz,
-		   s->source[NSISO_KEY_TMP_SIZE], life[s->lifetime], s->source[NSISO_KEY_LIFETIME]);
+	log_step(pamh, a,
+		 "settings: namespaces=%s (%s) tmp=%s (%s) tmp_size=%s (%s) lifetime=%s (%s)",
+		 ns_names(ns, sizeof(ns), s->ns_mask), s->source[NSISO_KEY_NAMESPACES], tmp[s->tmp],
+		 s->source[NSISO_KEY_TMP], sz, s->source[NSISO_KEY_TMP_SIZE], life[s->lifetime],
+		 s->source[NSISO_KEY_LIFETIME]);
+}
+
+/* debug: the core's steps (struct nsiso_open_result), success or not. */
+static void log_open_steps(pam_handle_t *pamh, const struct who *w, const struct args *a,
+			   const struct nsiso_open_result *res)
+{
+	const struct nsiso_setrec *rec = &res->rec;
+	char ns[64], inodes[160];
+
+	if (!a->debug)
+		return;
+	for (unsigned k = 0; k < res->nsteps; k++) {
+		switch ((enum nsiso_step)res->steps[k]) {
+		case NSISO_STEP_HOST:
+			log_step(
+			    pamh, a,
+			    "the login started inside a set or another mount namespace: moved to "
+			    "PID 1's namespaces first");
+			break;
+		case NSISO_STEP_REGISTRY:
+			log_step(pamh, a, "registry " NSISO_RUNDIR " reached");
+			break;
+		case NSISO_STEP_LOCKED:
+			log_step(pamh, a, "lock of uid %u held", w->uid);
+			break;
+		case NSISO_STEP_NO_SET:
+			log_step(pamh, a, "no set recorded for uid %u", w->uid);
+			break;
+		case NSISO_STEP_FOUND:
+			log_step(pamh, a, "set found, every pin checks out:%s",
+				 fmt_inodes(inodes, sizeof(inodes), rec->ns_mask, rec->ino));
+			break;
+		case NSISO_STEP_INVALID:
+			log_step(pamh, a, "the recorded set does not check out: discarded");
+			break;
+		case NSISO_STEP_RESOLVED:
+			log_settings(pamh, a, &res->settings);
+			break;
+		case NSISO_STEP_CREATED:
+			log_step(pamh, a, "set created and pinned:%s, %d attempt%s%s",
+				 fmt_inodes(inodes, sizeof(inodes), rec->ns_mask, rec->ino),
+				 res->attempts, res->attempts == 1 ? "" : "s",
+				 res->attempts > 1 ? " (per-CPU namespace ids)" : "");
+			break;
+		case NSISO_STEP_RECORDED:
+			log_step(pamh, a, "session recorded (pid %d)", (int)getpid());
+			break;
+		case NSISO_STEP_JOINED:
+			log_step(pamh, a, "joined the set: setns %s (mnt last)",
+				 ns_names(ns, sizeof(ns), rec->ns_mask));
+			break;
+		}
+	}
+}
+
+static void log_opened(pam_handle_t *pamh, const struct who *w, const struct nsiso_open_result *res)
+{
+	const struct nsiso_setrec *rec = &res->rec;
+	char inodes[160], note[96];
+
+	snprintf(note, sizeof(note), "%s%s%s",
+		 res->from_set ? "from another set, via the host" : "",
+		 res->from_set && res->rebuilt ? "; " : "",
+		 res->rebuilt ? "an invalid set was discarded" : "");
+	log_decision(
+	    pamh, LOG_INFO, w, NULL, res->action == NSISO_ACTION_CREATE ? "create" : "join",
+	    fmt_inodes(inodes, sizeof(inodes), rec->ns_mask, rec->ino), note[0] ? note : NULL);
 }
 
 static void cleanup_session(pam_handle_t *pamh, void *data, int error_status)
@@ -121,12 +243,6 @@ static void cleanup_session(pam_handle_t *pamh, void *data, int error_status)
 	nsiso_session_free(data);
 }
 
-/*
- * Exempt users are never put in a set. With from_set = host (the default) an
- * exempt login that starts inside a set (an administrator's `su -` from a
- * user's shell) is moved back to the host, so it sees the real /tmp and its
- * mounts reach the machine.
- */
 /* from_set for an exempt user; host (the default) when the policy cannot say. */
 static enum nsiso_from_set exempt_from_set(const struct nsiso_policy *p, struct nsiso_user *u)
 {
@@ -140,30 +256,61 @@ static enum nsiso_from_set exempt_from_set(const struct nsiso_policy *p, struct 
 	return from;
 }
 
+/*
+ * Exempt users are never put in a set. With from_set = host (the default) an
+ * exempt login that starts inside a set (an administrator's `su -` from a
+ * user's shell) is moved back to the host, so it sees the real /tmp and its
+ * mounts reach the machine. When that way back (PID 1's namespaces) cannot
+ * be taken, the caller is still where it was (nothing is switched before all
+ * of them are open): root is let in there all the same, never locked out;
+ * another exempt user gets what on_error says. @broken: the policy's error
+ * when it is broken (the user is exempt despite it), else NULL.
+ */
 static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct args *a,
-		       const struct nsiso_policy *p, struct nsiso_user *u, const char *why)
+		       const struct nsiso_policy *p, struct nsiso_user *u, const char *why,
+		       const char *broken)
 {
 	struct nsiso_error err = {0};
-	bool moved = false;
+	bool inside = nsiso_registry_inside_set(), moved = false, stuck = false;
+	enum nsiso_from_set from = NSISO_FROM_HOST;
+	char reason[2 * sizeof(err.msg) + 4], note[256], inodes[160];
+	const char *where;
 
+	why = why ? why : "exempt";
+	log_step(pamh, a, "exempt: %s", why);
 	/* from_set only matters to a login that starts inside a set: ask the policy then. */
-	if (nsiso_registry_inside_set() && exempt_from_set(p, u) == NSISO_FROM_HOST &&
-	    nsiso_return_to_host(&moved, &err) < 0) {
-		bool deny =
-		    err.kind == NSISO_ERR_CALLER || nsiso_policy_on_error(p) == NSISO_ONERR_DENY;
-		pam_syslog(pamh, LOG_ERR, "%s; action=%s service=%s user=%s uid=%u (exempt: %s)",
-			   err.msg, deny ? "deny" : "allow", w->service, w->user, w->uid,
-			   why ? why : "exempt");
-		return deny ? PAM_SESSION_ERR : PAM_IGNORE;
+	if (inside)
+		from = exempt_from_set(p, u);
+	if (inside && from == NSISO_FROM_HOST && nsiso_return_to_host(&moved, &err) < 0) {
+		if (u->uid != 0 && (err.kind == NSISO_ERR_CALLER ||
+				    nsiso_policy_on_error(p) == NSISO_ONERR_DENY)) {
+			snprintf(note, sizeof(note), "exempt: %s", why);
+			log_decision(pamh, LOG_ERR, w,
+				     join_reasons(reason, sizeof(reason), broken, err.msg), "deny",
+				     NULL, note);
+			return PAM_SESSION_ERR;
+		}
+		stuck = true;
 	}
-	if (moved)
-		pam_syslog(
-		    pamh, LOG_INFO,
-		    "action=host service=%s user=%s uid=%u (exempt: %s; left a set for the host)",
-		    w->service, w->user, w->uid, why ? why : "exempt");
+	if (!inside)
+		log_step(pamh, a, "not inside a set");
+	else if (moved)
+		log_step(pamh, a, "inside a set, from_set = host: moved to PID 1's namespaces");
+	else if (!stuck)
+		log_step(pamh, a, "inside a set, from_set = stay: stays there");
+	if (!inside || moved)
+		where = "";
+	else if (!stuck)
+		where = "; stays in the set it was opened from";
+	else if (u->uid == 0)
+		where = "; stays in the set it was opened from: root is never locked out";
 	else
-		pam_syslog(pamh, LOG_INFO, "action=exempt service=%s user=%s uid=%u (%s)",
-			   w->service, w->user, w->uid, why ? why : "exempt");
+		where = "; stays in the set it was opened from: on_error=allow";
+	snprintf(note, sizeof(note), "%s%s%s%s", broken ? "exempt despite the broken policy: " : "",
+		 why, moved ? "; left a set for the host" : "", where);
+	log_decision(pamh, broken || stuck ? LOG_ERR : LOG_INFO, w,
+		     join_reasons(reason, sizeof(reason), broken, stuck ? err.msg : NULL),
+		     moved ? "host" : "exempt", caller_inodes(inodes, sizeof(inodes)), note);
 	return PAM_IGNORE;
 }
 
@@ -171,19 +318,19 @@ static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct arg
  * Any failure for a non-exempt user: on_error decides between a login without
  * isolation and no login, except when the caller itself cannot switch
  * namespaces (capabilities, threads): that is refused whatever on_error says.
+ * The caller is where it was either way (a failed open leaves it as it found it).
  */
 static int fail_open(pam_handle_t *pamh, const struct who *w, const struct nsiso_policy *p,
 		     const struct nsiso_error *err)
 {
+	char inodes[160];
+
 	if (err->kind != NSISO_ERR_CALLER && nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
-		pam_syslog(
-		    pamh, LOG_ERR,
-		    "%s; action=allow service=%s user=%s uid=%u (on_error=allow: no isolation)",
-		    err->msg, w->service, w->user, w->uid);
+		log_decision(pamh, LOG_ERR, w, err->msg, "allow",
+			     caller_inodes(inodes, sizeof(inodes)), "on_error=allow: no isolation");
 		return PAM_IGNORE;
 	}
-	pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s user=%s uid=%u", err->msg, w->service,
-		   w->user, w->uid);
+	log_decision(pamh, LOG_ERR, w, err->msg, "deny", NULL, NULL);
 	return PAM_SESSION_ERR;
 }
 
@@ -198,11 +345,9 @@ static int broken_policy(pam_handle_t *pamh, const struct who *w, const struct a
 {
 	const char *why = NULL;
 
-	if (nsiso_policy_exempt(p, u, &why)) {
-		pam_syslog(pamh, LOG_ERR, "%s; exempt despite the broken policy: %s", err->msg,
-			   why ? why : "exempt");
-		return open_exempt(pamh, w, a, p, u, why);
-	}
+	if (nsiso_policy_exempt(p, u, &why))
+		return open_exempt(pamh, w, a, p, u, why, err->msg);
+	log_step(pamh, a, "not exempt");
 	return fail_open(pamh, w, p, err);
 }
 
@@ -214,9 +359,9 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 	struct nsiso_error err = {0};
 	int ret;
 
+	log_step(pamh, a, "not exempt");
 	ret = nsiso_session_open(u, p, &sess, &res, &err);
-	if (a->debug && res.resolved)
-		log_settings(pamh, &res.settings);
+	log_open_steps(pamh, w, a, &res);
 	nsiso_open_result_free(&res);
 	if (ret < 0)
 		return fail_open(pamh, w, p, &err);
@@ -225,12 +370,10 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 		struct nsiso_close_result cres;
 		nsiso_session_close(sess, &cres, NULL);
 		nsiso_session_free(sess);
-		pam_syslog(pamh, LOG_ERR,
-			   "cannot keep session data; action=deny service=%s user=%s", w->service,
-			   w->user);
+		log_decision(pamh, LOG_ERR, w, "cannot keep session data", "deny", NULL, NULL);
 		return PAM_SESSION_ERR;
 	}
-	log_opened(pamh, w, a, &res);
+	log_opened(pamh, w, &res);
 	return PAM_SUCCESS;
 }
 
@@ -241,6 +384,7 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	struct nsiso_error err = {0}, gerr = {0};
 	const char *name = NULL, *why = NULL;
 	int loaded, groups = 0, ret;
+	char path[128];
 	struct args a;
 	struct who w;
 
@@ -250,28 +394,32 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	who_init(pamh, name, &w);
 	/* The name is attacker-influenced: checked before NSS sees it, never used in a path. */
 	if (!name || !nsiso_user_name_ok(name)) {
-		pam_syslog(pamh, LOG_ERR, "unusable user name '%s'; action=deny service=%s", w.user,
-			   w.service);
+		log_decision(pamh, LOG_ERR, &w, "unusable user name", "deny", NULL, NULL);
 		return PAM_USER_UNKNOWN;
 	}
 	if (nsiso_user_lookup_passwd(name, &u, &err) < 0) {
-		pam_syslog(pamh, LOG_ERR, "%s; action=deny service=%s", err.msg, w.service);
+		log_decision(pamh, LOG_ERR, &w, err.msg, "deny", NULL, NULL);
 		return PAM_USER_UNKNOWN;
 	}
 	w.uid = (unsigned)u.uid;
+	log_step(pamh, &a, "user %s: uid %u gid %u (NSS)", w.user, w.uid, (unsigned)u.gid);
 	/* A login logs only the first problem (in err): no list. */
 	loaded = nsiso_policy_load(a.config, &p, NULL, &err);
+	log_step(pamh, &a, "policy %s %s", nsiso_escape(path, sizeof(path), a.config),
+		 loaded < 0 ? "is broken" : "loaded");
 	/*
 	 * The group list is the costliest NSS call of a login: here only for
 	 * exempt_groups. [group:] sections matter only when a set is made, and
 	 * the core loads the list then.
 	 */
-	if (nsiso_policy_exempt_uses_groups(p))
+	if (nsiso_policy_exempt_uses_groups(p)) {
 		groups = nsiso_user_load_groups(&u, &gerr);
+		log_step(pamh, &a, "groups %s (exempt_groups)", groups < 0 ? "unknown" : "loaded");
+	}
 	if (loaded < 0)
 		ret = broken_policy(pamh, &w, &a, p, &u, &err);
 	else if (nsiso_policy_exempt(p, &u, &why))
-		ret = open_exempt(pamh, &w, &a, p, &u, why);
+		ret = open_exempt(pamh, &w, &a, p, &u, why, NULL);
 	else if (groups < 0)
 		ret = fail_open(pamh, &w, p, &gerr);
 	else
@@ -287,6 +435,7 @@ NSISO_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, c
 	struct nsiso_error err = {0};
 	const void *data = NULL;
 	const char *name = NULL;
+	char inodes[160], note[64];
 	struct args a;
 	struct who w;
 	int ret;
@@ -299,13 +448,17 @@ NSISO_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, c
 		name = NULL;
 	who_init(pamh, name, &w);
 	ret = nsiso_session_close((struct nsiso_session *)data, &res, &err);
-	if (ret < 0)
-		pam_syslog(pamh, LOG_ERR, "%s; close service=%s user=%s", err.msg, w.service,
-			   w.user);
-	else if (res.torn_down || a.debug)
-		pam_syslog(pamh, LOG_INFO, "action=%s service=%s user=%s (%u other sessions%s)",
-			   res.torn_down ? "teardown" : "keep", w.service, w.user,
-			   res.live_sessions, res.processes_left ? ", processes remain" : "");
+	w.uid = (unsigned)res.uid;
+	if (ret < 0) {
+		pam_syslog(pamh, LOG_ERR, "%s; close service=%s user=%s uid=%u", err.msg, w.service,
+			   w.user, w.uid);
+	} else if (res.torn_down || a.debug) {
+		snprintf(note, sizeof(note), "%u other sessions%s", res.live_sessions,
+			 res.processes_left ? ", processes remain" : "");
+		log_decision(pamh, LOG_INFO, &w, NULL, res.torn_down ? "teardown" : "keep",
+			     fmt_inodes(inodes, sizeof(inodes), res.rec.ns_mask, res.rec.ino),
+			     note);
+	}
 	/* Drop the data (and its fds) now: a second close must not act twice. */
 	pam_set_data(pamh, DATA_KEY, NULL, NULL);
 	return ret < 0 ? PAM_SESSION_ERR : PAM_SUCCESS;
