@@ -18,8 +18,9 @@
  * each library step, so `strace -f` can count the syscalls of each step (the
  * timings of such a run mean nothing).
  *
- * A plain join writes no syslog line (only with the module's debug argument),
- * so there is no such step.
+ * The last step is the decision's syslog line (issue 3: one per decision, a
+ * plain join included), written with syslog(3) as pam_syslog() does it, in
+ * the module's format.
  *
  * The order and the calls mirror lib/session.c and pam_module/pam_nsiso.c
  * as they are when this was written; if those change, this drifts (it
@@ -40,6 +41,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +65,7 @@ enum {
 	P_ADDSESS,
 	P_JOIN,
 	P_UNLOCK,
+	P_LOG,
 	P_LIB_MAX,
 	/* the bare floor, another child */
 	F_OPEN = P_LIB_MAX,
@@ -85,6 +88,7 @@ static const char *const phase_name[PH_MAX] = {
     [P_ADDSESS] = "write the session record",
     [P_JOIN] = "join: own ipc/uts fds (rollback) + setns x3",
     [P_UNLOCK] = "unlock, close fds, free",
+    [P_LOG] = "the decision's syslog line (action=join ..., inodes)",
     [F_OPEN] = "floor: open the 3 pins",
     [F_IPC] = "floor: setns(CLONE_NEWIPC)",
     [F_UTS] = "floor: setns(CLONE_NEWUTS)",
@@ -147,6 +151,16 @@ static bool same_mount_ns_as_pid1(const struct nsiso_nsfds *here)
 	       (uint64_t)a.st_ino == nsiso_nsfds_ino(here, NSISO_NS_MNT);
 }
 
+/* The module's line for a join (pam_syslog: the same prefix, LOG_AUTHPRIV). */
+static void log_join(const char *user, uid_t uid, const struct nsiso_setrec *rec)
+{
+	syslog(LOG_AUTHPRIV | LOG_INFO,
+	       "pam_nsiso(bench-nsiso:session): action=join service=bench-nsiso user=%s uid=%u "
+	       "mnt=%llu ipc=%llu uts=%llu",
+	       user, (unsigned)uid, (unsigned long long)rec->ino[NSISO_NS_MNT],
+	       (unsigned long long)rec->ino[NSISO_NS_IPC], (unsigned long long)rec->ino[NSISO_NS_UTS]);
+}
+
 /* The library steps of one join, in the module's order. */
 static void lib_child(const char *user, const char *config, struct result *r)
 {
@@ -200,6 +214,9 @@ static void lib_child(const char *user, const char *config, struct result *r)
 	nsiso_policy_free(p);
 	nsiso_user_free(&u);
 	STEP(P_UNLOCK, true);
+	mark(P_LOG);
+	log_join(user, u.uid, &rec);
+	STEP(P_LOG, true);
 	mark(-1);
 #undef STEP
 	/* Leave no record behind: this "session" ends with the child. */
