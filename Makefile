@@ -32,6 +32,7 @@ HDRS     := $(wildcard lib/*.h)
 MODULE   := $(BUILD)/pam_nsiso.so
 CTL      := $(BUILD)/nsisoctl
 PAMH     := $(BUILD)/nsiso-pamh
+KEEPERTOOL := $(BUILD)/nsiso-keeper
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
@@ -65,6 +66,9 @@ $(CTL): $(patsubst %.c,$(BUILD)/%.o,$(wildcard helper/*.c)) $(BUILD)/libnsiso.a
 $(PAMH): $(BUILD)/tests/harness/pamh.o
 	$(Q)$(CC) $(LDFLAGS) -pie -o $@ $< -lpam
 
+$(KEEPERTOOL): $(BUILD)/tests/lib/keeper.o
+	$(Q)$(CC) $(LDFLAGS) -pie -o $@ $<
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libnsiso.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libnsiso.a $(LIBS) -lcmocka
@@ -93,17 +97,17 @@ deps:
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-integration: all $(PAMH) fault-build
+integration: all $(PAMH) $(KEEPERTOOL) fault-build
 	@sh tests/integration/run.sh
 
-e2e: all $(PAMH)
+e2e: all $(PAMH) $(KEEPERTOOL)
 	@sh tests/e2e/run.sh
 
-adversarial: all $(PAMH) fault-build
+adversarial: all $(PAMH) $(KEEPERTOOL) fault-build
 	@sh tests/adversarial/run.sh
 
 # ASan+UBSan over the unit and integration tests, valgrind over the unit tests.
-sanitizers: all $(PAMH) $(UNIT_BIN) asan-build
+sanitizers: all $(PAMH) $(KEEPERTOOL) $(UNIT_BIN) asan-build
 	@sh tests/adversarial/sanitizers.sh asan-unit asan-integration valgrind-unit
 
 FUZZ_SECONDS ?= 60
@@ -116,11 +120,11 @@ fuzz-short:
 CHECK_SUITES := unit integration e2e ctl-test adversarial sanitizers fuzz-short
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(PAMH) $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(PAMH) $(KEEPERTOOL) $(UNIT_BIN)
 	$(Q)sh tests/check.sh $(CHECK_SUITES)
 
 demo: deps
-	$(MAKE) all $(PAMH)
+	$(MAKE) all $(PAMH) $(KEEPERTOOL)
 	@sh tests/demo.sh
 
 # What install puts where (DESTDIR-aware). The policy is installed only when
@@ -156,13 +160,13 @@ uninstall:
 
 # nsisoctl, the manual, make install and the Debian package (tests/ctl).
 .PHONY: ctl-test
-ctl-test: all $(PAMH)
+ctl-test: all $(PAMH) $(KEEPERTOOL)
 	@sh tests/ctl/run.sh
 
 clean:
 	rm -rf $(BUILD)
 
-FORMAT_SRC = $(wildcard lib/*.[ch] pam_module/*.c helper/*.c tests/unit/*.c tests/harness/*.c)
+FORMAT_SRC = $(wildcard lib/*.[ch] pam_module/*.c helper/*.c tests/unit/*.c tests/harness/*.c tests/lib/keeper.c)
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:

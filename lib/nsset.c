@@ -9,35 +9,21 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/magic.h>
-#include <linux/nsfs.h>
 
 #include "child.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "keeper.h"
 #include "netns.h"
 #include "nsset.h"
+#include "place.h"
 #include "polydir.h"
 #include "util.h"
-
-#ifndef NS_GET_MNTNS_ID
-#define NS_GET_MNTNS_ID _IOR(NSIO, 0x5, __u64)
-#endif
-
-/* What the creation child tells its parent: all set up, or why not. */
-struct child_report {
-	int retry; /* the per-CPU id quirk: this child's namespace cannot be pinned */
-	int kind;  /* enum nsiso_errkind, NSISO_ERR_NONE when ready */
-	int errnum;
-	char msg[512];
-};
 
 void nsiso_nsfds_close(struct nsiso_nsfds *f)
 {
@@ -59,67 +45,71 @@ static unsigned long clone_flags(unsigned mask)
 	return flags;
 }
 
-/* ---- children ---- */
-
-/* A child must not outlive the login process that started it, nor keep a set alive. */
-static void child_bind_to_parent(pid_t parent)
+/* A pin's place in the keeper: /<uid> and /<uid>/<ns>. Numbers only: nothing a user names. */
+static void pin_dir(uid_t uid, char *buf, size_t len)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
+	snprintf(buf, len, "/%u", (unsigned)uid);
 }
 
-static __attribute__((noreturn)) void child_report_exit(int fd, const struct nsiso_error *e)
+static void pin_path(uid_t uid, enum nsiso_ns ns, char *buf, size_t len)
 {
-	struct child_report rep = {.kind = NSISO_ERR_NONE};
-
-	if (e && e->kind != NSISO_ERR_NONE) {
-		rep.kind = e->kind;
-		rep.errnum = e->errnum;
-		snprintf(rep.msg, sizeof(rep.msg), "%.*s", (int)sizeof(rep.msg) - 1, e->msg);
-	}
-	(void)nsiso_write_all(fd, &rep, sizeof(rep));
-	_exit(rep.kind == NSISO_ERR_NONE ? 0 : 1);
+	snprintf(buf, len, "/%u/%s", (unsigned)uid, nsiso_ns_table[ns].name);
 }
 
 /* ---- creation ---- */
-
-/* The kernel's id of the mount namespace open on @fd (6.x: NS_GET_MNTNS_ID), 0 when it cannot tell.
- */
-static uint64_t mnt_ns_id(int fd)
-{
-	uint64_t id = 0;
-
-	if (fd < 0 || ioctl(fd, NS_GET_MNTNS_ID, &id) < 0)
-		return 0;
-	return id;
-}
-
-/* The caller's own mount namespace id (the binder's), 0 when it cannot tell. */
-static uint64_t own_mnt_ns_id(void)
-{
-	struct nsiso_nsfds self = NSISO_NSFDS_INIT;
-	uint64_t id = 0;
-
-	if (nsiso_nsset_open_pid(0, NSISO_NS_BIT(NSISO_NS_MNT), &self, NULL) == 0)
-		id = mnt_ns_id(self.fd[NSISO_NS_MNT]);
-	nsiso_nsfds_close(&self);
-	return id;
-}
 
 struct create_args {
 	const struct nsiso_user *user;
 	const struct nsiso_settings *settings;
 	const char *hostname;
 	const char *netns_name;
-	int cpu;	    /* -1: let the scheduler choose */
-	uint64_t binder_id; /* the binder's mount namespace id, 0 if the kernel does not say */
+	uint64_t keeper_id; /* a new mount namespace must be newer to be pinned in the keeper */
 };
 
 /*
- * Hide the registry inside the new set: users must neither see nor hold
- * other users' pins (a copy of an ipc/uts pin here would keep that namespace
- * alive after its tear-down). A read-only empty tmpfs takes its place so a
+ * Where the caller stands before a creation, to come back to after each
+ * attempt whatever happens: its mount namespace, root and cwd (place), the
+ * other namespaces the set replaces, and the CPU affinity (a quirk retry
+ * pins the caller to one CPU: sshd's session would inherit it).
+ */
+struct home {
+	struct nsiso_place place;
+	struct nsiso_nsfds ns; /* ipc, uts, net as the set's mask needs; mnt is in place */
+	cpu_set_t affinity;
+};
+
+static int home_save(struct home *h, unsigned mask, struct nsiso_error *err)
+{
+	h->ns = (struct nsiso_nsfds)NSISO_NSFDS_INIT;
+	if (sched_getaffinity(0, sizeof(h->affinity), &h->affinity) < 0)
+		return nsiso_syserr(err, errno, "cannot read the CPU affinity");
+	if (nsiso_place_save(&h->place, -1, err) < 0)
+		return -1;
+	return nsiso_nsset_open_pid(0, mask & ~NSISO_NS_BIT(NSISO_NS_MNT), &h->ns, err);
+}
+
+/* Back to every namespace of *@h, then root and cwd. */
+static int home_return(const struct home *h, struct nsiso_error *err)
+{
+	for (int i = 0; i < NSISO_NS__MAX; i++)
+		if (h->ns.fd[i] >= 0 && setns(h->ns.fd[i], nsiso_ns_table[i].clone_flag) < 0)
+			return nsiso_syserr(err, errno,
+					    "cannot return to the caller's %s namespace after "
+					    "building a set: this process is stranded",
+					    nsiso_ns_table[i].name);
+	return nsiso_place_restore(&h->place, err);
+}
+
+static void home_close(struct home *h)
+{
+	(void)sched_setaffinity(0, sizeof(h->affinity), &h->affinity);
+	nsiso_nsfds_close(&h->ns);
+	nsiso_place_close(&h->place);
+}
+
+/*
+ * Hide the registry inside the new set: users must neither see nor reach
+ * the registry's records. A read-only empty tmpfs takes its place so a
  * login started inside the set knows where it is (registry.c).
  */
 static int hide_registry(struct nsiso_error *err)
@@ -132,31 +122,12 @@ static int hide_registry(struct nsiso_error *err)
 	return 0;
 }
 
-/*
- * 0 ready, -1 error, 1 doomed: the new mount namespace's id is not above the
- * binder's, so the kernel will refuse to pin it (DESIGN.md 4.3). Checked
- * right after unshare(), so a doomed attempt costs no mount work.
- */
-static int child_build(const struct create_args *a, struct nsiso_nsfds *ns, struct nsiso_error *err)
+/* The mount work inside the new namespaces (the caller is in them now). */
+static int build_inside(const struct create_args *a, struct nsiso_error *err)
 {
 	const struct nsiso_settings *s = a->settings;
 	unsigned long prop = s->propagation == NSISO_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
 
-	if (a->cpu >= 0) {
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET((size_t)a->cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set) < 0)
-			return nsiso_syserr(err, errno, "cannot pin the creation to CPU %d",
-					    a->cpu);
-	}
-	if (unshare((int)clone_flags(s->ns_mask)) < 0)
-		return nsiso_syserr(err, errno, "cannot create namespaces");
-	/* The fds the parent will pin; the mnt one also tells the new namespace's id. */
-	if (nsiso_nsset_open_pid(0, s->ns_mask, ns, err) < 0)
-		return -1;
-	if (a->binder_id && mnt_ns_id(ns->fd[NSISO_NS_MNT]) <= a->binder_id)
-		return 1;
 	if (NSISO_FAULT("create.child.unshared") < 0)
 		return nsiso_syserr(err, errno, "fault create.child.unshared");
 	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
@@ -177,117 +148,33 @@ static int child_build(const struct create_args *a, struct nsiso_nsfds *ns, stru
 	return 0;
 }
 
-/* The child's report, with its namespaces as fds (SCM_RIGHTS, table order) when it is ready. */
-static int send_report(int sock, const struct child_report *rep, const struct nsiso_nsfds *ns)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * NSISO_NS__MAX)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = {.iov_base = (void *)rep, .iov_len = sizeof(*rep)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	int fds[NSISO_NS__MAX], n = 0;
-
-	for (int i = 0; ns && i < NSISO_NS__MAX; i++)
-		if (ns->fd[i] >= 0)
-			fds[n++] = ns->fd[i];
-	if (n) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*rep) ? 0 : -1;
-}
-
 /*
- * Built: hand the parent the new namespaces as fds and exit at once. The
- * pins are bound from those fds, not from /proc/<child>/ns, so the child need
- * not wait to be pinned, and its exit runs while the parent pins.
+ * Unshare and build, in the caller: 0 built (*@ns holds the new namespaces),
+ * 1 doomed (the new mount namespace is not newer than the keeper: the
+ * per-CPU id quirk; found right after unshare, before any mount work), -1.
+ * *@inside: the caller is in the new namespaces now (unshare() failing
+ * changes nothing): home_return() brings it back.
  */
-static __attribute__((noreturn)) void child_main(const struct create_args *a, pid_t parent,
-						 int sock)
+static int unshare_and_build(const struct create_args *a, struct nsiso_nsfds *ns, bool *inside,
+			     struct nsiso_error *err)
 {
-	struct nsiso_nsfds ns = NSISO_NSFDS_INIT;
-	struct nsiso_error e = {0};
+	unsigned mask = a->settings->ns_mask;
 
-	child_bind_to_parent(parent);
-	switch (child_build(a, &ns, &e)) {
-	case 0:
-		break;
-	case 1:
-		/* Doomed (older id than the binder's): say so before any mount work. */
-		(void)send_report(sock, &(struct child_report){.retry = 1}, NULL);
-		_exit(1);
-	default:
-		child_report_exit(sock, &e);
-	}
-	_exit(send_report(sock, &(struct child_report){.kind = NSISO_ERR_NONE}, &ns) == 0 ? 0 : 1);
-}
-
-/*
- * Open a pin (@follow false) or a /proc/PID/ns magic link (@follow true) and
- * check it is what it claims to be.
- */
-static int open_ns_file(int dirfd, const char *name, enum nsiso_ns ns, bool follow, struct stat *st)
-{
-	_cleanup_close_ int fd = -1;
-	struct statfs sfs;
-
-	/* O_NONBLOCK|O_NOCTTY: a FIFO or tty put in place of a pin must not hang or grab us. */
-	fd = openat(dirfd, name,
-		    O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-	if (fd < 0)
-		return -errno;
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC)
-		return -EINVAL;
-	if (ioctl(fd, NS_GET_NSTYPE) != nsiso_ns_table[ns].clone_flag)
-		return -EINVAL;
-	if (fstat(fd, st) < 0)
-		return -errno;
-	return nsiso_steal_fd(&fd);
-}
-
-static int uid_name(uid_t uid, char *buf, size_t len)
-{
-	return snprintf(buf, len, "%u", (unsigned)uid);
-}
-
-/* Pin one namespace of the child: an empty file, then a bind mount of /proc/PID/ns/X onto it. */
-static int pin_one(int dirfd, const char *name, int ns_fd, enum nsiso_ns ns,
-		   struct nsiso_error *err)
-{
-	_cleanup_close_ int fd = -1;
-	char src[64], dst[64];
-
-	fd = openat(dirfd, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
-	if (fd < 0)
-		return nsiso_syserr(err, errno, "cannot create the %s pin",
-				    nsiso_ns_table[ns].name);
-	nsiso_fd_path(ns_fd, src, sizeof(src));
-	nsiso_fd_path(fd, dst, sizeof(dst));
-	if (mount(src, dst, NULL, MS_BIND, NULL) < 0) {
-		int e = errno;
-		unlinkat(dirfd, name, 0);
-		/* EINVAL on the mnt pin is the per-CPU namespace-id quirk: retry elsewhere. */
-		if (e == EINVAL && ns == NSISO_NS_MNT)
-			return 1;
-		return nsiso_syserr(err, e, "cannot pin the %s namespace", nsiso_ns_table[ns].name);
-	}
-	return 0;
+	if (unshare((int)clone_flags(mask)) < 0)
+		return nsiso_syserr(err, errno, "cannot create namespaces");
+	*inside = true;
+	if (nsiso_nsset_open_pid(0, mask, ns, err) < 0)
+		return -1;
+	if (nsiso_mntns_id(ns->fd[NSISO_NS_MNT]) <= a->keeper_id)
+		return 1;
+	return build_inside(a, err);
 }
 
 static int record_pin(int dirfd, const char *name, enum nsiso_ns ns, struct nsiso_setrec *rec,
 		      struct nsiso_error *err)
 {
 	struct stat st;
-	int fd = open_ns_file(dirfd, name, ns, false, &st);
+	int fd = nsiso_nsfile_open(dirfd, name, ns, false, &st);
 
 	if (fd < 0)
 		return nsiso_syserr(err, -fd, "the new %s pin does not check out",
@@ -298,52 +185,84 @@ static int record_pin(int dirfd, const char *name, enum nsiso_ns ns, struct nsis
 	return 0;
 }
 
-/* 0 pinned, 1 retry on another CPU, -1 error. The mnt pin goes first: it is the one that can fail.
- */
-static int pin_all(const struct nsiso_registry *r, uid_t uid, const struct nsiso_nsfds *ns,
-		   unsigned mask, struct nsiso_setrec *rec, struct nsiso_error *err)
+/* Inside the keeper: 0 pinned, 1 retry on another CPU, -1 error. The mnt pin goes first. */
+static int pin_here(uid_t uid, const struct nsiso_nsfds *ns, unsigned mask,
+		    struct nsiso_setrec *rec, struct nsiso_error *err)
 {
-	_cleanup_close_ int nsdir = -1;
-	char name[16];
+	_cleanup_close_ int dir = -1;
+	char path[32];
 	int ret;
 
-	uid_name(uid, name, sizeof(name));
-	if ((ret = pin_one(r->mnt_fd, name, ns->fd[NSISO_NS_MNT], NSISO_NS_MNT, err)) != 0)
-		return ret;
-	if (record_pin(r->mnt_fd, name, NSISO_NS_MNT, rec, err) < 0)
-		return -1;
-	if (NSISO_FAULT("create.pinned.mnt") < 0)
-		return nsiso_syserr(err, errno, "fault create.pinned.mnt");
-	if ((nsdir =
-		 nsiso_open_root_dir(r->ns_fd, name, "the namespace pin directory", true, err)) < 0)
-		return -1;
-	for (int i = 0; i < NSISO_NS__MAX; i++) {
-		if (i == NSISO_NS_MNT || !(mask & NSISO_NS_BIT(i)))
+	pin_dir(uid, path, sizeof(path));
+	if (mkdirat(AT_FDCWD, path, 0700) < 0)
+		return nsiso_syserr(err, errno, "cannot create the pin directory of uid %u",
+				    (unsigned)uid);
+	dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return nsiso_syserr(err, errno, "cannot open the pin directory of uid %u",
+				    (unsigned)uid);
+	for (int k = 0; k < NSISO_NS__MAX; k++) {
+		if (!(mask & NSISO_NS_BIT(k)))
 			continue;
-		if (pin_one(nsdir, nsiso_ns_table[i].name, ns->fd[i], (enum nsiso_ns)i, err) != 0 ||
-		    record_pin(nsdir, nsiso_ns_table[i].name, (enum nsiso_ns)i, rec, err) < 0)
+		if ((ret = nsiso_bind_nsfd(ns->fd[k], dir, nsiso_ns_table[k].name, err)) != 0)
+			return k == NSISO_NS_MNT || ret < 0 ? ret
+							    : nsiso_syserr(err, EINVAL,
+									   "cannot pin the %s "
+									   "namespace",
+									   nsiso_ns_table[k].name);
+		if (record_pin(dir, nsiso_ns_table[k].name, (enum nsiso_ns)k, rec, err) < 0)
 			return -1;
+		if (k == NSISO_NS_MNT && NSISO_FAULT("create.pinned.mnt") < 0)
+			return nsiso_syserr(err, errno, "fault create.pinned.mnt");
 	}
 	rec->ns_mask = mask;
 	return 0;
 }
 
-static int copy_child_error(const struct child_report *rep, struct nsiso_error *err)
+static void unpin_here(uid_t uid)
 {
-	return nsiso_fail(err, (enum nsiso_errkind)rep->kind, 0, "%.*s", (int)sizeof(rep->msg),
-			  rep->msg);
+	char path[48];
+
+	for (int i = 0; i < NSISO_NS__MAX; i++) {
+		pin_path(uid, (enum nsiso_ns)i, path, sizeof(path));
+		nsiso_keeper_unmount_all(path);
+		(void)unlink(path);
+	}
+	pin_dir(uid, path, sizeof(path));
+	(void)rmdir(path);
+}
+
+/* Pin the set: visit the keeper, bind every namespace there, come back. */
+static int pin_all(const struct nsiso_registry *r, const struct home *h, uid_t uid,
+		   const struct nsiso_nsfds *ns, unsigned mask, struct nsiso_setrec *rec,
+		   struct nsiso_error *err)
+{
+	_cleanup_place_ struct nsiso_place p = NSISO_PLACE_INIT;
+	int ret;
+
+	if (nsiso_place_visit(&p, h->place.mnt_fd, r->keeper_fd, err) < 0)
+		return -1;
+	ret = pin_here(uid, ns, mask, rec, err);
+	if (ret != 0)
+		unpin_here(uid); /* never a partial set, whatever failed */
+	if (nsiso_place_restore(&p, ret < 0 ? NULL : err) < 0)
+		return -1;
+	rec->keeper = r->keeper_id;
+	return ret;
 }
 
 /*
- * The net namespace's name and hook, once every pin is in place (the hook
- * gets the pin's path) and before the set is committed: a failing hook means
- * no set.
+ * The net namespace's name and hook, once every pin is in place and before
+ * the set is committed: a failing hook means no set. The pin lives in the
+ * keeper, out of the host's sight: the hook gets the namespace as a path
+ * into this process's fd table, valid while it runs (iproute2 opens a
+ * netns argument with a '/' as a file).
  */
 static int wire_net(const struct create_args *a, const struct nsiso_nsfds *ns,
 		    struct nsiso_setrec *rec, struct nsiso_error *err)
 {
 	const struct nsiso_settings *s = a->settings;
-	char pin[96];
+	char pin[64];
 
 	if (!(s->ns_mask & NSISO_NS_BIT(NSISO_NS_NET)))
 		return 0;
@@ -354,152 +273,118 @@ static int wire_net(const struct create_args *a, const struct nsiso_nsfds *ns,
 	}
 	if (s->net != NSISO_NET_HOOK)
 		return 0;
-	snprintf(pin, sizeof(pin), NSISO_RUNDIR "/ns/%u/net", (unsigned)a->user->uid);
+	snprintf(pin, sizeof(pin), "/proc/%d/fd/%d", (int)getpid(), ns->fd[NSISO_NS_NET]);
 	return nsiso_netns_run_hook(s->net_hook, a->user, pin, NSISO_HOOK_TIMEOUT_MS, err);
 }
 
-/*
- * The child's report, and its namespaces for every bit of @mask when it is
- * ready: 0 with *@rep (and *@ns) filled, -errno otherwise (-EPIPE: it died).
- */
-static int recv_report(int sock, unsigned mask, struct child_report *rep, struct nsiso_nsfds *ns)
+static int pin_cpu(int cpu, struct nsiso_error *err)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * NSISO_NS__MAX)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = {.iov_base = rep, .iov_len = sizeof(*rep)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = ctl.buf,
-			     .msg_controllen = sizeof(ctl.buf)};
-	int fds[NSISO_NS__MAX], n = 0, want = __builtin_popcount(mask);
-	ssize_t got;
+	cpu_set_t set;
 
-	do
-		got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (got < 0 && errno == EINTR);
-	if (got < 0)
-		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t x = 0; x < k; x++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + x * sizeof(int), sizeof(int));
-			if (n < NSISO_NS__MAX)
-				fds[n++] = fd;
-			else
-				close(fd);
-		}
-	}
-	if (got != (ssize_t)sizeof(*rep) || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
-	    (rep->kind == NSISO_ERR_NONE && !rep->retry && n != want)) {
-		for (int x = 0; x < n; x++)
-			close(fds[x]);
-		return got == 0 ? -EPIPE : -EPROTO;
-	}
-	for (int i = 0, x = 0; i < NSISO_NS__MAX && x < n; i++)
-		if (mask & NSISO_NS_BIT(i))
-			ns->fd[i] = fds[x++];
+	CPU_ZERO(&set);
+	CPU_SET((size_t)cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return nsiso_syserr(err, errno, "cannot pin the creation to CPU %d", cpu);
 	return 0;
 }
 
-/* One creation attempt: 0 done, 1 retry on another CPU, -1 error. */
+/*
+ * One attempt: 0 done, 1 retry on another CPU, -1 error. The caller is back
+ * home on every return (or stranded, with an error saying so).
+ */
 static int create_attempt(const struct nsiso_registry *r, const struct create_args *a,
-			  struct nsiso_setrec *rec, struct nsiso_error *err)
+			  const struct home *h, int cpu, struct nsiso_setrec *rec,
+			  struct nsiso_nsfds *ns, struct nsiso_error *err)
 {
-	_cleanup_close_ int mine = -1, theirs = -1;
-	struct nsiso_nsfds ns = NSISO_NSFDS_INIT;
 	unsigned mask = a->settings->ns_mask;
-	struct child_report rep;
-	struct sigaction saved;
-	pid_t parent = getpid(), child;
-	int sv[2], ret;
+	bool inside = false;
+	int ret;
 
-	/* SEQPACKET: one report per message, and EOF when the child dies without one. */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return nsiso_syserr(err, errno, "socketpair");
-	mine = sv[0], theirs = sv[1];
-
-	child = nsiso_spawn(&saved);
-	if (child < 0)
-		return nsiso_syserr(err, errno, "cannot fork the creation child");
-	if (child == 0) {
-		close(mine);
-		child_main(a, parent, theirs);
+	if (cpu >= 0 && pin_cpu(cpu, err) < 0)
+		return -1;
+	ret = unshare_and_build(a, ns, &inside, err);
+	if (inside && home_return(h, ret < 0 ? NULL : err) < 0) {
+		nsiso_nsfds_close(ns);
+		return -1;
 	}
-	close(nsiso_steal_fd(&theirs));
-
-	ret = recv_report(mine, mask, &rep, &ns);
-	if (ret < 0)
-		ret = nsiso_syserr(err, -ret, "the creation child died");
-	else if (rep.retry)
-		ret = 1;
-	else if (rep.kind != NSISO_ERR_NONE)
-		ret = copy_child_error(&rep, err);
-	else
-		ret = pin_all(r, a->user->uid, &ns, mask, rec, err);
 	if (ret == 0)
-		ret = wire_net(a, &ns, rec, err);
-	nsiso_nsfds_close(&ns);
-	/* The child exits on its own right after its report; by now it is (nearly) gone. */
-	nsiso_reap(child, &saved);
+		ret = pin_all(r, h, a->user->uid, ns, mask, rec, err);
+	if (ret != 0)
+		nsiso_nsfds_close(ns); /* the half-made namespaces die with their last fd */
 	return ret;
 }
 
-static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, const char *netns_name,
-			    struct nsiso_error *err);
-
-int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *u,
-		       const struct nsiso_settings *s, const char *hostname, const char *netns_name,
-		       struct nsiso_setrec *rec, int *attempts, struct nsiso_error *err)
+/* Every creation attempt, CPU by CPU: 0 pinned, -1 error (caller home either way). */
+static int create_pinned(const struct nsiso_registry *r, const struct create_args *a,
+			 const struct home *h, struct nsiso_setrec *rec, struct nsiso_nsfds *ns,
+			 int *attempts, struct nsiso_error *err)
 {
-	struct create_args a = {.user = u,
-				.settings = s,
-				.hostname = hostname,
-				.netns_name = netns_name,
-				.cpu = -1,
-				.binder_id = own_mnt_ns_id()};
-	cpu_set_t allowed;
-	long ncpu = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	int ret;
 
-	memset(rec, 0, sizeof(*rec));
-	rec->lifetime = s->lifetime;
-	*attempts = 0;
 	/*
-	 * Kernel 6.18 hands out mount-namespace ids from per-CPU batches, and
-	 * binding a mnt namespace file needs the namespace to be "newer" (larger
-	 * id) than the binder's own. A child on another CPU can draw a smaller id
-	 * and the bind fails with EINVAL. First let the scheduler choose, then pin
-	 * the child to each CPU in turn (DESIGN.md 4.3).
+	 * Kernel 6.18 hands out namespace ids from per-CPU batches, and pinning a
+	 * mount namespace needs it to be newer (larger id) than the keeper. The
+	 * keeper is made on the CPU with the oldest batch, so the first attempt,
+	 * where the scheduler put us, nearly always does; otherwise pin the
+	 * caller to each allowed CPU in turn (docs/architecture.md).
 	 */
-	for (long cpu = -1;; cpu++) {
-		/* The CPUs are looked up only when the first, unpinned attempt did not do. */
-		if (cpu == 0 && sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
-			ncpu = sysconf(_SC_NPROCESSORS_CONF);
-		if (cpu >= ncpu || cpu >= CPU_SETSIZE)
-			break;
-		if (cpu >= 0 && !CPU_ISSET((size_t)cpu, &allowed))
+	for (long cpu = -1; cpu < ncpu && cpu < CPU_SETSIZE; cpu++) {
+		if (cpu >= 0 && !CPU_ISSET((size_t)cpu, &h->affinity))
 			continue;
-		a.cpu = (int)cpu;
 		(*attempts)++;
-		ret = create_attempt(r, &a, rec, err);
-		if (ret == 0) {
-			rec->created = (int64_t)time(NULL);
-			return 0;
-		}
-		/* Never leave a partial set behind, whatever failed. */
-		remove_pins_here(r, u->uid, netns_name, NULL);
-		if (ret < 0)
-			return -1;
+		ret = create_attempt(r, a, h, (int)cpu, rec, ns, err);
+		if (ret <= 0)
+			return ret;
 	}
 	return nsiso_fail(err, NSISO_ERR_SYSTEM, EINVAL,
 			  "cannot pin a new mount namespace after %d attempts (one per CPU): the "
 			  "kernel's namespace ordering check refused every one",
 			  *attempts);
+}
+
+int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *u,
+		       const struct nsiso_settings *s, const char *hostname, const char *netns_name,
+		       struct nsiso_setrec *rec, struct nsiso_nsfds *fds, int *attempts,
+		       struct nsiso_error *err)
+{
+	struct create_args a = {.user = u,
+				.settings = s,
+				.hostname = hostname,
+				.netns_name = netns_name,
+				.keeper_id = r->keeper_id};
+	struct home h = {.place = NSISO_PLACE_INIT, .ns = NSISO_NSFDS_INIT};
+	sigset_t all, saved;
+	int ret;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->lifetime = s->lifetime;
+	*attempts = 0;
+	if (home_save(&h, s->ns_mask, err) < 0) {
+		home_close(&h);
+		return -1;
+	}
+	/*
+	 * No handler of the caller's (sshd's SIGCHLD, an alarm) may run while
+	 * it stands in a half-made set or in the keeper. Fatal signals still
+	 * act: the process dies, and so does everything not yet pinned.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &saved);
+	ret = create_pinned(r, &a, &h, rec, fds, attempts, err);
+	home_close(&h); /* restores the affinity */
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (ret == 0 && wire_net(&a, fds, rec, err) < 0)
+		ret = -1;
+	if (ret < 0) {
+		nsiso_nsset_remove_pins(r, -1, u->uid, rec->netns[0] ? rec->netns : NULL, NULL);
+		nsiso_nsfds_close(fds);
+		return -1;
+	}
+	rec->created = (int64_t)time(NULL);
+	for (int i = 0; i < NSISO_NS__MAX; i++)
+		fds->ino[i] = (s->ns_mask & NSISO_NS_BIT(i)) ? rec->ino[i] : 0;
+	return 0;
 }
 
 /* ---- validation and joining ---- */
@@ -523,7 +408,7 @@ static int open_pid_proc(pid_t pid, unsigned want, struct nsiso_nsfds *out, stru
 
 		if (!(want & NSISO_NS_BIT(i)))
 			continue;
-		fd = open_ns_file(dir, nsiso_ns_table[i].name, (enum nsiso_ns)i, true, &st);
+		fd = nsiso_nsfile_open(dir, nsiso_ns_table[i].name, (enum nsiso_ns)i, true, &st);
 		if (fd < 0)
 			return nsiso_syserr(err, -fd, "cannot open %s/%s", path,
 					    nsiso_ns_table[i].name);
@@ -577,24 +462,23 @@ int nsiso_nsset_open_pid(pid_t pid, unsigned mask, struct nsiso_nsfds *out, stru
 	return open_pid_proc(pid, want, out, err);
 }
 
-int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsiso_setrec *rec,
-		     struct nsiso_nsfds *out, struct nsiso_error *err)
+/* Inside the keeper: open every pin of @rec and check it against the record. */
+static int open_here(uid_t uid, const struct nsiso_setrec *rec, struct nsiso_nsfds *out)
 {
-	_cleanup_close_ int nsdir = -1;
-	char name[16];
+	_cleanup_close_ int dir = -1;
+	char path[32];
 
-	uid_name(uid, name, sizeof(name));
-	nsdir = openat(r->ns_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	pin_dir(uid, path, sizeof(path));
+	dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return 1;
 	for (int i = 0; i < NSISO_NS__MAX; i++) {
-		bool is_mnt = i == NSISO_NS_MNT;
 		struct stat st;
 		int fd;
 
 		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
 			continue;
-		fd =
-		    open_ns_file(is_mnt ? r->mnt_fd : nsdir, is_mnt ? name : nsiso_ns_table[i].name,
-				 (enum nsiso_ns)i, false, &st);
+		fd = nsiso_nsfile_open(dir, nsiso_ns_table[i].name, (enum nsiso_ns)i, false, &st);
 		if (fd < 0 || (uint64_t)st.st_ino != rec->ino[i] ||
 		    (uint64_t)st.st_dev != rec->dev) {
 			/* Missing, replaced or foreign: the set is not joined, it is rebuilt. */
@@ -607,6 +491,25 @@ int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsi
 		out->ino[i] = (uint64_t)st.st_ino;
 	}
 	return 0;
+}
+
+int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsiso_setrec *rec,
+		     struct nsiso_nsfds *out, struct nsiso_error *err)
+{
+	_cleanup_place_ struct nsiso_place p = NSISO_PLACE_INIT;
+	int ret;
+
+	/* Pins of a keeper that is gone (its pin was lost) are gone with it. */
+	if (rec->keeper != r->keeper_id)
+		return 1;
+	if (nsiso_place_visit(&p, -1, r->keeper_fd, err) < 0)
+		return -1;
+	ret = open_here(uid, rec, out);
+	if (nsiso_place_restore(&p, err) < 0) {
+		nsiso_nsfds_close(out);
+		return -1;
+	}
+	return ret;
 }
 
 uint64_t nsiso_nsfds_ino(const struct nsiso_nsfds *f, enum nsiso_ns i)
@@ -689,72 +592,50 @@ int nsiso_nsset_join(const struct nsiso_nsfds *target, const struct nsiso_nsfds 
 
 /* ---- tear-down ---- */
 
-static int remove_pins_here(const struct nsiso_registry *r, uid_t uid, const char *netns_name,
-			    struct nsiso_error *err)
-{
-	_cleanup_close_ int nsdir = -1;
-	char name[16];
-
-	uid_name(uid, name, sizeof(name));
-	nsdir = openat(r->ns_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (nsdir >= 0) {
-		for (int i = 0; i < NSISO_NS__MAX; i++) {
-			if (i == NSISO_NS_MNT)
-				continue;
-			nsiso_unmount_all(nsdir, nsiso_ns_table[i].name);
-			if (unlinkat(nsdir, nsiso_ns_table[i].name, 0) < 0 && errno != ENOENT)
-				return nsiso_syserr(err, errno,
-						    "cannot remove the %s pin of uid %u",
-						    nsiso_ns_table[i].name, (unsigned)uid);
-		}
-		if (unlinkat(r->ns_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-			return nsiso_syserr(err, errno, "cannot remove pin directory of uid %u",
-					    (unsigned)uid);
-	}
-	nsiso_unmount_all(r->mnt_fd, name);
-	if (unlinkat(r->mnt_fd, name, 0) < 0 && errno != ENOENT)
-		return nsiso_syserr(err, errno, "cannot remove the mnt pin of uid %u",
-				    (unsigned)uid);
-	return nsiso_netns_unpin_name(netns_name, err);
-}
-
-static __attribute__((noreturn)) void remover_main(const struct nsiso_registry *r, int host_mnt_fd,
-						   uid_t uid, const char *netns_name, pid_t parent,
-						   int report_fd)
-{
-	struct nsiso_error e = {0};
-
-	child_bind_to_parent(parent);
-	if (NSISO_FAULT("teardown.child") < 0)
-		nsiso_syserr(&e, errno, "fault teardown.child");
-	else if (setns(host_mnt_fd, CLONE_NEWNS) < 0)
-		nsiso_syserr(&e, errno, "cannot enter the host mount namespace");
-	else
-		remove_pins_here(r, uid, netns_name, &e);
-	child_report_exit(report_fd, &e);
-}
-
-int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
+/* The caller's own: the keeper's pins, then the /run/netns name in the host. */
+static int remove_pins_self(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
 			    const char *netns_name, struct nsiso_error *err)
 {
+	_cleanup_place_ struct nsiso_place p = NSISO_PLACE_INIT;
+
+	if (NSISO_FAULT("teardown.child") < 0)
+		return nsiso_syserr(err, errno, "fault teardown.child");
+	if (nsiso_place_visit(&p, -1, r->keeper_fd, err) < 0)
+		return -1;
+	unpin_here(uid);
+	if (nsiso_place_restore(&p, err) < 0)
+		return -1;
+	nsiso_place_close(&p);
+	if (!netns_name)
+		return 0;
+	if (host_mnt_fd < 0)
+		return nsiso_netns_unpin_name(netns_name, err);
+	/* /run/netns is the host's (every set detaches it): unpin the name there. */
+	if (nsiso_place_visit(&p, -1, host_mnt_fd, err) < 0)
+		return -1;
+	if (nsiso_netns_unpin_name(netns_name, err) < 0) {
+		(void)nsiso_place_restore(&p, NULL);
+		return -1;
+	}
+	return nsiso_place_restore(&p, err);
+}
+
+struct child_report {
+	int kind; /* enum nsiso_errkind, NSISO_ERR_NONE when done */
+	int errnum;
+	char msg[512];
+};
+
+/* setns() refuses a multithreaded caller: a single-threaded child does it instead. */
+static int remove_pins_child(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
+			     const char *netns_name, struct nsiso_error *err)
+{
 	_cleanup_close_ int rep_r = -1, rep_w = -1;
-	struct nsiso_nsfds self = NSISO_NSFDS_INIT, host = NSISO_NSFDS_INIT;
-	struct child_report rep;
+	struct child_report rep = {0};
 	struct sigaction saved;
 	pid_t parent = getpid(), child;
 	int fds[2], ret;
-	bool here;
 
-	if (host_mnt_fd < 0)
-		return remove_pins_here(r, uid, netns_name, err);
-	if (nsiso_nsset_open_pid(0, NSISO_NS_BIT(NSISO_NS_MNT), &self, err) < 0)
-		return -1;
-	host.fd[NSISO_NS_MNT] = host_mnt_fd;
-	here = same_ns(&host, &self, NSISO_NS_MNT);
-	nsiso_nsfds_close(&self);
-	if (here)
-		return remove_pins_here(r, uid, netns_name, err);
-	/* umount2() only acts on mounts of the caller's namespace: do it from a child there. */
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return nsiso_syserr(err, errno, "pipe");
 	rep_r = fds[0], rep_w = fds[1];
@@ -762,8 +643,17 @@ int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid
 	if (child < 0)
 		return nsiso_syserr(err, errno, "cannot fork the tear-down child");
 	if (child == 0) {
-		close(rep_r);
-		remover_main(r, host_mnt_fd, uid, netns_name, parent, rep_w);
+		struct nsiso_error e = {0};
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		remove_pins_self(r, host_mnt_fd, uid, netns_name, &e);
+		rep.kind = e.kind;
+		rep.errnum = e.errnum;
+		snprintf(rep.msg, sizeof(rep.msg), "%.*s", (int)sizeof(rep.msg) - 1, e.msg);
+		(void)nsiso_write_all(rep_w, &rep, sizeof(rep));
+		_exit(0);
 	}
 	close(nsiso_steal_fd(&rep_w));
 	ret = nsiso_read_all(rep_r, &rep, sizeof(rep));
@@ -771,8 +661,19 @@ int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid
 	if (ret < 0)
 		return nsiso_syserr(err, -ret, "the tear-down child died");
 	if (rep.kind != NSISO_ERR_NONE)
-		return copy_child_error(&rep, err);
+		return nsiso_fail(err, (enum nsiso_errkind)rep.kind, 0, "%.*s",
+				  (int)sizeof(rep.msg), rep.msg);
 	return 0;
+}
+
+int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
+			    const char *netns_name, struct nsiso_error *err)
+{
+	struct nsiso_procstat st;
+
+	if (nsiso_proc_stat(0, &st) == 0 && st.threads > 1)
+		return remove_pins_child(r, host_mnt_fd, uid, netns_name, err);
+	return remove_pins_self(r, host_mnt_fd, uid, netns_name, err);
 }
 
 int nsiso_nsset_count_processes(uint64_t dev, uint64_t ino, pid_t self, unsigned limit,

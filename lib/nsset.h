@@ -30,22 +30,31 @@ void nsiso_nsfds_close(struct nsiso_nsfds *f);
 uint64_t nsiso_nsfds_ino(const struct nsiso_nsfds *f, enum nsiso_ns i);
 
 /*
- * Create @u's set as @s says and pin it under the registry (caller holds the
- * user's lock, is in the registry's mount namespace, and has removed any
- * stale pins). @hostname is the expanded name or NULL to keep the host's.
- * The calling process itself is not touched. On success *@rec describes the
- * pins (the caller commits it with nsiso_registry_write_set); *@attempts says
- * how many children it took (the per-CPU namespace-id quirk, DESIGN.md 4.3).
- * On failure no pin is left behind.
+ * Create @u's set as @s says and pin it in the keeper (the caller holds the
+ * user's lock, is in the registry's mount namespace, single-threaded, and
+ * has removed any stale pins). @hostname is the expanded name or NULL to
+ * keep the host's.
+ *
+ * No child is forked: the caller itself unshares, builds the set, comes back
+ * to where it started (its namespaces, root and cwd), visits the keeper to
+ * pin the set and comes back again (docs/architecture.md, "Creating a set").
+ * On success *@rec describes the pins (the caller commits it with
+ * nsiso_registry_write_set), *@fds holds the new set's namespaces, ready to
+ * join, and *@attempts says how many unshares it took (the per-CPU
+ * namespace-id quirk). On failure no pin is left behind and the caller is
+ * where it started (-1); it is stranded only when the kernel refuses the way
+ * back (then the error says so).
  */
 int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *u,
 		       const struct nsiso_settings *s, const char *hostname, const char *netns_name,
-		       struct nsiso_setrec *rec, int *attempts, struct nsiso_error *err);
+		       struct nsiso_setrec *rec, struct nsiso_nsfds *fds, int *attempts,
+		       struct nsiso_error *err);
 
 /*
- * Open and validate every pin of @rec: an nsfs file (NSFS_MAGIC), of the right
- * type (NS_GET_NSTYPE), with the recorded inode. 0 when all good, 1 when the set
- * is invalid (missing, swapped or foreign pin: rebuild it), -1 on error.
+ * Open and validate every pin of @rec (a visit to the keeper): an nsfs file
+ * (NSFS_MAGIC), of the right type (NS_GET_NSTYPE), with the recorded inode,
+ * in the keeper the record names. 0 when all good, 1 when the set is invalid
+ * (missing, swapped or foreign pin, another keeper: rebuild it), -1 on error.
  */
 int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsiso_setrec *rec,
 		     struct nsiso_nsfds *out, struct nsiso_error *err);
@@ -68,9 +77,10 @@ int nsiso_nsset_join(const struct nsiso_nsfds *target, const struct nsiso_nsfds 
 
 /*
  * Remove @uid's pins (whatever exists of them), and /run/netns/@netns_name
- * when not NULL. Works from any mount
- * namespace: the unmounts run in a short-lived child that setns()es to
- * @host_mnt_fd (the registry's namespace) when the caller is elsewhere.
+ * when not NULL. Works from any mount namespace: the caller visits the
+ * keeper (and, for the /run/netns name, @host_mnt_fd, the registry's
+ * namespace, when it is elsewhere) and comes back. Only a multithreaded
+ * caller, which setns() refuses, has it done by a short-lived child.
  * @host_mnt_fd -1: the caller knows it is in the registry's namespace.
  */
 int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,

@@ -16,6 +16,7 @@
 
 #include "fault.h"
 #include "fsutil.h"
+#include "keeper.h"
 #include "netns.h"
 #include "registry.h"
 #include "util.h"
@@ -39,8 +40,10 @@ int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 	if ((unsigned)rec->lifetime >= ARRAY_SIZE(lifetime_names))
 		return -1;
 	n = snprintf(buf, len,
-		     "version=1\nmask=%u\ndev=%" PRIu64 "\ncreated=%" PRId64 "\nlifetime=%s\n",
-		     rec->ns_mask, rec->dev, rec->created, lifetime_names[rec->lifetime]);
+		     "version=2\nmask=%u\ndev=%" PRIu64 "\nkeeper=%" PRIu64 "\ncreated=%" PRId64
+		     "\nlifetime=%s\n",
+		     rec->ns_mask, rec->dev, rec->keeper, rec->created,
+		     lifetime_names[rec->lifetime]);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	used = (size_t)n;
@@ -86,8 +89,16 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 	if (nsiso_parse_u64(val, &v) < 0)
 		return -1;
 	if (strcmp(key, "version") == 0) {
+		/* Version 1 pinned in the host's table: such a record names no live pin. */
 		*seen |= 1u << 0;
-		return v == 1 ? 0 : -1;
+		return v == 2 ? 0 : -1;
+	}
+	if (strcmp(key, "keeper") == 0) {
+		if (v == 0)
+			return -1;
+		rec->keeper = v;
+		*seen |= 1u << 5;
+		return 0;
 	}
 	if (strcmp(key, "mask") == 0) {
 		if (v == 0 || v >= NSISO_NS_BIT(NSISO_NS__MAX))
@@ -119,7 +130,7 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 int nsiso_setrec_parse(const char *text, struct nsiso_setrec *rec)
 {
 	_cleanup_free_ char *copy = strdup(text);
-	unsigned seen = 0, need = 0x1f;
+	unsigned seen = 0, need = 0x3f;
 	char *save = NULL;
 
 	if (!copy)
@@ -191,12 +202,13 @@ static void close_fds(int *const *fds, size_t n)
 
 void nsiso_registry_close(struct nsiso_registry *r)
 {
-	int *const fds[] = {&r->root_fd, &r->mnt_fd, &r->ns_fd, &r->users_fd};
+	int *const fds[] = {&r->root_fd, &r->users_fd, &r->keeper_fd};
 
 	close_fds(fds, ARRAY_SIZE(fds));
+	r->keeper_id = 0;
 }
 
-/* Bind-mount a directory onto itself and give it the propagation @flag. */
+/* Bind-mount a directory onto itself. */
 static int self_bind(int fd, const char *what, struct nsiso_error *err)
 {
 	char path[64];
@@ -234,52 +246,39 @@ bool nsiso_registry_inside_set(void)
 	return fd >= 0 && is_set_placeholder(fd);
 }
 
-bool nsiso_registry_mounted(const struct nsiso_registry *r)
+/* The keeper, opened through its pin: 0, 1 when absent or lost (*lost says which), -1. */
+static int open_keeper(struct nsiso_registry *r, bool *lost, struct nsiso_error *err)
 {
-	return nsiso_is_mountpoint(r->mnt_fd, r->root_fd) == 1 &&
-	       nsiso_is_mountpoint(r->ns_fd, r->root_fd) == 1;
+	int ret = nsiso_keeper_open(r->root_fd, &r->keeper_fd, &r->keeper_id, lost);
+
+	if (ret < 0)
+		return nsiso_syserr(err, -ret, "cannot open " NSISO_RUNDIR "/" NSISO_KEEPER_NAME);
+	if (ret == 0 && r->keeper_id == 0)
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, ENOTTY,
+				  "the kernel does not tell mount namespace ids (NS_GET_MNTNS_ID)");
+	return ret;
 }
 
-static int open_children(struct nsiso_registry *r, bool create, struct nsiso_error *err)
+/*
+ * Version 1 of the registry pinned every set in the host's table, under
+ * mnt/ and ns/ self-bind mounts. Detach them whole: their pins go (the
+ * processes still inside such a set keep it), and their records (version 1)
+ * read as no set, so each user's next login builds a set in the keeper.
+ */
+static void sweep_v1(int root_fd)
 {
-	if ((r->mnt_fd = nsiso_open_root_dir(r->root_fd, "mnt", NSISO_RUNDIR "/mnt", create, err)) <
-	    0)
-		return -1;
-	if ((r->ns_fd = nsiso_open_root_dir(r->root_fd, "ns", NSISO_RUNDIR "/ns", create, err)) < 0)
-		return -1;
-	if ((r->users_fd =
-		 nsiso_open_root_dir(r->root_fd, "users", NSISO_RUNDIR "/users", create, err)) < 0)
-		return -1;
-	return 0;
-}
+	static const char *const old[] = {"mnt", "ns"};
 
-/* Bind a registry subdirectory onto itself with @flags, unless it already is a mount. */
-static int ensure_sub_mount(struct nsiso_registry *r, int *fd, const char *name,
-			    unsigned long flags, struct nsiso_error *err)
-{
-	char what[64], path[64];
-
-	snprintf(what, sizeof(what), NSISO_RUNDIR "/%s", name);
-	if (nsiso_is_mountpoint(*fd, r->root_fd) == 1)
-		return 0;
-	if (self_bind(*fd, what, err) < 0)
-		return -1;
-	/* The old fd still sees the directory under the new mount: reopen. */
-	close(*fd);
-	if ((*fd = nsiso_open_root_dir(r->root_fd, name, what, false, err)) < 0)
-		return -1;
-	nsiso_fd_path(*fd, path, sizeof(path));
-	/* A bind of a private source is private; MS_SHARED then starts a peer group of its own. */
-	if (set_propagation(path, MS_PRIVATE, what, err) < 0)
-		return -1;
-	if (flags & MS_SHARED)
-		return set_propagation(path, MS_SHARED, what, err);
-	return 0;
+	/* MNT_DETACH takes each mount with everything below it; the files left are inert. */
+	for (size_t i = 0; i < ARRAY_SIZE(old); i++)
+		nsiso_unmount_all(root_fd, old[i]);
 }
 
 static int setup_locked(struct nsiso_registry *r, int run_fd, struct nsiso_error *err)
 {
 	char path[64];
+	bool lost = false;
+	int ret;
 
 	if (nsiso_is_mountpoint(r->root_fd, run_fd) != 1) {
 		if (self_bind(r->root_fd, NSISO_RUNDIR, err) < 0)
@@ -292,11 +291,21 @@ static int setup_locked(struct nsiso_registry *r, int run_fd, struct nsiso_error
 		if (set_propagation(path, MS_PRIVATE, NSISO_RUNDIR, err) < 0)
 			return -1;
 	}
-	if (open_children(r, true, err) < 0)
+	if ((r->users_fd =
+		 nsiso_open_root_dir(r->root_fd, "users", NSISO_RUNDIR "/users", true, err)) < 0)
 		return -1;
-	if (ensure_sub_mount(r, &r->mnt_fd, "mnt", MS_PRIVATE, err) < 0)
+	sweep_v1(r->root_fd);
+	if ((ret = open_keeper(r, &lost, err)) <= 0)
+		return ret;
+	/* Every set recorded the keeper's id: a new keeper makes them all invalid, as they are. */
+	r->keeper_rebuilt = lost;
+	if (nsiso_keeper_create(r->root_fd, err) < 0)
 		return -1;
-	return ensure_sub_mount(r, &r->ns_fd, "ns", MS_SHARED, err);
+	if ((ret = open_keeper(r, &lost, err)) != 0)
+		return ret < 0 ? -1
+			       : nsiso_fail(err, NSISO_ERR_SYSTEM, EIO,
+					    "the new keeper namespace does not check out");
+	return 0;
 }
 
 static int setup(struct nsiso_registry *r, int run_fd, struct nsiso_error *err)
@@ -322,6 +331,17 @@ static int setup(struct nsiso_registry *r, int run_fd, struct nsiso_error *err)
 	return setup_locked(r, run_fd, err);
 }
 
+/* The everyday case: everything is in place. */
+static bool open_ready(struct nsiso_registry *r, int run_fd)
+{
+	bool lost;
+
+	if (nsiso_is_mountpoint(r->root_fd, run_fd) != 1)
+		return false;
+	r->users_fd = nsiso_open_root_dir(r->root_fd, "users", NSISO_RUNDIR "/users", false, NULL);
+	return r->users_fd >= 0 && open_keeper(r, &lost, NULL) == 0;
+}
+
 int nsiso_registry_open(struct nsiso_registry *r, bool create, struct nsiso_error *err)
 {
 	_cleanup_close_ int run_fd = -1;
@@ -339,15 +359,12 @@ int nsiso_registry_open(struct nsiso_registry *r, bool create, struct nsiso_erro
 		    "this process is inside a namespace set, not in the host's mount namespace");
 		goto fail;
 	}
-	if (nsiso_is_mountpoint(r->root_fd, run_fd) == 1 && open_children(r, false, err) == 0 &&
-	    nsiso_registry_mounted(r))
+	if (open_ready(r, run_fd))
 		return 0;
 	if (!create) {
 		nsiso_fail(err, NSISO_ERR_SYSTEM, ENOENT, NSISO_RUNDIR " is not set up here");
 		goto fail;
 	}
-	if (err)
-		nsiso_error_clear(err);
 	if (setup(r, run_fd, err) == 0)
 		return 0;
 fail:

@@ -4,17 +4,15 @@
  *
  *   /run/nsiso/                 self bind mount, MS_PRIVATE: nothing mounted below
  *                               leaks into /run's peers (services, containers)
- *     registry.lock             flock: first-time setup of the mounts below
- *     mnt/                      self bind mount, MS_PRIVATE: the kernel refuses to
- *       <uid>                   bind a mount-namespace file onto a shared mount
- *     ns/                       self bind mount, MS_SHARED (own peer group): an
- *       <uid>/{ipc,uts,net}     unmount here also removes the copies that mount
- *                               namespaces created later (services) took
+ *     registry.lock             flock: first-time setup, a lost keeper's rebuild
+ *     keeper                    the keeper's mount namespace (keeper.h), pinned: the
+ *                               one nsfs mount of pam_nsiso in the host's table. The
+ *                               pins of every set live inside it, as <uid>/<ns>
  *     users/<uid>/              root 0700
  *       lock                    flock: everything about this uid's set
  *       set                     commit record, written last (rename): a set is
- *                               valid only when this exists and every pin
- *                               matches the inode recorded here
+ *                               valid only when this exists, names the live
+ *                               keeper, and every pin matches the inode recorded here
  *       sessions/<pid>-<start>  one empty file per open session; <start> is the
  *                               process start time, so a recycled pid is dead
  *
@@ -35,15 +33,17 @@
 #define NSISO_RUNDIR "/run/nsiso"
 
 struct nsiso_registry {
-	int root_fd;  /* /run/nsiso */
-	int mnt_fd;   /* /run/nsiso/mnt */
-	int ns_fd;    /* /run/nsiso/ns */
-	int users_fd; /* /run/nsiso/users */
+	int root_fd;	     /* /run/nsiso */
+	int users_fd;	     /* /run/nsiso/users */
+	int keeper_fd;	     /* the keeper's mount namespace, through its pin */
+	uint64_t keeper_id;  /* its kernel id: sets record it (never reused, unlike an inode) */
+	bool keeper_rebuilt; /* this open found the keeper's pin lost and made a new one */
 };
 
 #define NSISO_REGISTRY_INIT                                                                        \
 	{                                                                                          \
-		-1, -1, -1, -1                                                                     \
+		.root_fd = -1, .users_fd = -1, .keeper_fd = -1, .keeper_id = 0,                    \
+		.keeper_rebuilt = false                                                            \
 	}
 
 /* The commit record of one user's set. */
@@ -51,6 +51,7 @@ struct nsiso_setrec {
 	unsigned ns_mask;
 	uint64_t ino[NSISO_NS__MAX]; /* namespace inode per pinned namespace */
 	uint64_t dev;		     /* st_dev of nsfs (all namespaces share it) */
+	uint64_t keeper;	     /* id of the keeper holding the pins (NS_GET_MNTNS_ID) */
 	int64_t created;	     /* CLOCK_REALTIME seconds */
 	enum nsiso_lifetime lifetime;
 	char netns[65]; /* /run/netns name of the net namespace, "" when none */
@@ -72,9 +73,6 @@ void nsiso_registry_close(struct nsiso_registry *r);
  * matter to this question, so an unsafe registry cannot lock out an exempt user.
  */
 bool nsiso_registry_inside_set(void);
-
-/* Is the registry mounted and complete in the caller's mount namespace? */
-bool nsiso_registry_mounted(const struct nsiso_registry *r);
 
 /*
  * One user's directory, users/<uid>, opened once and locked: every record of

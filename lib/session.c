@@ -273,12 +273,12 @@ static int make_set(const struct nsiso_session *sess, const struct nsiso_userdir
 	if (teardown(sess, ud, stale_netns, true, err) < 0)
 		return -1;
 	if (nsiso_nsset_create(&sess->reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)),
-			       netns, &res->rec, &res->attempts, err) < 0)
+			       netns, &res->rec, fds, &res->attempts, err) < 0)
 		return -1;
-	if (nsiso_registry_write_set(ud, &res->rec, err) < 0 ||
-	    nsiso_nsset_open(&sess->reg, u->uid, &res->rec, fds, err) != 0) {
+	if (nsiso_registry_write_set(ud, &res->rec, err) < 0) {
+		nsiso_nsfds_close(fds);
 		teardown(sess, ud, netns, true, NULL);
-		return nsiso_fail(err, NSISO_ERR_SYSTEM, EIO, "the new set does not check out");
+		return -1;
 	}
 	step(res, NSISO_STEP_CREATED);
 	res->action = NSISO_ACTION_CREATE;
