@@ -375,6 +375,7 @@ int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
 	if (nsiso_nsset_open_pid(0, NSISO_NS_BIT(NSISO_NS_MNT), &origin, err) < 0 ||
 	    reach_registry(&sess->reg, &origin, &res->from_set, err) < 0)
 		goto out;
+	res->keeper_rebuilt = sess->reg.keeper_rebuilt;
 	if (res->from_set)
 		step(res, NSISO_STEP_HOST);
 	step(res, NSISO_STEP_REGISTRY);

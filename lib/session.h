@@ -37,9 +37,10 @@ enum nsiso_step {
 struct nsiso_open_result {
 	enum nsiso_action action;
 	struct nsiso_setrec rec; /* the set now joined */
-	int attempts;		 /* creation children used (per-CPU quirk) */
+	int attempts;		 /* unshares a creation took (per-CPU quirk) */
 	bool from_set;		 /* the caller started inside a set and went through the host */
 	bool rebuilt;		 /* an invalid set (bad pin) was discarded */
+	bool keeper_rebuilt;	 /* the keeper's pin was lost: a new keeper, every set invalid */
 	bool resolved;		 /* settings holds the policy's answer for the user */
 	struct nsiso_settings settings; /* resolved only to make a set; nsiso_open_result_free() */
 	unsigned char steps[NSISO_STEPS_MAX]; /* enum nsiso_step, in the order they were done */

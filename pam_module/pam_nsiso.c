@@ -362,6 +362,11 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 	log_step(pamh, a, "not exempt");
 	ret = nsiso_session_open(u, p, &sess, &res, &err);
 	log_open_steps(pamh, w, a, &res);
+	if (res.keeper_rebuilt)
+		pam_syslog(pamh, LOG_WARNING,
+			   "the keeper namespace " NSISO_RUNDIR "/keeper was lost (its pin was "
+			   "unmounted): made a new one; every set made before it is invalid and "
+			   "is rebuilt at its user's next login");
 	nsiso_open_result_free(&res);
 	if (ret < 0)
 		return fail_open(pamh, w, p, &err);

@@ -24,6 +24,7 @@ static struct nsiso_setrec sample(void)
 	r.ino[NSISO_NS_IPC] = 4026532201u;
 	r.ino[NSISO_NS_UTS] = 4026532202u;
 	r.dev = 4;
+	r.keeper = 9;
 	r.created = 1700000000;
 	r.lifetime = NSISO_LIFE_SESSION;
 	return r;
@@ -33,6 +34,7 @@ static void assert_rec_equal(const struct nsiso_setrec *a, const struct nsiso_se
 {
 	assert_int_equal(a->ns_mask, b->ns_mask);
 	assert_true(a->dev == b->dev);
+	assert_true(a->keeper == b->keeper);
 	assert_true(a->created == b->created);
 	assert_int_equal(a->lifetime, b->lifetime);
 	for (int i = 0; i < NSISO_NS__MAX; i++)
@@ -46,15 +48,17 @@ static void test_setrec_format_exact(void **state)
 	char buf[512];
 
 	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "version=1\nmask=7\ndev=4\ncreated=1700000000\nlifetime=session\n"
-				 "mnt=4026532200\nipc=4026532201\nuts=4026532202\n");
+	assert_string_equal(
+	    buf, "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=session\n"
+		 "mnt=4026532200\nipc=4026532201\nuts=4026532202\n");
 
 	/* Only the namespaces in the mask are written. */
 	r.ns_mask = NSISO_NS_BIT(NSISO_NS_MNT) | NSISO_NS_BIT(NSISO_NS_UTS);
 	r.lifetime = NSISO_LIFE_BOOT;
 	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "version=1\nmask=5\ndev=4\ncreated=1700000000\nlifetime=boot\n"
-				 "mnt=4026532200\nuts=4026532202\n");
+	assert_string_equal(
+	    buf, "version=2\nmask=5\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=boot\n"
+		 "mnt=4026532200\nuts=4026532202\n");
 }
 
 static void test_setrec_round_trip(void **state)
@@ -75,6 +79,7 @@ static void test_setrec_round_trip(void **state)
 			r.ns_mask = masks[m];
 			r.lifetime = lifes[l];
 			r.dev = UINT64_MAX;
+			r.keeper = UINT64_MAX;
 			r.created = INT64_MAX;
 			r.ino[NSISO_NS_MNT] = UINT64_MAX;
 			assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
@@ -97,8 +102,9 @@ static void test_setrec_format_small_buffer(void **state)
 	assert_int_equal(nsiso_setrec_format(&r, buf, 10), -1);
 }
 
-static const char good_text[] = "version=1\nmask=7\ndev=4\ncreated=1700000000\nlifetime=session\n"
-				"mnt=11\nipc=12\nuts=13\n";
+static const char good_text[] =
+    "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=session\n"
+    "mnt=11\nipc=12\nuts=13\n";
 
 static void test_setrec_parse_good(void **state)
 {
@@ -114,10 +120,11 @@ static void test_setrec_parse_good(void **state)
 	assert_true(r.ino[NSISO_NS_UTS] == 13);
 
 	/* Key order does not matter. */
-	assert_int_equal(nsiso_setrec_parse("mnt=11\nlifetime=boot\ncreated=0\ndev=1\nmask=1\n"
-					    "version=1\n",
-					    &r),
-			 0);
+	assert_int_equal(
+	    nsiso_setrec_parse("mnt=11\nlifetime=boot\ncreated=0\ndev=1\nkeeper=3\nmask=1\n"
+			       "version=2\n",
+			       &r),
+	    0);
 	assert_int_equal(r.lifetime, NSISO_LIFE_BOOT);
 }
 
@@ -127,36 +134,44 @@ static void test_setrec_parse_rejects(void **state)
 	    "",
 	    "\n",
 	    "garbage",
+	    /* version 1 (pins in the host's table) names no live pin; no keeper; keeper 0 */
+	    "version=1\nmask=7\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts="
+	    "13\n",
+	    "version=2\nmask=7\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
+	    "version=2\nmask=7\ndev=4\nkeeper=0\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts="
+	    "13\n",
 	    /* each required key missing in turn */
-	    "mask=7\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
-	    "version=1\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
-	    "version=1\nmask=7\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
-	    "version=1\nmask=7\ndev=4\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
-	    "version=1\nmask=7\ndev=4\ncreated=1\nmnt=11\nipc=12\nuts=13\n",
+	    "mask=7\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
+	    "version=2\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
+	    "version=2\nmask=7\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
+	    "version=2\nmask=7\ndev=4\nkeeper=9\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
+	    "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1\nmnt=11\nipc=12\nuts=13\n",
 	    /* a namespace of the mask without its inode, and one not in the mask */
-	    "version=1\nmask=7\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nipc=12\n",
-	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nipc=12\n",
+	    "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nipc=12\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nipc=12\n",
 	    /* mask without mnt, zero mask, unknown bits */
-	    "version=1\nmask=2\ndev=4\ncreated=1\nlifetime=session\nipc=12\n",
-	    "version=1\nmask=0\ndev=4\ncreated=1\nlifetime=session\n",
-	    "version=1\nmask=4294967297\ndev=4\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=1\nmask=1024\ndev=4\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=2\nmask=2\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nipc=12\n",
+	    "version=2\nmask=0\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\n",
+	    "version=2\nmask=4294967297\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=2\nmask=1024\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\n",
 	    /* bad values */
-	    "version=2\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=forever\nmnt=11\n",
-	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=0\n",
-	    "version=1\nmask=1\ndev=4x\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=1\nmask=1\ndev=-4\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=1\nmask=1\ndev= 4\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=1\nmask=1\ndev=\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=3\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=forever\nmnt=11\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=0\n",
+	    "version=2\nmask=1\ndev=4x\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=2\nmask=1\ndev=-4\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=2\nmask=1\ndev= 4\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=2\nmask=1\ndev=\ncreated=1\nlifetime=session\nmnt=11\n",
 	    /* overflow */
-	    "version=1\nmask=1\ndev=18446744073709551616\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=1\nmask=1\ndev=4\ncreated=9223372036854775808\nlifetime=session\nmnt=11\n",
-	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=99999999999999999999\n",
+	    "version=2\nmask=1\ndev=18446744073709551616\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=9223372036854775808\nlifetime="
+	    "session\nmnt=11\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt="
+	    "99999999999999999999\n",
 	    /* junk lines and keys */
-	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=11\njunk\n",
-	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nfoo=1\n",
-	    "version=1\nmask=1\ndev=4\ncreated=1\nlifetime=session\nMNT=11\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\njunk\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nfoo=1\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nMNT=11\n",
 	};
 	struct nsiso_setrec r;
 
@@ -170,14 +185,16 @@ static void test_setrec_netns_needs_net(void **state)
 {
 	struct nsiso_setrec r;
 
-	assert_int_equal(nsiso_setrec_parse("version=1\nmask=7\ndev=9\ncreated=1\nlifetime=boot\n"
-					    "mnt=1\nipc=2\nuts=3\nnetns=nsiso-alice\n",
-					    &r),
-			 -1);
-	assert_int_equal(nsiso_setrec_parse("version=1\nmask=15\ndev=9\ncreated=1\nlifetime=boot\n"
-					    "mnt=1\nipc=2\nuts=3\nnet=4\nnetns=nsiso-alice\n",
-					    &r),
-			 0);
+	assert_int_equal(
+	    nsiso_setrec_parse("version=2\nmask=7\ndev=9\nkeeper=5\ncreated=1\nlifetime=boot\n"
+			       "mnt=1\nipc=2\nuts=3\nnetns=nsiso-alice\n",
+			       &r),
+	    -1);
+	assert_int_equal(
+	    nsiso_setrec_parse("version=2\nmask=15\ndev=9\nkeeper=5\ncreated=1\nlifetime=boot\n"
+			       "mnt=1\nipc=2\nuts=3\nnet=4\nnetns=nsiso-alice\n",
+			       &r),
+	    0);
 	assert_string_equal(r.netns, "nsiso-alice");
 }
 
@@ -201,9 +218,10 @@ static void test_setrec_netns_format_exact(void **state)
 	char buf[512];
 
 	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "version=1\nmask=15\ndev=4\ncreated=1700000000\nlifetime=session\n"
-				 "mnt=4026532200\nipc=4026532201\nuts=4026532202\nnet=4026532203\n"
-				 "netns=nsiso-alice\n");
+	assert_string_equal(
+	    buf, "version=2\nmask=15\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=session\n"
+		 "mnt=4026532200\nipc=4026532201\nuts=4026532202\nnet=4026532203\n"
+		 "netns=nsiso-alice\n");
 
 	/* No name: no netns line at all. */
 	r.netns[0] = '\0';
@@ -262,8 +280,9 @@ static void test_setrec_netns_format_rejects(void **state)
 
 static void test_setrec_netns_parse_rejects(void **state)
 {
-	static const char head[] = "version=1\nmask=15\ndev=4\ncreated=1\nlifetime=session\n"
-				   "mnt=11\nipc=12\nuts=13\nnet=14\n";
+	static const char head[] =
+	    "version=2\nmask=15\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\n"
+	    "mnt=11\nipc=12\nuts=13\nnet=14\n";
 	char n64[65], n65[66];
 	const char *bad[] = {"a/b",	 "..",	 ".", "", "/run/netns/x", "a b", "a\tb",
 			     "nsiso-%u", "x\\y", "é", n65};
