@@ -359,6 +359,7 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 
 	memset(rec, 0, sizeof(*rec));
 	rec->lifetime = s->lifetime;
+	snprintf(rec->user, sizeof(rec->user), "%s", u->name);
 	*attempts = 0;
 	if (home_save(&h, s->ns_mask, err) < 0) {
 		home_close(&h);

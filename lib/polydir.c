@@ -101,10 +101,49 @@ int nsiso_instance_name(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Whose files these are: /var/lib/nsiso/<uid>/.owner holds the account name
+ * (an instance name never starts with '.': nsiso_instance_name escapes it).
+ * A uid given to a new account must not hand it the old one's files: refuse
+ * until an administrator removes them. A directory from before this record
+ * existed is adopted by the account that has the uid now.
+ */
+static int check_owner(int userdir, const struct nsiso_user *u, struct nsiso_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL;
+	char esc[96], esc2[96];
+	size_t len = 0;
+	int e;
+
+	fd = openat(userdir, ".owner", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT) {
+		fd = openat(userdir, ".owner", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd < 0 || (e = nsiso_write_all(fd, u->name, strlen(u->name))) < 0)
+			return nsiso_syserr(err, errno,
+					    "cannot record the owner of " NSISO_STATEDIR "/%u",
+					    (unsigned)u->uid);
+		return 0;
+	}
+	if (fd < 0 || (e = nsiso_read_fd(fd, 512, &text, &len)) < 0)
+		return nsiso_syserr(err, fd < 0 ? errno : -e,
+				    "cannot read the owner of " NSISO_STATEDIR "/%u",
+				    (unsigned)u->uid);
+	if (len == strlen(u->name) && memcmp(text, u->name, len) == 0)
+		return 0;
+	return nsiso_fail(err, NSISO_ERR_USER, 0,
+			  "the persistent tmp directories " NSISO_STATEDIR
+			  "/%u belong to account '%s', not '%s' (a reused uid): an administrator "
+			  "must remove them before this account can have a set",
+			  (unsigned)u->uid, nsiso_escape(esc, sizeof(esc), text),
+			  nsiso_escape(esc2, sizeof(esc2), u->name));
+}
+
 /* /var/lib/nsiso/<uid>: created and checked fd by fd, never through a name twice. */
 static int open_user_statedir(const struct nsiso_user *u, struct nsiso_error *err)
 {
-	_cleanup_close_ int varlib = -1, state = -1;
+	_cleanup_close_ int varlib = -1, state = -1, user = -1;
 	char name[16], what[64];
 	struct stat st;
 
@@ -120,7 +159,10 @@ static int open_user_statedir(const struct nsiso_user *u, struct nsiso_error *er
 		return -1;
 	snprintf(name, sizeof(name), "%u", (unsigned)u->uid);
 	snprintf(what, sizeof(what), NSISO_STATEDIR "/%u", (unsigned)u->uid);
-	return nsiso_open_root_dir(state, name, what, true, err);
+	user = nsiso_open_root_dir(state, name, what, true, err);
+	if (user < 0 || check_owner(user, u, err) < 0)
+		return -1;
+	return nsiso_steal_fd(&user);
 }
 
 static int open_instance(int userdir, const char *path, struct nsiso_error *err)

@@ -19,6 +19,7 @@
 #include "keeper.h"
 #include "netns.h"
 #include "registry.h"
+#include "user.h"
 #include "util.h"
 
 /* How long a login waits for another login of the same user (or the first-time setup). */
@@ -62,8 +63,13 @@ int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 		n = snprintf(buf + used, len - used, "netns=%s\n", rec->netns);
 		if (n < 0 || (size_t)n >= len - used)
 			return -1;
+		used += (size_t)n;
 	}
-	return 0;
+	/* Last: a name has no newline (nsiso_user_name_ok) but may hold '='. */
+	if (!rec->user[0] || !nsiso_user_name_ok(rec->user))
+		return -1;
+	n = snprintf(buf + used, len - used, "user=%s\n", rec->user);
+	return n < 0 || (size_t)n >= len - used ? -1 : 0;
 }
 
 static int parse_setrec_line(const char *key, const char *val, struct nsiso_setrec *rec,
@@ -71,6 +77,13 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 {
 	uint64_t v;
 
+	if (strcmp(key, "user") == 0) {
+		if (!nsiso_user_name_ok(val) || strlen(val) >= sizeof(rec->user))
+			return -1;
+		snprintf(rec->user, sizeof(rec->user), "%s", val);
+		*seen |= 1u << 6;
+		return 0;
+	}
 	if (strcmp(key, "netns") == 0) {
 		if (!nsiso_netns_name_ok(val))
 			return -1;
@@ -130,7 +143,7 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 int nsiso_setrec_parse(const char *text, struct nsiso_setrec *rec)
 {
 	_cleanup_free_ char *copy = strdup(text);
-	unsigned seen = 0, need = 0x3f;
+	unsigned seen = 0, need = 0x7f;
 	char *save = NULL;
 
 	if (!copy)
@@ -428,7 +441,7 @@ int nsiso_registry_write_set(const struct nsiso_userdir *u, const struct nsiso_s
 			     struct nsiso_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	char text[512];
+	char text[1024];
 	int e;
 
 	if (nsiso_setrec_format(rec, text, sizeof(text)) < 0)

@@ -55,6 +55,8 @@ struct nsiso_setrec {
 	int64_t created;	     /* CLOCK_REALTIME seconds */
 	enum nsiso_lifetime lifetime;
 	char netns[65]; /* /run/netns name of the net namespace, "" when none */
+	char
+	    user[257]; /* whose set: the account name at creation (a reused uid is not the owner) */
 };
 
 /*

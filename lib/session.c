@@ -294,6 +294,17 @@ static int get_set(const struct nsiso_session *sess, const struct nsiso_userdir 
 
 	if (r < 0)
 		return -1;
+	/*
+	 * A uid handed to a new account while the old one's set lives: the set
+	 * is not this user's. It is rebuilt (the old account's processes keep
+	 * theirs), never joined.
+	 */
+	if (r == 0 && strcmp(res->rec.user, u->name) != 0) {
+		step(res, NSISO_STEP_INVALID);
+		res->rebuilt = true;
+		res->foreign_owner = true;
+		return make_set(sess, ud, u, p, fds, res, err);
+	}
 	if (r == 0) {
 		r = nsiso_nsset_open(&sess->reg, u->uid, &res->rec, fds, err);
 		if (r < 0)

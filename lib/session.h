@@ -40,6 +40,7 @@ struct nsiso_open_result {
 	int attempts;		 /* unshares a creation took (per-CPU quirk) */
 	bool from_set;		 /* the caller started inside a set and went through the host */
 	bool rebuilt;		 /* an invalid set (bad pin) was discarded */
+	bool foreign_owner;	 /* the discarded set was another account's (a reused uid) */
 	bool keeper_rebuilt;	 /* the keeper's pin was lost: a new keeper, every set invalid */
 	bool resolved;		 /* settings holds the policy's answer for the user */
 	struct nsiso_settings settings; /* resolved only to make a set; nsiso_open_result_free() */

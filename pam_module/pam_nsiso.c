@@ -232,7 +232,9 @@ static void log_opened(pam_handle_t *pamh, const struct who *w, const struct nsi
 	snprintf(note, sizeof(note), "%s%s%s",
 		 res->from_set ? "from another set, via the host" : "",
 		 res->from_set && res->rebuilt ? "; " : "",
-		 res->rebuilt ? "an invalid set was discarded" : "");
+		 !res->rebuilt	      ? ""
+		 : res->foreign_owner ? "the uid's set belonged to another account: discarded"
+				      : "an invalid set was discarded");
 	log_decision(
 	    pamh, LOG_INFO, w, NULL, res->action == NSISO_ACTION_CREATE ? "create" : "join",
 	    fmt_inodes(inodes, sizeof(inodes), rec->ns_mask, rec->ino), note[0] ? note : NULL);

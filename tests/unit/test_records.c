@@ -27,6 +27,7 @@ static struct nsiso_setrec sample(void)
 	r.keeper = 9;
 	r.created = 1700000000;
 	r.lifetime = NSISO_LIFE_SESSION;
+	snprintf(r.user, sizeof(r.user), "a");
 	return r;
 }
 
@@ -37,6 +38,7 @@ static void assert_rec_equal(const struct nsiso_setrec *a, const struct nsiso_se
 	assert_true(a->keeper == b->keeper);
 	assert_true(a->created == b->created);
 	assert_int_equal(a->lifetime, b->lifetime);
+	assert_string_equal(a->user, b->user);
 	for (int i = 0; i < NSISO_NS__MAX; i++)
 		if (a->ns_mask & NSISO_NS_BIT(i))
 			assert_true(a->ino[i] == b->ino[i]);
@@ -50,7 +52,7 @@ static void test_setrec_format_exact(void **state)
 	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
 	assert_string_equal(
 	    buf, "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=session\n"
-		 "mnt=4026532200\nipc=4026532201\nuts=4026532202\n");
+		 "mnt=4026532200\nipc=4026532201\nuts=4026532202\nuser=a\n");
 
 	/* Only the namespaces in the mask are written. */
 	r.ns_mask = NSISO_NS_BIT(NSISO_NS_MNT) | NSISO_NS_BIT(NSISO_NS_UTS);
@@ -58,7 +60,7 @@ static void test_setrec_format_exact(void **state)
 	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
 	assert_string_equal(
 	    buf, "version=2\nmask=5\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=boot\n"
-		 "mnt=4026532200\nuts=4026532202\n");
+		 "mnt=4026532200\nuts=4026532202\nuser=a\n");
 }
 
 static void test_setrec_round_trip(void **state)
@@ -80,6 +82,12 @@ static void test_setrec_round_trip(void **state)
 			r.lifetime = lifes[l];
 			r.dev = UINT64_MAX;
 			r.keeper = UINT64_MAX;
+			/* Directory names: blanks, '=' and UTF-8 are names too. */
+			snprintf(r.user, sizeof(r.user), "%s",
+				 l == 0	  ? "Domain User=x"
+				 : l == 1 ? "b\xc3\xa9"
+					    "b"
+					  : "a");
 			r.created = INT64_MAX;
 			r.ino[NSISO_NS_MNT] = UINT64_MAX;
 			assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
@@ -103,7 +111,7 @@ static void test_setrec_format_small_buffer(void **state)
 }
 
 static const char good_text[] =
-    "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=session\n"
+    "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=session\nuser=a\n"
     "mnt=11\nipc=12\nuts=13\n";
 
 static void test_setrec_parse_good(void **state)
@@ -121,7 +129,7 @@ static void test_setrec_parse_good(void **state)
 
 	/* Key order does not matter. */
 	assert_int_equal(
-	    nsiso_setrec_parse("mnt=11\nlifetime=boot\ncreated=0\ndev=1\nkeeper=3\nmask=1\n"
+	    nsiso_setrec_parse("mnt=11\nlifetime=boot\nuser=a\ncreated=0\ndev=1\nkeeper=3\nmask=1\n"
 			       "version=2\n",
 			       &r),
 	    0);
@@ -135,43 +143,59 @@ static void test_setrec_parse_rejects(void **state)
 	    "\n",
 	    "garbage",
 	    /* version 1 (pins in the host's table) names no live pin; no keeper; keeper 0 */
-	    "version=1\nmask=7\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts="
+	    "version=1\nmask=7\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt=11\nipc="
+	    "12\nuts="
 	    "13\n",
-	    "version=2\nmask=7\ndev=4\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
-	    "version=2\nmask=7\ndev=4\nkeeper=0\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts="
+	    "version=2\nmask=7\ndev=4\ncreated=1\nlifetime=session\nuser=a\nmnt=11\nipc=12\nuts="
 	    "13\n",
+	    "version=2\nmask=7\ndev=4\nkeeper=0\ncreated=1\nlifetime=session\nuser=a\nmnt=11\nipc="
+	    "12\nuts="
+	    "13\n",
+	    /* no owner; an owner name that is not a name */
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nuser=\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nuser=a/b\n",
 	    /* each required key missing in turn */
-	    "mask=7\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
-	    "version=2\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
-	    "version=2\nmask=7\ncreated=1\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
-	    "version=2\nmask=7\ndev=4\nkeeper=9\nlifetime=session\nmnt=11\nipc=12\nuts=13\n",
+	    "mask=7\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt=11\nipc=12\nuts="
+	    "13\n",
+	    "version=2\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt=11\nipc=12\nuts="
+	    "13\n",
+	    "version=2\nmask=7\ncreated=1\nlifetime=session\nuser=a\nmnt=11\nipc=12\nuts=13\n",
+	    "version=2\nmask=7\ndev=4\nkeeper=9\nlifetime=session\nuser=a\nmnt=11\nipc=12\nuts="
+	    "13\n",
 	    "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1\nmnt=11\nipc=12\nuts=13\n",
 	    /* a namespace of the mask without its inode, and one not in the mask */
-	    "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nipc=12\n",
-	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nipc=12\n",
+	    "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt=11\nipc="
+	    "12\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt=11\nipc="
+	    "12\n",
 	    /* mask without mnt, zero mask, unknown bits */
-	    "version=2\nmask=2\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nipc=12\n",
-	    "version=2\nmask=0\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\n",
-	    "version=2\nmask=4294967297\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=2\nmask=1024\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=2\nmask=2\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nipc=12\n",
+	    "version=2\nmask=0\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\n",
+	    "version=2\nmask=4294967297\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt="
+	    "11\n",
+	    "version=2\nmask=1024\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt=11\n",
 	    /* bad values */
-	    "version=3\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=forever\nmnt=11\n",
-	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=0\n",
-	    "version=2\nmask=1\ndev=4x\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=2\nmask=1\ndev=-4\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=2\nmask=1\ndev= 4\ncreated=1\nlifetime=session\nmnt=11\n",
-	    "version=2\nmask=1\ndev=\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=3\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt=11\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=forever\nuser=a\nmnt=11\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt=0\n",
+	    "version=2\nmask=1\ndev=4x\ncreated=1\nlifetime=session\nuser=a\nmnt=11\n",
+	    "version=2\nmask=1\ndev=-4\ncreated=1\nlifetime=session\nuser=a\nmnt=11\n",
+	    "version=2\nmask=1\ndev= 4\ncreated=1\nlifetime=session\nuser=a\nmnt=11\n",
+	    "version=2\nmask=1\ndev=\ncreated=1\nlifetime=session\nuser=a\nmnt=11\n",
 	    /* overflow */
-	    "version=2\nmask=1\ndev=18446744073709551616\ncreated=1\nlifetime=session\nmnt=11\n",
+	    "version=2\nmask=1\ndev=18446744073709551616\ncreated=1\nlifetime=session\nuser=a\nmnt="
+	    "11\n",
 	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=9223372036854775808\nlifetime="
 	    "session\nmnt=11\n",
-	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt="
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt="
 	    "99999999999999999999\n",
 	    /* junk lines and keys */
-	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\njunk\n",
-	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nmnt=11\nfoo=1\n",
-	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nMNT=11\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt="
+	    "11\njunk\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nmnt=11\nfoo="
+	    "1\n",
+	    "version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\nMNT=11\n",
 	};
 	struct nsiso_setrec r;
 
@@ -186,14 +210,16 @@ static void test_setrec_netns_needs_net(void **state)
 	struct nsiso_setrec r;
 
 	assert_int_equal(
-	    nsiso_setrec_parse("version=2\nmask=7\ndev=9\nkeeper=5\ncreated=1\nlifetime=boot\n"
-			       "mnt=1\nipc=2\nuts=3\nnetns=nsiso-alice\n",
-			       &r),
+	    nsiso_setrec_parse(
+		"version=2\nmask=7\ndev=9\nkeeper=5\ncreated=1\nlifetime=boot\nuser=a\n"
+		"mnt=1\nipc=2\nuts=3\nnetns=nsiso-alice\n",
+		&r),
 	    -1);
 	assert_int_equal(
-	    nsiso_setrec_parse("version=2\nmask=15\ndev=9\nkeeper=5\ncreated=1\nlifetime=boot\n"
-			       "mnt=1\nipc=2\nuts=3\nnet=4\nnetns=nsiso-alice\n",
-			       &r),
+	    nsiso_setrec_parse(
+		"version=2\nmask=15\ndev=9\nkeeper=5\ncreated=1\nlifetime=boot\nuser=a\n"
+		"mnt=1\nipc=2\nuts=3\nnet=4\nnetns=nsiso-alice\n",
+		&r),
 	    0);
 	assert_string_equal(r.netns, "nsiso-alice");
 }
@@ -221,7 +247,7 @@ static void test_setrec_netns_format_exact(void **state)
 	assert_string_equal(
 	    buf, "version=2\nmask=15\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=session\n"
 		 "mnt=4026532200\nipc=4026532201\nuts=4026532202\nnet=4026532203\n"
-		 "netns=nsiso-alice\n");
+		 "netns=nsiso-alice\nuser=a\n");
 
 	/* No name: no netns line at all. */
 	r.netns[0] = '\0';
@@ -281,7 +307,7 @@ static void test_setrec_netns_format_rejects(void **state)
 static void test_setrec_netns_parse_rejects(void **state)
 {
 	static const char head[] =
-	    "version=2\nmask=15\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\n"
+	    "version=2\nmask=15\ndev=4\nkeeper=9\ncreated=1\nlifetime=session\nuser=a\n"
 	    "mnt=11\nipc=12\nuts=13\nnet=14\n";
 	char n64[65], n65[66];
 	const char *bad[] = {"a/b",	 "..",	 ".", "", "/run/netns/x", "a b", "a\tb",
