@@ -137,8 +137,12 @@ static int teardown_locked(const struct nsiso_registry *reg, const struct nsiso_
 		return -1;
 	if (nsiso_registry_remove_set(ud, err) < 0)
 		return -1;
-	return nsiso_nsset_remove_pins(reg, host, ud->uid,
-				       r == 0 && rec.netns[0] ? rec.netns : NULL, err);
+	const char *netns = r == 0 && rec.netns[0] ? rec.netns : NULL;
+
+	if (nsiso_nsset_remove_pins(reg, host, ud->uid, netns, err) < 0)
+		return -1;
+	nsiso_registry_release_name(reg, ud->uid, netns);
+	return 0;
 }
 
 /* Take @uid's lock (kept in *@ud) and look at its set, for a decision under that lock. */

@@ -467,6 +467,89 @@ int nsiso_registry_remove_set(const struct nsiso_userdir *u, struct nsiso_error 
 	return 0;
 }
 
+/* ---- /run/netns names ---- */
+
+/* The uid recorded in a claim, or (uid_t)-1 when there is none or it is unreadable. */
+static uid_t claim_owner(int dir, const char *name)
+{
+	_cleanup_close_ int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	_cleanup_free_ char *text = NULL;
+	uint64_t v;
+
+	if (fd < 0 || nsiso_read_fd(fd, 32, &text, NULL) < 0)
+		return (uid_t)-1;
+	text[strcspn(text, "\n")] = '\0';
+	if (nsiso_parse_u64(text, &v) < 0 || v >= (uid_t)-1)
+		return (uid_t)-1;
+	return (uid_t)v;
+}
+
+/* Does @uid's recorded set name @name? (Read without its lock: records are renamed whole.) */
+static bool set_holds_name(const struct nsiso_registry *r, uid_t uid, const char *name)
+{
+	struct nsiso_userdir ud = {.uid = uid, .fd = -1, .lock_fd = -1};
+	struct nsiso_setrec rec;
+	char d[16];
+	bool held;
+
+	snprintf(d, sizeof(d), "%u", (unsigned)uid);
+	ud.fd = nsiso_open_root_dir(r->users_fd, d, "a user directory", false, NULL);
+	if (ud.fd < 0)
+		return false;
+	held = nsiso_registry_read_set(&ud, &rec, NULL) == 0 && strcmp(rec.netns, name) == 0;
+	close(ud.fd);
+	return held;
+}
+
+static int open_names_dir(const struct nsiso_registry *r, struct nsiso_error *err)
+{
+	return nsiso_open_root_dir(r->root_fd, "names", NSISO_RUNDIR "/names", true, err);
+}
+
+int nsiso_registry_claim_name(const struct nsiso_registry *r, uid_t uid, const char *name,
+			      struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = -1, fd = -1;
+	char text[24];
+	uid_t owner;
+	int e;
+
+	if (!nsiso_netns_name_ok(name))
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "netns_name gives an unusable name");
+	if ((dir = open_names_dir(r, err)) < 0)
+		return -1;
+	if (nsiso_flock_timeout(dir, LOCK_TIMEOUT_MS) < 0)
+		return nsiso_syserr(err, errno, "cannot lock " NSISO_RUNDIR "/names");
+	owner = claim_owner(dir, name);
+	if (owner == uid)
+		return 0;
+	if (owner != (uid_t)-1 && set_holds_name(r, owner, name))
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+				  "netns_name gives " NSISO_NETNS_DIR
+				  "/%s, which the set of uid %u holds: no set is made (make the "
+				  "template tell these accounts apart, e.g. with %%U)",
+				  name, (unsigned)owner);
+	/* Free, or a stale claim: write ours under a temporary name, then rename over it. */
+	snprintf(text, sizeof(text), "%u\n", (unsigned)uid);
+	(void)unlinkat(dir, "+claim", 0);
+	fd = openat(dir, "+claim", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || (e = nsiso_write_all(fd, text, strlen(text))) < 0 ||
+	    renameat(dir, "+claim", dir, name) < 0)
+		return nsiso_syserr(err, errno, "cannot claim " NSISO_NETNS_DIR "/%s", name);
+	return 0;
+}
+
+void nsiso_registry_release_name(const struct nsiso_registry *r, uid_t uid, const char *name)
+{
+	_cleanup_close_ int dir = -1;
+
+	if (!name || !nsiso_netns_name_ok(name) || (dir = open_names_dir(r, NULL)) < 0 ||
+	    nsiso_flock_timeout(dir, LOCK_TIMEOUT_MS) < 0)
+		return;
+	if (claim_owner(dir, name) == uid)
+		(void)unlinkat(dir, name, 0);
+}
+
 static int open_sessions_dir(const struct nsiso_userdir *u, bool create, struct nsiso_error *err)
 {
 	char what[80];

@@ -112,6 +112,19 @@ int nsiso_registry_write_set(const struct nsiso_userdir *u, const struct nsiso_s
 			     struct nsiso_error *err);
 int nsiso_registry_remove_set(const struct nsiso_userdir *u, struct nsiso_error *err);
 
+/*
+ * /run/nsiso/names/<name>: which uid's set holds /run/netns/<name>
+ * (netns_name). The template maps odd bytes to '-' and cuts names, so two
+ * accounts can get the same name; the second must not take the first one's.
+ * Claim: 0 when the name is now (or already was) @uid's; -1 (kind POLICY)
+ * when another uid's recorded set holds it. A claim whose uid has no set
+ * naming it any more is stale and is taken over.
+ */
+int nsiso_registry_claim_name(const struct nsiso_registry *r, uid_t uid, const char *name,
+			      struct nsiso_error *err);
+/* Drop @uid's claim of @name (NULL: nothing); another uid's claim is left alone. */
+void nsiso_registry_release_name(const struct nsiso_registry *r, uid_t uid, const char *name);
+
 /* Session records. */
 int nsiso_registry_add_session(const struct nsiso_userdir *u, pid_t pid, uint64_t start,
 			       struct nsiso_error *err);

@@ -241,8 +241,11 @@ static int teardown(const struct nsiso_session *sess, const struct nsiso_userdir
 		return -1;
 	if (NSISO_FAULT("teardown.unrecorded") < 0)
 		return nsiso_syserr(err, errno, "fault teardown.unrecorded");
-	return nsiso_nsset_remove_pins(&sess->reg, at_registry ? -1 : sess->host_mnt_fd, ud->uid,
-				       netns_name, err);
+	if (nsiso_nsset_remove_pins(&sess->reg, at_registry ? -1 : sess->host_mnt_fd, ud->uid,
+				    netns_name, err) < 0)
+		return -1;
+	nsiso_registry_release_name(&sess->reg, ud->uid, netns_name);
+	return 0;
 }
 
 /* The policy's settings for @u: needed only to make a set. */
@@ -268,13 +271,21 @@ static int make_set(const struct nsiso_session *sess, const struct nsiso_userdir
 	if (resolve(p, u, res, err) < 0 ||
 	    expand_netns_name(u, s, netnsbuf, sizeof(netnsbuf), &netns, err) < 0)
 		return -1;
-	/* A record that named a /run/netns pin (even a torn one) names what to clear. */
-	stale_netns = res->rec.netns[0] ? res->rec.netns : netns;
+	/*
+	 * A record that named a /run/netns pin (even a torn one) names what to
+	 * clear. The new name is cleared only once it is claimed: two accounts
+	 * can get the same name, and one must not remove the other's.
+	 */
+	stale_netns = res->rec.netns[0] ? res->rec.netns : NULL;
 	if (teardown(sess, ud, stale_netns, true, err) < 0)
 		return -1;
-	if (nsiso_nsset_create(&sess->reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)),
-			       netns, &res->rec, fds, &res->attempts, err) < 0)
+	if (netns && nsiso_registry_claim_name(&sess->reg, u->uid, netns, err) < 0)
 		return -1;
+	if (nsiso_nsset_create(&sess->reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)),
+			       netns, &res->rec, fds, &res->attempts, err) < 0) {
+		nsiso_registry_release_name(&sess->reg, u->uid, netns);
+		return -1;
+	}
 	if (nsiso_registry_write_set(ud, &res->rec, err) < 0) {
 		nsiso_nsfds_close(fds);
 		teardown(sess, ud, netns, true, NULL);
