@@ -135,6 +135,8 @@ MAN8_PAGES   := docs/pam_nsiso.8 docs/nsisoctl.8
 POLICY_DEST   = $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf
 
 EXAMPLESDIR ?= $(PREFIX)/share/doc/libpam-nsiso/examples
+# systemd's units: the gc timer and the user@.service drop-in (lifetimes under systemd).
+UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 
 install: $(MODULE) $(CTL)
 	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/security \
@@ -146,6 +148,9 @@ install: $(MODULE) $(CTL)
 	install -m 0644 config/pam-configs/nsiso $(DESTDIR)$(PAMCONFIGDIR)/nsiso
 	install -d $(DESTDIR)$(EXAMPLESDIR)
 	install -m 0644 config/nsiso-net-hook $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook
+	install -d $(DESTDIR)$(UNITDIR)/user@.service.d
+	install -m 0644 config/systemd/nsiso-gc.service config/systemd/nsiso-gc.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 config/systemd/user@.service.d/pam_nsiso.conf $(DESTDIR)$(UNITDIR)/user@.service.d/
 	@if [ -e $(POLICY_DEST) ] || [ -L $(POLICY_DEST) ]; then \
 	  echo "keeping existing $(POLICY_DEST)"; \
 	else install -m 0644 config/nsiso.conf $(POLICY_DEST); fi
@@ -154,7 +159,10 @@ uninstall:
 	rm -f $(DESTDIR)$(SECUREDIR)/pam_nsiso.so $(DESTDIR)$(SBINDIR)/nsisoctl \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5_PAGES))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8_PAGES))) \
-		$(DESTDIR)$(PAMCONFIGDIR)/nsiso $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook
+		$(DESTDIR)$(PAMCONFIGDIR)/nsiso $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook \
+		$(DESTDIR)$(UNITDIR)/nsiso-gc.service $(DESTDIR)$(UNITDIR)/nsiso-gc.timer \
+		$(DESTDIR)$(UNITDIR)/user@.service.d/pam_nsiso.conf
+	-rmdir $(DESTDIR)$(UNITDIR)/user@.service.d 2>/dev/null
 	-rmdir $(DESTDIR)$(EXAMPLESDIR) 2>/dev/null
 	@echo "left $(POLICY_DEST) in place (the administrator's file); remove it by hand"
 

@@ -85,17 +85,28 @@ int ctl_gc(const struct ctl_cmd *c, int argc, char **argv)
 {
 	struct nsiso_registry reg = NSISO_REGISTRY_INIT;
 	_cleanup_free_ uid_t *uids = NULL;
+	struct ctl_target t;
 	struct ctl_args a;
 	int status = CTL_OK, r;
 	size_t n = 0;
 
 	if (ctl_parse(c, argc, argv, &a, &status))
 		return status;
+	if (a.n_pos == 1 && ctl_resolve(a.pos[0], &t) < 0)
+		return CTL_FAIL;
 	r = ctl_open_registry(&reg);
 	if (r != 0)
 		return r > 0 ? CTL_OK : CTL_FAIL;
-	if (all_uids(&reg, &uids, &n) < 0)
+	if (a.n_pos == 1) {
+		/* One user (a user manager that stopped): no walk over every set. */
+		uids = malloc(sizeof(*uids));
+		if (!uids)
+			status = CTL_FAIL;
+		else
+			uids[n++] = t.uid;
+	} else if (all_uids(&reg, &uids, &n) < 0) {
 		status = CTL_FAIL;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct nsiso_error err = {0};
 		char label[160];

@@ -61,9 +61,12 @@ const struct ctl_cmd ctl_cmds[] = {
     },
     {
 	.name = "gc",
-	.synopsis = "",
-	.summary = "tear down sets with no session and no process left (not lifetime boot)",
-	.help = "",
+	.synopsis = "[USER]",
+	.summary = "tear down the sets whose lifetime has ended (every set, or USER's)",
+	.help = "  a set of lifetime processes ends with no session and no process left,\n"
+		"  session with no session left; boot is kept until release. USER may be\n"
+		"  a uid (user@UID.service's ExecStopPost runs `nsisoctl gc UID`)\n",
+	.max_pos = 1,
 	.run = ctl_gc,
     },
     {

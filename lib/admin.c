@@ -188,9 +188,13 @@ int nsiso_admin_gc_one(const struct nsiso_registry *reg, uid_t uid, struct nsiso
 
 	if (inspect_locked(reg, uid, &ud, &info, err) < 0)
 		return -1;
-	/* lifetime boot keeps its set until release, whatever runs in it. */
+	/*
+	 * Each lifetime's own rule, as at a close: boot keeps its set until
+	 * release; session ends with the last session, whatever still runs;
+	 * processes also waits for the last process.
+	 */
 	if (!info.has_set || info.rec.lifetime == NSISO_LIFE_BOOT || info.n_sessions > 0 ||
-	    info.processes > 0)
+	    (info.rec.lifetime == NSISO_LIFE_PROCESSES && info.processes > 0))
 		return 0;
 	return teardown_locked(reg, &ud, err) < 0 ? -1 : 1;
 }

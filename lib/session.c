@@ -61,12 +61,11 @@ void nsiso_caller_inodes(uint64_t ino[NSISO_NS__MAX], unsigned *mask)
 	}
 }
 
-int nsiso_caller_check(uint64_t *start, struct nsiso_error *err)
+/* Can this process switch namespaces and unmount? CAP_SYS_ADMIN and CAP_SYS_CHROOT. */
+static int check_caps(struct nsiso_error *err)
 {
 	static const cap_value_t need[] = {CAP_SYS_ADMIN, CAP_SYS_CHROOT};
-	struct nsiso_procstat st;
 	cap_t caps = cap_get_proc();
-	int e;
 
 	if (!caps)
 		return nsiso_syserr(err, errno, "cannot read the process capabilities");
@@ -83,6 +82,16 @@ int nsiso_caller_check(uint64_t *start, struct nsiso_error *err)
 		}
 	}
 	cap_free(caps);
+	return 0;
+}
+
+int nsiso_caller_check(uint64_t *start, struct nsiso_error *err)
+{
+	struct nsiso_procstat st;
+	int e;
+
+	if (check_caps(err) < 0)
+		return -1;
 	/* One read of /proc/self/stat: the thread count now, the start time for the record. */
 	if ((e = nsiso_proc_stat(0, &st)) < 0)
 		return nsiso_syserr(err, -e, "cannot read /proc/self/stat");
@@ -452,6 +461,19 @@ int nsiso_session_close(struct nsiso_session *sess, struct nsiso_close_result *r
 
 	memset(res, 0, sizeof(*res));
 	res->uid = sess->uid;
+	/*
+	 * systemd opens the systemd-user session as root but closes it from its
+	 * (sd-pam) helper after that has dropped to the user's uid: it can
+	 * neither lock nor unmount anything. Do nothing rather than half of it;
+	 * the session record is the user manager's pid, which reads dead once it
+	 * exits, and `nsisoctl gc` (user@.service's ExecStopPost, the nsiso-gc
+	 * timer) applies the lifetime then.
+	 */
+	if (geteuid() != 0 || check_caps(NULL) < 0) {
+		res->deferred = true;
+		res->caller_euid = geteuid();
+		return 0;
+	}
 	if (nsiso_registry_lock_user(&sess->reg, sess->uid, true, &ud, err) < 0)
 		return -1;
 	if (nsiso_registry_remove_session(&ud, sess->pid, sess->start, err) < 0 ||

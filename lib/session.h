@@ -49,6 +49,8 @@ struct nsiso_open_result {
 };
 
 struct nsiso_close_result {
+	bool deferred;	   /* the closing process has given up root: nothing done (gc will) */
+	uid_t caller_euid; /* its effective uid then */
 	bool torn_down;
 	unsigned live_sessions;	 /* other sessions still open */
 	bool processes_left;	 /* lifetime processes: something still runs inside */

@@ -459,6 +459,10 @@ NSISO_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, c
 	if (ret < 0) {
 		pam_syslog(pamh, LOG_ERR, "%s; close service=%s user=%s uid=%u", err.msg, w.service,
 			   w.user, w.uid);
+	} else if (res.deferred) {
+		snprintf(note, sizeof(note), "closing process runs as uid %u: left to nsisoctl gc",
+			 (unsigned)res.caller_euid);
+		log_decision(pamh, LOG_NOTICE, &w, NULL, "defer", NULL, note);
 	} else if (res.torn_down || a.debug) {
 		snprintf(note, sizeof(note), "%u other sessions%s", res.live_sessions,
 			 res.processes_left ? ", processes remain" : "");

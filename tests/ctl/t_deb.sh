@@ -70,10 +70,12 @@ libdir=$(pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-
 missing=""
 for f in "$libdir/security/pam_nsiso.so" /usr/sbin/nsisoctl /usr/share/man/man8/pam_nsiso.8.gz \
 	/usr/share/man/man8/nsisoctl.8.gz /usr/share/man/man5/nsiso.conf.5.gz \
-	/etc/security/nsiso.conf /usr/share/pam-configs/nsiso /usr/share/doc/$PKG/copyright; do
+	/etc/security/nsiso.conf /usr/share/pam-configs/nsiso /usr/share/doc/$PKG/copyright \
+	/lib/systemd/system/nsiso-gc.timer /lib/systemd/system/nsiso-gc.service \
+	/lib/systemd/system/user@.service.d/pam_nsiso.conf; do
 	[ -f "$S/root$f" ] || missing="$missing $f"
 done
-is "${missing# }" "" "the package has the module, nsisoctl, the man pages, the policy, the profile"
+is "${missing# }" "" "the package has the module, nsisoctl, the man pages, the policy, the profile, the gc timer and the user@.service drop-in"
 ok_cmd "the packaged nsisoctl runs" "$S/root/usr/sbin/nsisoctl" --help
 if have nm; then
 	is "$(module_exports "$S/root$libdir/security/pam_nsiso.so")" "$MODULE_EXPORTS" \
@@ -86,6 +88,7 @@ mkdir "$S/control"
 dpkg-deb -e "$deb" "$S/control"
 is "$(cat "$S/control/conffiles" 2>/dev/null)" "/etc/security/nsiso.conf" "the policy is a conffile"
 like "$(cat "$S/control/postinst" 2>/dev/null)" 'pam-auth-update --package' "postinst calls pam-auth-update --package"
+like "$(cat "$S/control/postinst" 2>/dev/null)" 'nsiso-gc.timer' "postinst enables and starts the gc timer (dh_installsystemd)"
 like "$(grep -A1 'remove' "$S/control/prerm" 2>/dev/null)" 'pam-auth-update --package --remove nsiso' \
 	"prerm calls pam-auth-update --package --remove nsiso on remove"
 

@@ -13,9 +13,11 @@ trap 'exit 130' INT TERM
 
 libdir=$(pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)
 module=$libdir/security/pam_nsiso.so
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 FILES="$module /usr/sbin/nsisoctl /usr/share/man/man5/nsiso.conf.5 /usr/share/man/man8/pam_nsiso.8
 /usr/share/man/man8/nsisoctl.8 /usr/share/pam-configs/nsiso /etc/security/nsiso.conf
-/usr/share/doc/libpam-nsiso/examples/nsiso-net-hook"
+/usr/share/doc/libpam-nsiso/examples/nsiso-net-hook
+$unitdir/nsiso-gc.service $unitdir/nsiso-gc.timer $unitdir/user@.service.d/pam_nsiso.conf"
 
 RC=0
 out=$(make -s -C "$TOP" install DESTDIR="$D" 2>&1) || RC=$?
@@ -25,7 +27,7 @@ missing=""
 for f in $FILES; do
 	[ -f "$D$f" ] || missing="$missing $f"
 done
-is "${missing# }" "" "every file is installed: module, nsisoctl, 3 man pages, pam-auth-update profile, policy"
+is "${missing# }" "" "every file is installed: module, nsisoctl, 3 man pages, pam-auth-update profile, policy, gc timer and user@.service drop-in"
 is "$(find "$D" -type f | sed "s|^$D||" | sort | paste -sd ' ' -)" \
 	"$(printf '%s\n' $FILES | sort | paste -sd ' ' -)" "nothing else is installed"
 is "$(stat -c %a "$D$module") $(stat -c %a "$D/usr/sbin/nsisoctl") $(stat -c %a "$D/etc/security/nsiso.conf")" \

@@ -27,6 +27,9 @@
  *                     namespace inodes of this (the PAM caller's) process
  *   --close-env N=V   setenv(N, V) just before pam_close_session (fault points
  *                     that must fire at close and not at open)
+ *   --close-as-user   give up root for the user's ids (groups cleared, real,
+ *                     effective and saved uid/gid) just before pam_close_session,
+ *                     as systemd's (sd-pam) does for the systemd-user session
  *
  * Exit codes of its own: 2 usage or setup error, 3 pam_open_session failed,
  * 4 pam_close_session failed, 5 a session opened for a user that could not be
@@ -67,6 +70,7 @@ struct options {
 	long threads;	       /* total threads of the process at pam_open_session */
 	const char *ns_report; /* NULL: none */
 	const char *close_env; /* NAME=VALUE or NULL */
+	bool close_as_user;    /* drop to the user before closing, as (sd-pam) */
 	char **argv;	       /* CMD and its arguments, NULL-terminated */
 };
 
@@ -126,6 +130,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	    {"any-user", no_argument, NULL, 'a'},
 	    {"ns-report", required_argument, NULL, 'R'},
 	    {"close-env", required_argument, NULL, 'E'},
+	    {"close-as-user", no_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -167,6 +172,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (!strchr(optarg, '=') || optarg[0] == '=')
 				return -1;
 			o->close_env = optarg;
+			break;
+		case 'D':
+			o->close_as_user = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -401,6 +409,12 @@ int main(int argc, char **argv)
 	if (!o.no_close) {
 		if (o.close_env && set_close_env(o.close_env) < 0) {
 			perror("pamh: setenv");
+			status = EXIT_USAGE;
+		}
+		if (o.close_as_user && (setgroups(0, NULL) < 0 ||
+					setresgid(u.pw.pw_gid, u.pw.pw_gid, u.pw.pw_gid) < 0 ||
+					setresuid(u.pw.pw_uid, u.pw.pw_uid, u.pw.pw_uid) < 0)) {
+			perror("pamh: cannot drop to the user before closing");
 			status = EXIT_USAGE;
 		}
 		rc = pam_close_session(pamh, 0);
