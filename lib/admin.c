@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "admin.h"
@@ -80,7 +81,12 @@ static int host_mnt_fd(struct nsiso_error *err)
 
 static int count_processes(const struct nsiso_setrec *rec, unsigned *count, struct nsiso_error *err)
 {
-	return nsiso_nsset_count_processes(rec->dev, rec->ino[NSISO_NS_MNT], 0, 0, count, err);
+	struct stat host;
+
+	/* nsisoctl runs in the registry's mount namespace (nsiso_admin_open checks). */
+	if (stat("/proc/self/ns/mnt", &host) < 0)
+		return nsiso_syserr(err, errno, "cannot stat /proc/self/ns/mnt");
+	return nsiso_nsset_count_processes(rec, (uint64_t)host.st_ino, 0, 0, count, err);
 }
 
 static int info_locked(const struct nsiso_registry *reg, const struct nsiso_userdir *ud,

@@ -164,6 +164,16 @@ static int rank_cpus(const cpu_set_t *allowed, struct cpu_rank *out, int max)
 
 	if (pidfd >= 0)
 		home_uts = ioctl(pidfd, nsiso_ns_table[NSISO_NS_UTS].pidfd_get, 0);
+	/*
+	 * A probe moves the caller to a new UTS namespace and back: only when it
+	 * can come back (setns() needs CAP_SYS_ADMIN over the namespace's owner,
+	 * which a caller in a child user namespace may lack). Otherwise the CPUs
+	 * stay in their order, and set creations retry where they must.
+	 */
+	if (home_uts >= 0 && setns(home_uts, CLONE_NEWUTS) < 0) {
+		close(home_uts);
+		home_uts = -1;
+	}
 	for (int cpu = 0; cpu < CPU_SETSIZE && n < max; cpu++) {
 		if (!CPU_ISSET((size_t)cpu, allowed))
 			continue;

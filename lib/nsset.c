@@ -5,12 +5,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +56,64 @@ static void pin_dir(uid_t uid, char *buf, size_t len)
 static void pin_path(uid_t uid, enum nsiso_ns ns, char *buf, size_t len)
 {
 	snprintf(buf, len, "/%u/%s", (unsigned)uid, nsiso_ns_table[ns].name);
+}
+
+/* ---- short-lived children, where the caller itself cannot act ---- */
+
+/* What a child tells its parent: its function's result, error and record. */
+struct child_report {
+	int ret;
+	int kind; /* enum nsiso_errkind */
+	int errnum;
+	char msg[512];
+	struct nsiso_setrec rec;
+};
+
+/*
+ * Run @fn in a child and hand back its result (and *@rec when not NULL).
+ * The child dies with the caller (PR_SET_PDEATHSIG) and never returns here.
+ */
+static int run_in_child(int (*fn)(void *, struct nsiso_setrec *, struct nsiso_error *), void *ctx,
+			struct nsiso_setrec *rec, const char *what, struct nsiso_error *err)
+{
+	_cleanup_close_ int rep_r = -1, rep_w = -1;
+	struct child_report rep = {0};
+	struct sigaction saved;
+	pid_t parent = getpid(), child;
+	int fds[2], ret;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return nsiso_syserr(err, errno, "pipe");
+	rep_r = fds[0], rep_w = fds[1];
+	child = nsiso_spawn(&saved);
+	if (child < 0)
+		return nsiso_syserr(err, errno, "cannot fork the %s child", what);
+	if (child == 0) {
+		struct nsiso_error e = {0};
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		if (rec)
+			rep.rec = *rec;
+		rep.ret = fn(ctx, rec ? &rep.rec : NULL, &e);
+		rep.kind = e.kind;
+		rep.errnum = e.errnum;
+		snprintf(rep.msg, sizeof(rep.msg), "%.*s", (int)sizeof(rep.msg) - 1, e.msg);
+		(void)nsiso_write_all(rep_w, &rep, sizeof(rep));
+		_exit(0);
+	}
+	close(nsiso_steal_fd(&rep_w));
+	ret = nsiso_read_all(rep_r, &rep, sizeof(rep));
+	nsiso_reap(child, &saved);
+	if (ret < 0)
+		return nsiso_syserr(err, -ret, "the %s child died", what);
+	if (rep.ret < 0)
+		return nsiso_fail(err, (enum nsiso_errkind)rep.kind, 0, "%.*s",
+				  (int)sizeof(rep.msg), rep.msg);
+	if (rec)
+		*rec = rep.rec;
+	return rep.ret;
 }
 
 /* ---- creation ---- */
@@ -123,7 +183,7 @@ static int hide_registry(struct nsiso_error *err)
 }
 
 /* The mount work inside the new namespaces (the caller is in them now). */
-static int build_inside(const struct create_args *a, struct nsiso_error *err)
+static int build_inside(const struct create_args *a, uint64_t *tmp_dev, struct nsiso_error *err)
 {
 	const struct nsiso_settings *s = a->settings;
 	unsigned long prop = s->propagation == NSISO_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
@@ -134,7 +194,7 @@ static int build_inside(const struct create_args *a, struct nsiso_error *err)
 		return nsiso_syserr(err, errno, "cannot set mount propagation");
 	if (hide_registry(err) < 0 || nsiso_netns_hide(err) < 0)
 		return -1;
-	if (nsiso_polydir_setup(a->user, s, err) < 0)
+	if (nsiso_polydir_setup(a->user, s, tmp_dev, err) < 0)
 		return -1;
 	if ((s->ns_mask & NSISO_NS_BIT(NSISO_NS_NET)) &&
 	    nsiso_netns_child_setup(a->netns_name, err) < 0)
@@ -156,7 +216,7 @@ static int build_inside(const struct create_args *a, struct nsiso_error *err)
  * changes nothing): home_return() brings it back.
  */
 static int unshare_and_build(const struct create_args *a, struct nsiso_nsfds *ns, bool *inside,
-			     struct nsiso_error *err)
+			     uint64_t *tmp_dev, struct nsiso_error *err)
 {
 	unsigned mask = a->settings->ns_mask;
 
@@ -167,7 +227,7 @@ static int unshare_and_build(const struct create_args *a, struct nsiso_nsfds *ns
 		return -1;
 	if (nsiso_mntns_id(ns->fd[NSISO_NS_MNT]) <= a->keeper_id)
 		return 1;
-	return build_inside(a, err);
+	return build_inside(a, tmp_dev, err);
 }
 
 static int record_pin(int dirfd, const char *name, enum nsiso_ns ns, struct nsiso_setrec *rec,
@@ -302,7 +362,7 @@ static int create_attempt(const struct nsiso_registry *r, const struct create_ar
 
 	if (cpu >= 0 && pin_cpu(cpu, err) < 0)
 		return -1;
-	ret = unshare_and_build(a, ns, &inside, err);
+	ret = unshare_and_build(a, ns, &inside, &rec->tmp_dev, err);
 	if (inside && home_return(h, ret < 0 ? NULL : err) < 0) {
 		nsiso_nsfds_close(ns);
 		return -1;
@@ -314,12 +374,70 @@ static int create_attempt(const struct nsiso_registry *r, const struct create_ar
 	return ret;
 }
 
+struct attempt_ctx {
+	const struct nsiso_registry *r;
+	const struct create_args *a;
+	const struct home *h;
+	int cpu;
+};
+
+/* In a child: unshare, build and pin; it never comes back, it exits. */
+static int attempt_in_child(void *ctx, struct nsiso_setrec *rec, struct nsiso_error *err)
+{
+	const struct attempt_ctx *c = ctx;
+	struct nsiso_nsfds ns = NSISO_NSFDS_INIT;
+	bool inside = false;
+	int ret;
+
+	if (c->cpu >= 0 && pin_cpu(c->cpu, err) < 0)
+		return -1;
+	ret = unshare_and_build(c->a, &ns, &inside, &rec->tmp_dev, err);
+	if (ret == 0)
+		ret = pin_all(c->r, c->h, c->a->user->uid, &ns, c->a->settings->ns_mask, rec, err);
+	nsiso_nsfds_close(&ns);
+	return ret;
+}
+
+/*
+ * The old way, for a caller that could not come back from a set it built:
+ * setns() needs CAP_SYS_ADMIN over each namespace's owner, and a caller in a
+ * child user namespace may have it over its mount namespace but not over its
+ * IPC or UTS ones. A child builds and pins; the caller opens the pins.
+ */
+static int create_attempt_child(const struct nsiso_registry *r, const struct create_args *a,
+				const struct home *h, int cpu, struct nsiso_setrec *rec,
+				struct nsiso_nsfds *ns, struct nsiso_error *err)
+{
+	struct attempt_ctx c = {r, a, h, cpu};
+	int ret = run_in_child(attempt_in_child, &c, rec, "creation", err);
+
+	if (ret != 0)
+		return ret;
+	ret = nsiso_nsset_open(r, a->user->uid, rec, ns, err);
+	return ret == 0	 ? 0
+	       : ret < 0 ? -1
+			 : nsiso_fail(err, NSISO_ERR_SYSTEM, EIO, "the new set does not check out");
+}
+
+/*
+ * Can the caller come back to where it stands now? setns() into its own
+ * namespaces (a no-op move) asks the kernel exactly that.
+ */
+static bool can_return(const struct home *h)
+{
+	for (int i = 0; i < NSISO_NS__MAX; i++)
+		if (h->ns.fd[i] >= 0 && setns(h->ns.fd[i], nsiso_ns_table[i].clone_flag) < 0)
+			return false;
+	return nsiso_place_restore(&h->place, NULL) == 0;
+}
+
 /* Every creation attempt, CPU by CPU: 0 pinned, -1 error (caller home either way). */
 static int create_pinned(const struct nsiso_registry *r, const struct create_args *a,
 			 const struct home *h, struct nsiso_setrec *rec, struct nsiso_nsfds *ns,
 			 int *attempts, struct nsiso_error *err)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	bool here = can_return(h);
 	int ret;
 
 	/*
@@ -333,7 +451,8 @@ static int create_pinned(const struct nsiso_registry *r, const struct create_arg
 		if (cpu >= 0 && !CPU_ISSET((size_t)cpu, &h->affinity))
 			continue;
 		(*attempts)++;
-		ret = create_attempt(r, a, h, (int)cpu, rec, ns, err);
+		ret = here ? create_attempt(r, a, h, (int)cpu, rec, ns, err)
+			   : create_attempt_child(r, a, h, (int)cpu, rec, ns, err);
 		if (ret <= 0)
 			return ret;
 	}
@@ -621,50 +740,19 @@ static int remove_pins_self(const struct nsiso_registry *r, int host_mnt_fd, uid
 	return nsiso_place_restore(&p, err);
 }
 
-struct child_report {
-	int kind; /* enum nsiso_errkind, NSISO_ERR_NONE when done */
-	int errnum;
-	char msg[512];
+struct remove_ctx {
+	const struct nsiso_registry *r;
+	int host_mnt_fd;
+	uid_t uid;
+	const char *netns_name;
 };
 
-/* setns() refuses a multithreaded caller: a single-threaded child does it instead. */
-static int remove_pins_child(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
-			     const char *netns_name, struct nsiso_error *err)
+static int remove_in_child(void *ctx, struct nsiso_setrec *rec, struct nsiso_error *err)
 {
-	_cleanup_close_ int rep_r = -1, rep_w = -1;
-	struct child_report rep = {0};
-	struct sigaction saved;
-	pid_t parent = getpid(), child;
-	int fds[2], ret;
+	const struct remove_ctx *c = ctx;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return nsiso_syserr(err, errno, "pipe");
-	rep_r = fds[0], rep_w = fds[1];
-	child = nsiso_spawn(&saved);
-	if (child < 0)
-		return nsiso_syserr(err, errno, "cannot fork the tear-down child");
-	if (child == 0) {
-		struct nsiso_error e = {0};
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		remove_pins_self(r, host_mnt_fd, uid, netns_name, &e);
-		rep.kind = e.kind;
-		rep.errnum = e.errnum;
-		snprintf(rep.msg, sizeof(rep.msg), "%.*s", (int)sizeof(rep.msg) - 1, e.msg);
-		(void)nsiso_write_all(rep_w, &rep, sizeof(rep));
-		_exit(0);
-	}
-	close(nsiso_steal_fd(&rep_w));
-	ret = nsiso_read_all(rep_r, &rep, sizeof(rep));
-	nsiso_reap(child, &saved);
-	if (ret < 0)
-		return nsiso_syserr(err, -ret, "the tear-down child died");
-	if (rep.kind != NSISO_ERR_NONE)
-		return nsiso_fail(err, (enum nsiso_errkind)rep.kind, 0, "%.*s",
-				  (int)sizeof(rep.msg), rep.msg);
-	return 0;
+	(void)rec;
+	return remove_pins_self(c->r, c->host_mnt_fd, c->uid, c->netns_name, err);
 }
 
 int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
@@ -672,15 +760,81 @@ int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid
 {
 	struct nsiso_procstat st;
 
-	if (nsiso_proc_stat(0, &st) == 0 && st.threads > 1)
-		return remove_pins_child(r, host_mnt_fd, uid, netns_name, err);
+	/* setns() refuses a multithreaded caller: a single-threaded child does it instead. */
+	if (nsiso_proc_stat(0, &st) == 0 && st.threads > 1) {
+		struct remove_ctx c = {r, host_mnt_fd, uid, netns_name};
+
+		return run_in_child(remove_in_child, &c, NULL, "tear-down", err);
+	}
 	return remove_pins_self(r, host_mnt_fd, uid, netns_name, err);
 }
 
-int nsiso_nsset_count_processes(uint64_t dev, uint64_t ino, pid_t self, unsigned limit,
-				unsigned *count, struct nsiso_error *err)
+/* Does the mount table of (any process of) /proc/@pid hold a mount of device @dev? */
+static bool mountinfo_has_dev(int procfd, const char *pid, uint64_t dev)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char path[300], line[4096], want[48];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/mountinfo", pid);
+	snprintf(want, sizeof(want), "%u:%u", major((dev_t)dev), minor((dev_t)dev));
+	fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the third field. */
+	while (fgets(line, sizeof(line), f)) {
+		char field[48];
+
+		if (sscanf(line, "%*s %*s %47s", field) == 1 && strcmp(field, want) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Mount namespaces already looked at, with their answer: each is read once per scan. */
+struct ns_seen {
+	uint64_t *ino;
+	bool *holds;
+	size_t n, cap;
+};
+
+static int seen_lookup(const struct ns_seen *s, uint64_t ino)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ino[i] == ino)
+			return s->holds[i];
+	return -1;
+}
+
+static void seen_add(struct ns_seen *s, uint64_t ino, bool holds)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		uint64_t *i2 = reallocarray(s->ino, cap, sizeof(*i2));
+		bool *h2;
+
+		if (!i2)
+			return;
+		s->ino = i2;
+		h2 = reallocarray(s->holds, cap, sizeof(*h2));
+		if (!h2)
+			return;
+		s->holds = h2;
+		s->cap = cap;
+	}
+	s->ino[s->n] = ino;
+	s->holds[s->n++] = holds;
+}
+
+int nsiso_nsset_count_processes(const struct nsiso_setrec *rec, uint64_t host_mnt_ino, pid_t self,
+				unsigned limit, unsigned *count, struct nsiso_error *err)
 {
 	_cleanup_close_ int procfd = -1;
+	struct ns_seen seen = {0};
+	uint64_t set_ino = rec->ino[NSISO_NS_MNT];
 	struct dirent *de;
 	DIR *d;
 
@@ -693,15 +847,36 @@ int nsiso_nsset_count_processes(uint64_t dev, uint64_t ino, pid_t self, unsigned
 		char path[300];
 		struct stat st;
 		uint64_t pid;
+		int holds;
 
 		if (nsiso_parse_u64(de->d_name, &pid) < 0 || pid == (uint64_t)self)
 			continue;
 		snprintf(path, sizeof(path), "%s/ns/mnt", de->d_name);
 		/* Zombies and processes that exit meanwhile fail here: they hold nothing. */
-		if (fstatat(dirfd(d), path, &st, 0) == 0 && (uint64_t)st.st_ino == ino &&
-		    (uint64_t)st.st_dev == dev)
+		if (fstatat(dirfd(d), path, &st, 0) < 0 || (uint64_t)st.st_dev != rec->dev)
+			continue;
+		if ((uint64_t)st.st_ino == set_ino) {
+			(*count)++;
+			continue;
+		}
+		/*
+		 * A mount namespace made inside the set (unshare -rm, bubblewrap,
+		 * rootless podman) holds copies of the set's tmpfs: the set's memory
+		 * stays pinned, so such a process is still "in" it. Only namespaces
+		 * other than the host's are read, each once.
+		 */
+		if (!rec->tmp_dev || (uint64_t)st.st_ino == host_mnt_ino)
+			continue;
+		holds = seen_lookup(&seen, (uint64_t)st.st_ino);
+		if (holds < 0) {
+			holds = mountinfo_has_dev(dirfd(d), de->d_name, rec->tmp_dev);
+			seen_add(&seen, (uint64_t)st.st_ino, holds);
+		}
+		if (holds)
 			(*count)++;
 	}
 	closedir(d);
+	free(seen.ino);
+	free(seen.holds);
 	return 0;
 }

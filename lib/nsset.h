@@ -87,10 +87,15 @@ int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid
 			    const char *netns_name, struct nsiso_error *err);
 
 /*
- * Count processes other than @self (0: none excluded) whose mount namespace is
- * (@dev, @ino), stopping at @limit (0: no limit). A /proc scan: O(processes).
+ * Count processes other than @self (0: none excluded) still in @rec's set,
+ * stopping at @limit (0: no limit): those whose mount namespace is the
+ * set's, and those in a mount namespace made from inside it (a user's
+ * unshare -rm, bubblewrap, rootless podman), which still holds the set's
+ * tmpfs (@rec->tmp_dev in its mount table). @host_mnt_ino: the registry's
+ * mount namespace, whose table is never read. A /proc scan: O(processes),
+ * plus one mountinfo read per other mount namespace.
  */
-int nsiso_nsset_count_processes(uint64_t dev, uint64_t ino, pid_t self, unsigned limit,
-				unsigned *count, struct nsiso_error *err);
+int nsiso_nsset_count_processes(const struct nsiso_setrec *rec, uint64_t host_mnt_ino, pid_t self,
+				unsigned limit, unsigned *count, struct nsiso_error *err);
 
 #endif

@@ -57,6 +57,12 @@ int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 			return -1;
 		used += (size_t)n;
 	}
+	if (rec->tmp_dev) {
+		n = snprintf(buf + used, len - used, "tmpdev=%" PRIu64 "\n", rec->tmp_dev);
+		if (n < 0 || (size_t)n >= len - used)
+			return -1;
+		used += (size_t)n;
+	}
 	if (rec->netns[0]) {
 		if (!nsiso_netns_name_ok(rec->netns))
 			return -1;
@@ -105,6 +111,12 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 		/* Version 1 pinned in the host's table: such a record names no live pin. */
 		*seen |= 1u << 0;
 		return v == 2 ? 0 : -1;
+	}
+	if (strcmp(key, "tmpdev") == 0) {
+		if (v == 0)
+			return -1;
+		rec->tmp_dev = v;
+		return 0;
 	}
 	if (strcmp(key, "keeper") == 0) {
 		if (v == 0)

@@ -436,6 +436,15 @@ out:
 	return ret;
 }
 
+/* The registry's mount namespace (kept from open), whose table is never read. */
+static uint64_t host_ino(const struct nsiso_session *sess)
+{
+	struct stat st;
+
+	return sess->host_mnt_fd >= 0 && fstat(sess->host_mnt_fd, &st) == 0 ? (uint64_t)st.st_ino
+									    : 0;
+}
+
 static int decide_teardown(const struct nsiso_session *sess, const struct nsiso_setrec *rec,
 			   struct nsiso_close_result *res, struct nsiso_error *err)
 {
@@ -445,8 +454,7 @@ static int decide_teardown(const struct nsiso_session *sess, const struct nsiso_
 		return 0;
 	/* The closing process itself is still inside (sshd's monitor): it does not count. */
 	if (rec->lifetime == NSISO_LIFE_PROCESSES &&
-	    nsiso_nsset_count_processes(rec->dev, rec->ino[NSISO_NS_MNT], sess->pid, 1, &n, err) <
-		0)
+	    nsiso_nsset_count_processes(rec, host_ino(sess), sess->pid, 1, &n, err) < 0)
 		return -1;
 	res->processes_left = n > 0;
 	return !res->processes_left;

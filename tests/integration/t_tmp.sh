@@ -51,7 +51,14 @@ done
 is "$(fact nsiso-a a1 mnt_dev_shm | cut -d' ' -f1)" "tmpfs" "/dev/shm inside is a tmpfs"
 is "$(fact nsiso-a a1 stat_dev_shm)" "1777 root root" "/dev/shm inside is mode 1777, owned by root:root"
 isnt "$(fact nsiso-a a1 dev_dev_shm)" "$(stat -c %d /dev/shm)" "/dev/shm inside is not the sandbox's /dev/shm"
-isnt "$(fact nsiso-a a1 dev_tmp)" "$(fact nsiso-a a1 dev_var_tmp)" "/tmp and /var/tmp inside are distinct"
+# One tmpfs for the whole set (issue 12: tmp_size is one per-user figure), with a
+# directory of its own per mount point: the same st_dev, not the same files.
+is "$(fact nsiso-a a1 dev_tmp)" "$(fact nsiso-a a1 dev_var_tmp)" "/tmp and /var/tmp inside are one tmpfs"
+is "$(fact nsiso-a a1 dev_dev_shm)" "$(fact nsiso-a a1 dev_tmp)" "/dev/shm inside is that tmpfs too"
+RC=0
+login a2 nsiso-a -- sh -c 'echo only-tmp >/tmp/which; test ! -e /var/tmp/which && test ! -e /dev/shm/which' ||
+	RC=$?
+expect_rc a2 "$RC" 0 "a file in /tmp is not in /var/tmp or /dev/shm: distinct directories"
 
 # ----------------------------------------------------------- case 12
 bg_session p1 nsiso-p "echo persist-1 >/tmp/f; echo persist-v >/var/tmp/f"

@@ -179,7 +179,7 @@ static void test_defaults(void **state)
 	assert_setting(&s, NSISO_KEY_NAMESPACES, "mnt,ipc,uts", "default");
 	assert_setting(&s, NSISO_KEY_TMP, "tmpfs", "default");
 	assert_setting(&s, NSISO_KEY_TMP_DIRS, "/tmp,/var/tmp", "default");
-	assert_setting(&s, NSISO_KEY_TMP_SIZE, "25%", "default");
+	assert_setting(&s, NSISO_KEY_TMP_SIZE, "10%", "default");
 	assert_setting(&s, NSISO_KEY_PROPAGATION, "slave", "default");
 	assert_setting(&s, NSISO_KEY_LIFETIME, "processes", "default");
 	assert_setting(&s, NSISO_KEY_FROM_SET, "host", "default");
