@@ -114,8 +114,10 @@ expect 0 "released nsiso-p (uid $uid_p)" "" "gc: once the process has died, that
 gone "$uid_p" "$ns_p" "gc of nsiso-p"
 ctl gc
 expect 0 "" "" "gc: nothing more to do"
-ctl gc extra
-is "$RC" 2 "gc: an extra argument: exit 2"
+ctl gc nsiso-p extra
+is "$RC" 2 "gc: an argument after USER: exit 2"
+ctl gc nsiso-nosuchuser
+is "$RC" 1 "gc: a USER that names no account and no uid: exit 1"
 
 # ------------------------------------------------- release --all
 login k2 nsiso-k2 -- true
@@ -129,7 +131,8 @@ expect 0 "released nsiso-k1 (uid $uid_k1)
 released nsiso-k2 (uid $uid_k2)" "" "release --all: every set, in uid order"
 gone "$uid_k1" "${ns_k1:-x y z}" "release --all (nsiso-k1)"
 gone "$uid_k2" "${ns_k2:-x y z}" "release --all (nsiso-k2)"
-is "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/')" 0 "no pin at all is left under /run/nsiso"
+is "$(pins_of '[0-9]+' | wc -l)" 0 "no pin at all is left in the keeper"
+is "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/')" 1 "the host's table holds the keeper's pin only"
 ctl list
 expect 0 "" "" "list: nothing left"
 ctl release --all

@@ -210,7 +210,7 @@ ctl show 4000000
 expect 1 "" "nsisoctl: uid 4000000 has no set" "show: a uid without a set or account"
 
 # ------------------------------------------------- a set whose pin no longer checks out
-umount -l "/run/nsiso/ns/$uid_c/uts" || fail "cannot unmount nsiso-c's uts pin"
+"$TOP/build/nsiso-keeper" umount "/$uid_c/uts" || fail "cannot unmount nsiso-c's uts pin (in the keeper)"
 line=$("$CTL" list | grep " $uid_c " | sed 's/  */ /g')
 is "$(field 3 "$line") $(field 7 "$line")" "no ?" "list: a set with a bad pin is not valid, and is not entered for tmp usage"
 have jq && is "$(json_field "$("$CTL" list --json | grep -F "\"uid\":$uid_c,")" '[.valid, .tmp] | map(tostring) | join(" ")')" \

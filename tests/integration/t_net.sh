@@ -610,8 +610,10 @@ fi
 wait "$e1_job"
 expect_rc e1 "$(cat "$STATE/e1.rc" 2>/dev/null)" 0 "hook env: nsiso-e logs in"
 is "$(cat "$he/environ" 2>&1)" "PATH=/usr/sbin:/usr/bin:/sbin:/bin" "hook env: the environment is exactly PATH=/usr/sbin:/usr/bin:/sbin:/bin"
-is "$(cat "$he/args" 2>&1 | paste -sd ' ' -)" "nsiso-e $(uid_of nsiso-e) /run/nsiso/ns/$(uid_of nsiso-e)/net" \
-	"hook env: arguments are user, uid, net pin"
+# Registry v2: the net pin sits in the keeper's table, out of the hook's
+# reach; the hook gets the login's own fd on the namespace (nsiso.conf(5)).
+like "$(cat "$he/args" 2>&1 | paste -sd ' ' -)" "^nsiso-e $(uid_of nsiso-e) /proc/[0-9]+/fd/[0-9]+\$" \
+	"hook env: arguments are user, uid, net pin (/proc/PID/fd/N)"
 is "$(cat "$he/pin_ino" 2>&1)" "$(nfact nsiso-e e1net netns)" "hook env: the pin is the net namespace the session got"
 is "$(cat "$he/netns" 2>&1)" "$SANDBOX_NET" "hook env: the hook runs in the host's (sandbox's) net namespace"
 is "$(cat "$he/mntns" 2>&1)" "$(field 1 "$SANDBOX_NS")" "hook env: ... and mount namespace"

@@ -16,11 +16,10 @@ uid_a=$(uid_of nsiso-a)
 mkdir -m 0700 "$OUT/root"
 write_pam debug
 
-# nothing_for UID: no registry entry (pin or dir) for UID under /run/nsiso/{mnt,ns}
+# nothing_for UID: no registry entry for UID: no pin in the keeper, no set record
 nothing_for()
 {
-	! test -e "/run/nsiso/mnt/$1" && ! test -e "/run/nsiso/ns/$1" &&
-		[ -z "$(pins_of "$1")" ]
+	! test -e "/run/nsiso/users/$1/set" && [ -z "$(pins_of "$1")" ]
 }
 
 write_policy <<EOF
@@ -47,7 +46,7 @@ EOF
 report_login a1 nsiso-a
 expect_rc a1 "$RC" 3 "broken policy (unknown key): nsiso-a's open_session fails (exit 3)"
 no_cmd "broken policy: nsiso-a's command did not run" test -e "$OUT/nsiso-a/a1"
-ok_cmd "broken policy: nothing under /run/nsiso/mnt or /run/nsiso/ns for nsiso-a" nothing_for "$uid_a"
+ok_cmd "broken policy: no pin and no set record for nsiso-a" nothing_for "$uid_a"
 report_login r1 root
 expect_rc r1 "$RC" 0 "broken policy: root still gets in"
 is "$(fact root r1 ns)" "$SANDBOX_NS" "broken policy: root runs in the sandbox's namespaces"
@@ -70,7 +69,7 @@ EOF
 report_login a3 nsiso-a
 expect_rc a3 "$RC" 0 "on_error = allow with a broken key elsewhere: nsiso-a gets in"
 is "$(fact nsiso-a a3 ns)" "$SANDBOX_NS" "on_error = allow: nsiso-a is not isolated (sandbox's namespaces)"
-ok_cmd "on_error = allow: nothing under /run/nsiso/mnt or /run/nsiso/ns for nsiso-a" nothing_for "$uid_a"
+ok_cmd "on_error = allow: no pin and no set record for nsiso-a" nothing_for "$uid_a"
 
 # ----------------------------------------------------------- groups
 add_user nsiso-g
@@ -90,8 +89,8 @@ report_login g1 nsiso-g
 expect_rc g1 "$RC" 0 "[group:nsiso-long]: nsiso-g's first session opens"
 g1=$(fact nsiso-g g1 ns)
 isnt "$(field 1 "$g1")" "$(field 1 "$SANDBOX_NS")" "[group:nsiso-long]: nsiso-g is in a set of its own"
-ok_cmd "[group:nsiso-long] gave lifetime = boot: the set outlives its only session (pin kept)" \
-	test -e "/run/nsiso/mnt/$uid_g"
+is "$(pins_of "$uid_g" | wc -l)" "3" \
+	"[group:nsiso-long] gave lifetime = boot: the set outlives its only session (pins kept)"
 gpasswd -d nsiso-g nsiso-long >/dev/null || bail "gpasswd -d failed"
 report_login g2 nsiso-g
 expect_rc g2 "$RC" 0 "out of nsiso-long: nsiso-g's next session opens"

@@ -100,12 +100,14 @@ isnt "$RC:$out" "0:late-marker" "private: a session of the set cannot read the f
 
 # ----------------------------------------------------------- set -> host
 # Root mounts a tmpfs inside each set (through its pin), on a directory under
-# the sandbox's shared /run.
+# the sandbox's shared /run. The pins are in the keeper (registry v2):
+# reached through a process that sits there (keeper_root).
+K=$(keeper_root)
 for su in "s $uid_s" "p $uid_p"; do
 	u=${su% *}
 	uid=${su#* }
 	RC=0
-	out=$(nsenter --mount="/run/nsiso/mnt/$uid" -- mount -t tmpfs -o size=1m "nsiso-inside-$u" "$P/inside" 2>&1) || RC=$?
+	out=$(nsenter --mount="$K/$uid/mnt" -- mount -t tmpfs -o size=1m "nsiso-inside-$u" "$P/inside" 2>&1) || RC=$?
 	is "$RC:$out" "0:" "root mounts nsiso-inside-$u inside nsiso-$u's set (nsenter into its mnt pin)"
 done
 report_login s3 nsiso-s

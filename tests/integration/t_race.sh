@@ -49,14 +49,15 @@ for k in 1 2 3; do
 	ns=$(echo mnt ipc uts | cut -d' ' -f$k)
 	isnt "$(field $k "$distinct")" "$(field $k "$SANDBOX_NS")" "... and that $ns namespace is not the sandbox's"
 done
-is "$(findmnt -rn -t nsfs -o TARGET | grep -cx "/run/nsiso/mnt/$uid_r")" "1" \
-	"exactly one mnt pin /run/nsiso/mnt/$uid_r"
-is "$(findmnt -rn -t nsfs -o TARGET | grep -cx "/run/nsiso/ns/$uid_r/ipc")" "1" \
-	"exactly one ipc pin /run/nsiso/ns/$uid_r/ipc"
-is "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/')" "3" \
-	"no other nsfs mount under /run/nsiso (no half-made or duplicate set)"
-[ "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/')" = 3 ] ||
-	diag "$(findmnt -rn -t nsfs -o TARGET,SOURCE)"
+# Registry v2: the pins are in the keeper's table (lib/keeper.h), /UID/NS.
+for ns in mnt ipc uts; do
+	is "$(pins_of "$uid_r" | grep -cx "/$uid_r/$ns")" "1" "exactly one $ns pin /$uid_r/$ns in the keeper"
+done
+is "$("$TOP/build/nsiso-keeper" pins | wc -l)" "3" \
+	"no other nsfs mount in the keeper (no half-made or duplicate set)"
+[ "$("$TOP/build/nsiso-keeper" pins | wc -l)" = 3 ] || diag "$("$TOP/build/nsiso-keeper" pins)"
+is "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/')" "1" \
+	"the host's table holds the keeper's pin only"
 bad=0
 i=1
 while [ $i -le $N ]; do
@@ -97,9 +98,10 @@ t1=$(fact nsiso-t t1 ns)
 hold_ns t "$(session_pid nsiso-t t1)"
 finish t1
 expect_rc t1 "$RC" 0 "tamper: nsiso-t's first session (lifetime boot)"
-pin=/run/nsiso/ns/$uid_t/ipc
-if umount "$pin" && mount --bind /proc/self/ns/ipc "$pin"; then
-	is "$(stat -L -c %i "$pin")" "$(field 2 "$SANDBOX_NS")" "tamper: the ipc pin now holds the sandbox's ipc namespace"
+pin=/$uid_t/ipc
+K=$(keeper_root)
+if "$TOP/build/nsiso-keeper" umount "$pin" && "$TOP/build/nsiso-keeper" bind /proc/self/ns/ipc "$pin"; then
+	is "$(stat -L -c %i "$K$pin")" "$(field 2 "$SANDBOX_NS")" "tamper: the ipc pin now holds the sandbox's ipc namespace"
 else
 	bail "tamper: could not replace $pin"
 fi
@@ -113,9 +115,9 @@ for k in 1 2 3; do
 	isnt "$(field $k "$t2")" "$(field $k "$SANDBOX_NS")" "tamper: $ns namespace is not the sandbox's"
 done
 is "$(fact nsiso-t t2 mnt_tmp | cut -d' ' -f1)" "tmpfs" "tamper: the new set works (/tmp is a tmpfs)"
-is "$(stat -L -c %i "/run/nsiso/mnt/$uid_t" "/run/nsiso/ns/$uid_t/ipc" "/run/nsiso/ns/$uid_t/uts" 2>&1 | tr '\n' ' ')" \
+is "$(stat -L -c %i "$K/$uid_t/mnt" "$K/$uid_t/ipc" "$K/$uid_t/uts" 2>&1 | tr '\n' ' ')" \
 	"$(echo "$t2" | tr ' ' '\n' | tr '\n' ' ')" "tamper: the pins now hold the new set"
-is "$(findmnt -rn -t nsfs -o TARGET | grep -cx "$pin")" "1" "tamper: one mount on the ipc pin (the forged one is gone)"
+is "$(pins_of "$uid_t" | grep -cx "$pin")" "1" "tamper: one mount on the ipc pin (the forged one is gone)"
 report_login t3 nsiso-t
 is "$RC:$(fact nsiso-t t3 ns)" "0:$t2" "tamper: a later session joins the rebuilt set"
 

@@ -33,18 +33,21 @@ login gb nsiso-gb -- true || rc_b=$?
 rc_a=0
 wait $slow || rc_a=$?
 is "$rc_a:$rc_b" "0:0" "two first-ever logins racing the registry setup both succeed"
-for m in /run/nsiso /run/nsiso/mnt /run/nsiso/ns; do
+for m in /run/nsiso /run/nsiso/keeper; do
 	is "$(findmnt -rn -o TARGET | grep -cx "$m")" "1" "exactly one mount on $m"
 done
-is "$(findmnt -rn -o PROPAGATION --target /run/nsiso/mnt)" "private" \
-	"mnt pins sit on a private mount (the kernel refuses them on a shared one)"
-is "$(findmnt -rn -o PROPAGATION --target /run/nsiso/ns)" "shared" \
-	"ipc/uts pins sit on a shared mount (unmounts reach the copies)"
+# Registry v2 (DESIGN 4.2, issue 11): the sets' pins live in the keeper's
+# own mount table; the host's holds the keeper's pin and nothing else.
+is "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/')" "1" \
+	"the host's table holds one nsfs mount of the registry (the keeper's) with two sets live"
 is "$(findmnt -rn -o PROPAGATION --target /run/nsiso)" "private" \
 	"/run/nsiso is private (nothing below it propagates into /run's peers)"
-is "$(stat -c '%U %a' /run/nsiso /run/nsiso/mnt /run/nsiso/ns /run/nsiso/users | sort -u)" \
+is "$(stat -c '%U %a' /run/nsiso /run/nsiso/users | sort -u)" \
 	"root 700" "registry directories are root 0700"
-is "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/mnt/')" "2" "both users have their set"
+is "$(pins_of "$(uid_of nsiso-ga)" | wc -l):$(pins_of "$(uid_of nsiso-gb)" | wc -l)" "3:3" \
+	"both users have their set (mnt, ipc, uts pins in the keeper)"
+is "$(unshare --mount cat /proc/self/mountinfo | grep -c ' - nsfs ')" "0" \
+	"a new mount namespace (unshare -m) copies none of the registry's pins"
 
 # A login service in a mount namespace of its own (systemd's PrivateTmp= and
 # friends) must use the one registry in PID 1's namespace, not build a second.
@@ -58,7 +61,7 @@ unshare --mount --propagation slave -- "$PAMH" --confdir "$PAMDIR" --service "$S
 expect_rc s1 "$RC" 0 "nsiso-ga logs in from a service's private mount namespace"
 is "$(fact nsiso-ga s1 ns)" "$(fact nsiso-ga h1 ns)" \
 	"both logins are in the same set (mnt, ipc, uts inodes)"
-for m in /run/nsiso /run/nsiso/mnt /run/nsiso/ns; do
+for m in /run/nsiso /run/nsiso/keeper; do
 	is "$(findmnt -rn -o TARGET | grep -cx "$m")" "1" "still exactly one mount on $m"
 done
 

@@ -77,9 +77,10 @@ for who in nsiso-a:a2 nsiso-b:b1; do
 	is "$(fact "$u" "$tag" mountinfo_nsfs)" "0" "inside $u's set: no nsfs in /proc/self/mountinfo"
 done
 pins=$(pins_of "$uid_a" | sort | tr '\n' ' ')
-is "$pins" "/run/nsiso/mnt/$uid_a /run/nsiso/ns/$uid_a/ipc /run/nsiso/ns/$uid_a/uts " \
-	"sandbox: nsiso-a's pins are nsfs mounts under /run/nsiso"
-is "$(stat -L -c %i "/run/nsiso/mnt/$uid_a" "/run/nsiso/ns/$uid_a/ipc" "/run/nsiso/ns/$uid_a/uts" 2>&1 | tr '\n' ' ')" \
+is "$pins" "/$uid_a/ipc /$uid_a/mnt /$uid_a/uts " \
+	"sandbox: nsiso-a's pins are nsfs mounts in the keeper"
+K=$(keeper_root)
+is "$(stat -L -c %i "$K/$uid_a/mnt" "$K/$uid_a/ipc" "$K/$uid_a/uts" 2>&1 | tr '\n' ' ')" \
 	"$(echo "$a1" | tr ' ' '\n' | tr '\n' ' ')" "sandbox: nsiso-a's pins are nsiso-a's namespaces"
 
 finish a1

@@ -262,9 +262,25 @@ field()
 }
 
 # pins_of UID: nsfs mount points for UID in this (the sandbox's) mount table.
+# keeper_root: a path to the keeper's tree for any host process to read
+# (stat -L, nsenter): /proc/PID/root of a process that sits in the keeper
+# (nsiso-keeper hold). Started once per test file; it ends with the sandbox.
+KEEPER_HOLDER=
+keeper_root()
+{
+	if [ -z "$KEEPER_HOLDER" ] || [ ! -e "/proc/$KEEPER_HOLDER" ]; then
+		# Not on the file's stdout: the runner reads that pipe to its end.
+		sleep 3600 </dev/null 2>/dev/null | "$TOP/build/nsiso-keeper" hold >/dev/null 2>&1 &
+		KEEPER_HOLDER=$!
+		timeout 5 sh -c 'until [ "$(readlink /proc/$1/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ]; do sleep 0.02; done' _ "$KEEPER_HOLDER"
+	fi
+	echo "/proc/$KEEPER_HOLDER/root"
+}
+
 pins_of()
 {
-	findmnt -rn -t nsfs -o TARGET | grep -E "^/run/nsiso/(mnt/$1|ns/$1/[a-z]+)\$" || true
+	# The pins live in the keeper's mount table (lib/keeper.h): /UID/NS there.
+	"$TOP/build/nsiso-keeper" pins 2>/dev/null | grep -E "^/$1/[a-z]+\$" || true
 }
 
 # mountinfo_refs "MNT IPC UTS": every mount table line on the machine (every
