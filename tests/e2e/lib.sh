@@ -121,13 +121,25 @@ getf()
 	echo "${v:-MISSING}"
 }
 
-# refs_of "MNT IPC UTS": every mount table on the machine (/proc/PID/mountinfo,
-# all of them here) holding an nsfs mount (a pin) of one of these namespaces.
+# refs_of "MNT IPC UTS": every mount table on the machine holding an nsfs
+# mount (a pin) of one of these namespaces: each /proc/PID/mountinfo (all of
+# them here), and the registry's keeper (registry v2, lib/keeper.h), which has
+# no process to show it in /proc and is named "keeper".
 refs_of()
 {
-	grep -l -E " (mnt:\[$(field 1 "$1")\]|ipc:\[$(field 2 "$1")\]|uts:\[$(field 3 "$1")\]) " \
-		/proc/[0-9]*/mountinfo 2>/dev/null
+	local re
+	re=" (mnt:\[$(field 1 "$1")\]|ipc:\[$(field 2 "$1")\]|uts:\[$(field 3 "$1")\]) "
+	grep -l -E "$re" /proc/[0-9]*/mountinfo 2>/dev/null
+	if "$TOP/build/nsiso-keeper" mounts 2>/dev/null | grep -q -E "$re"; then
+		echo keeper
+	fi
 	return 0
+}
+
+# keeper_pins UID: the nsfs mount points of UID's set in the keeper's table.
+keeper_pins()
+{
+	"$TOP/build/nsiso-keeper" pins 2>/dev/null | grep -E "^/$1/[a-z]+\$" || true
 }
 
 # no_refs_of "MNT IPC UTS": true when no mount table holds a pin of them.

@@ -140,9 +140,11 @@ ok_cmd "scp downloads alice@127.0.0.1:/tmp/f" \
 is "$(cat "$STATE/down" 2>/dev/null)" "from-a1" "the downloaded /tmp/f is alice's (from her set)"
 
 # ------------------------------------------------- closing through sshd
-# (the check below has teeth: while the set exists, the sandbox holds its pins)
-ok_cmd "while alice's sessions are open, the sandbox's mount table holds pins of her set" \
-	grep -q -E " (mnt:\[$(field 1 "$a1")\]) " /proc/1/mountinfo
+# (the check below has teeth: while the set exists, the keeper holds its pins)
+ok_cmd "while alice's sessions are open, the registry's keeper holds pins of her set" \
+	sh -c '"$1" mounts | grep -q -E " mnt:\[$2\] "' _ "$TOP/build/nsiso-keeper" "$(field 1 "$a1")"
+is "$(grep -c -E " (mnt|ipc|uts):\[($(echo "$a1" | tr ' ' '|'))\] " /proc/1/mountinfo)" "0" \
+	"... and the sandbox's (the host's) mount table holds none (registry v2)"
 isnt "$(refs_of "$a1")" "" "refs_of finds the mount tables holding alice's pins"
 session_end a2
 is "$RC" 0 "alice ssh 2 ends with exit status 0"

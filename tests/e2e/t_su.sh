@@ -90,8 +90,8 @@ out=$(timeout -k 5 "$WAIT" runuser -l carol -c "$BIN/facts" </dev/null 2>"$STATE
 is "$rc" 0 "runuser -l carol (from the sandbox) exits 0"
 [ "$rc" = 0 ] || diag_file "$STATE/ru-carol.err"
 is "$(getf ns "$out")" "$c1" "runuser -l carol joins the set su - carol made from inside alice's set"
-is "$(findmnt -rn -t nsfs -o TARGET | grep -c "^/run/nsiso/mnt/$uid_c\$")" "1" \
-	"carol's set is pinned in the sandbox's (the host's) mount table"
+is "$(keeper_pins "$uid_c" | grep -c "^/$uid_c/mnt\$")" "1" \
+	"carol's set is pinned in the registry's keeper (made from inside alice's set)"
 isnt "$(refs_of "$c1")" "" "while su - carol runs, a mount table holds pins of carol's set"
 flag c1
 su_done()
