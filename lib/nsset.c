@@ -47,16 +47,12 @@ static unsigned long clone_flags(unsigned mask)
 	return flags;
 }
 
-/* A pin's place in the keeper: /<uid> and /<uid>/<ns>. Numbers only: nothing a user names. */
+/* A set's place in the keeper: /<uid>, its pins /<uid>/<ns>. Numbers only: nothing a user names. */
 static void pin_dir(uid_t uid, char *buf, size_t len)
 {
 	snprintf(buf, len, "/%u", (unsigned)uid);
 }
 
-static void pin_path(uid_t uid, enum nsiso_ns ns, char *buf, size_t len)
-{
-	snprintf(buf, len, "/%u/%s", (unsigned)uid, nsiso_ns_table[ns].name);
-}
 
 /* ---- short-lived children, where the caller itself cannot act ---- */
 
@@ -279,16 +275,30 @@ static int pin_here(uid_t uid, const struct nsiso_nsfds *ns, unsigned mask,
 	return 0;
 }
 
+/*
+ * Inside the keeper: remove every pin of @uid. /<uid> is opened without
+ * following a symlink and the pins are named relative to it (the keeper has
+ * no /proc for an fd path, so through the working directory, which the
+ * visit restores): a /<uid> that is a symlink to another uid's directory
+ * must cost that uid nothing. Whatever is not a directory there is removed
+ * itself.
+ */
 static void unpin_here(uid_t uid)
 {
-	char path[48];
+	_cleanup_close_ int dir = -1;
+	char path[32];
 
-	for (int i = 0; i < NSISO_NS__MAX; i++) {
-		pin_path(uid, (enum nsiso_ns)i, path, sizeof(path));
-		nsiso_keeper_unmount_all(path);
-		(void)unlink(path);
-	}
 	pin_dir(uid, path, sizeof(path));
+	dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0) {
+		(void)unlink(path);
+		return;
+	}
+	if (fchdir(dir) == 0)
+		for (int i = 0; i < NSISO_NS__MAX; i++) {
+			nsiso_keeper_unmount_all(nsiso_ns_table[i].name);
+			(void)unlinkat(dir, nsiso_ns_table[i].name, 0);
+		}
 	(void)rmdir(path);
 }
 

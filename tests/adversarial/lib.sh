@@ -15,7 +15,12 @@
 #     fault-injection build (make fault-build);
 #   - snapshots of everything the sandbox can write, the machine's own root
 #     file system (what a test must never touch), the set record and its pins,
-#     and the processes left over.
+#     and the processes left over;
+#   - the keeper (registry v2): the pins live in a mount namespace of the
+#     registry's own, pinned once at /run/nsiso/keeper, with no process and
+#     no /proc inside. build/nsiso-keeper (tests/lib/keeper.c) reads its mount
+#     table (keeper_nsfs), tampers with it, and holds it open for /proc/PID/root
+#     (keeper_hold). Every pin assertion reads that table, never the record alone.
 #
 # Every assertion reads kernel facts and the file system, never the module's
 # messages (except where the messages themselves are the subject: escaping).
@@ -31,6 +36,7 @@ set -u
 PAMH=${NSISO_TEST_PAMH:-$TOP/build/nsiso-pamh}
 MODULE=${NSISO_TEST_MODULE:-$TOP/build/pam_nsiso.so}
 FAULT_MODULE=${NSISO_TEST_FAULT_MODULE:-$TOP/build/fault/pam_nsiso.so}
+KEEPER_TOOL=${NSISO_TEST_KEEPER:-$TOP/build/nsiso-keeper}
 # Sanitizer builds are slower: ADV_TIME_FACTOR scales every time bound of the tests.
 TIME_FACTOR=${ADV_TIME_FACTOR:-1}
 LOGIN_TIMEOUT=${LOGIN_TIMEOUT:-$((120 * TIME_FACTOR))}
@@ -49,6 +55,12 @@ PAMH_NAME=nsiso-adv
 need_fault_module()
 {
 	[ -f "$FAULT_MODULE" ] || bail "$FAULT_MODULE is missing: run make fault-build"
+}
+
+# Every file that reads the keeper's table (most of them) needs the tool.
+need_keeper_tool()
+{
+	[ -x "$KEEPER_TOOL" ] || bail "$KEEPER_TOOL is missing: run make build/nsiso-keeper"
 }
 
 # $BIN/report DIR: the facts a session sees (fewer than the integration tests').
@@ -75,10 +87,139 @@ EOS
 
 # ---------------------------------------------------------------- kernel facts
 
-# all_pins: every nsfs mount under /run/nsiso in the sandbox's mount table.
+# keeper ARGS: build/nsiso-keeper (tests/lib/keeper.c): umount, rm, mkdir,
+# mkfifo, symlink, write and bind inside the keeper; mounts and pins print its table.
+keeper()
+{
+	"$KEEPER_TOOL" "$@"
+}
+
+# keeper_pinned: 0 when /run/nsiso/keeper is an nsfs mount of the sandbox's
+# table, the only way the tool may enter it: a planted symlink or file there
+# (t_state) must not lead the tool into some other namespace.
+keeper_pinned()
+{
+	[ ! -L /run/nsiso ] && findmnt -rn -t nsfs -o TARGET | grep -qx /run/nsiso/keeper
+}
+
+# keeper_table: the keeper's mountinfo, empty when there is no keeper.
+keeper_table()
+{
+	keeper_pinned || return 0
+	"$KEEPER_TOOL" mounts 2>/dev/null || true
+}
+
+# keeper_nsfs: "TARGET NS:[INODE]" of every nsfs mount in the keeper's table,
+# e.g. "/1001/ipc ipc:[4026532179]" (the kernel's own words: mountinfo's
+# mount point and root fields), one line each, stacked mounts included.
+keeper_nsfs()
+{
+	keeper_table | awk '{ for (i = 7; i <= NF && $i != "-"; i++) ; if ($(i + 1) == "nsfs") print $5, $4 }'
+}
+
+# keeper_pins: the mount points of keeper_nsfs.
+keeper_pins()
+{
+	keeper_nsfs | cut -d' ' -f1
+}
+
+# adv_pins_of UID: the nsfs mounts of UID's pins in the keeper (stacked ones included).
+adv_pins_of()
+{
+	keeper_pins | grep "^/$1/" || true
+}
+
+# host_nsfs: every nsfs mount in the sandbox's (the host's) own table, "TARGET".
+host_nsfs()
+{
+	findmnt -rn -t nsfs -o TARGET || true
+}
+
+# host_stray_pins: nsfs mounts of pam_nsiso in the host's table other than the
+# keeper's own pin: none may exist (registry v2 pins nothing else there).
+host_stray_pins()
+{
+	host_nsfs | grep '^/run/nsiso' | grep -vx /run/nsiso/keeper || true
+}
+
+# all_pins: every pin of every set: the keeper's nsfs mounts, and any stray
+# one of pam_nsiso in the host's table ("host TARGET").
 all_pins()
 {
-	findmnt -rn -t nsfs -o TARGET | grep '^/run/nsiso/' || true
+	keeper_pins
+	host_stray_pins | sed 's/^/host /'
+}
+
+# keeper_id: the kernel's id of the keeper's mount namespace (NS_GET_MNTNS_ID
+# on its pin), what a set record names; empty when there is no keeper.
+keeper_id()
+{
+	keeper_pinned || return 0
+	python3 -c '
+import fcntl, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CLOEXEC)
+print(struct.unpack("Q", fcntl.ioctl(fd, 0x8008b705, bytes(8)))[0])  # NS_GET_MNTNS_ID
+' /run/nsiso/keeper 2>/dev/null || true
+}
+
+# keeper_procs: processes in the keeper's mount namespace (there should be
+# none but the tests' own holders: the keeper lives by its pin alone).
+keeper_procs()
+{
+	local k p
+	keeper_pinned || return 0
+	k=$(stat -L -c %i /run/nsiso/keeper 2>/dev/null) || return 0
+	for p in /proc/[0-9]*; do
+		[ "$(stat -L -c %i "$p/ns/mnt" 2>/dev/null)" = "$k" ] || continue
+		grep -qx "${p#/proc/}" "$STATE/allowed.pids" 2>/dev/null && continue
+		echo "${p#/proc/} $(cat "$p/comm" 2>/dev/null)"
+	done
+}
+
+# keeper_hold TAG: a root process inside the keeper (nsiso-keeper hold), so
+# that /proc/PID/root is the keeper's tree: HOLDER is its pid. Listed in
+# $STATE/allowed.pids. It lives until keeper_unhold TAG closes its stdin.
+keeper_hold()
+{
+	local fifo
+	fifo=$STATE/keeper-hold-$1.fifo
+	rm -f "$fifo"
+	mkfifo -m 0600 "$fifo"
+	sleep 3600 >"$fifo" &
+	echo $! >"$STATE/keeper-hold-$1.writer"
+	"$KEEPER_TOOL" hold <"$fifo" >/dev/null 2>&1 &
+	HOLDER=$!
+	echo "$HOLDER" >"$STATE/keeper-hold-$1.pid"
+	echo "$HOLDER" >>"$STATE/allowed.pids"
+	timeout 10 sh -c 'until [ "$(stat -L -c %i "/proc/$1/ns/mnt")" = "$(stat -L -c %i /run/nsiso/keeper)" ]; do sleep 0.02; done' \
+		_ "$HOLDER" 2>/dev/null || bail "nsiso-keeper hold did not enter the keeper"
+}
+
+keeper_unhold()
+{
+	local w h
+	w=$(cat "$STATE/keeper-hold-$1.writer" 2>/dev/null) || return 0
+	h=$(cat "$STATE/keeper-hold-$1.pid" 2>/dev/null)
+	kill "$w" 2>/dev/null
+	wait "$w" "$h" 2>/dev/null || true
+	rm -f "$STATE/keeper-hold-$1.writer"
+}
+
+# keeper_clear UID: remove every trace of UID's pins from the keeper, tampered
+# ones included (stacked mounts, a symlinked or replaced pin directory),
+# never through a symlink: /UID itself is removed first when it is a symlink
+# or a file (rm: unlink, or rmdir when empty).
+keeper_clear()
+{
+	local ns i
+	keeper_pinned || return 0
+	keeper rm "/$1" 2>/dev/null && return 0
+	for ns in mnt ipc uts net; do
+		i=0
+		while [ $i -lt 16 ] && keeper umount "/$1/$ns" 2>/dev/null; do i=$((i + 1)); done
+		keeper rm "/$1/$ns" 2>/dev/null
+	done
+	keeper rm "/$1" 2>/dev/null || true
 }
 
 # record_field UID KEY: a value of the set record (empty when there is none).
@@ -88,12 +229,13 @@ record_field()
 }
 
 # set_state UID: "none" (no record: whatever pins exist are stale), "made"
-# (a record whose every pin is exactly one nsfs mount of the recorded
-# namespace), or "HALF: why" (a record that does not check out: a half-made
-# or broken set is visible).
+# (a record that names the pinned keeper, whose every pin is exactly one
+# nsfs mount of the recorded namespace in the keeper's table), or "HALF:
+# why" (a record that does not check out: a half-made or broken set is
+# visible).
 set_state()
 {
-	local uid rec ns ino got n path
+	local uid rec ns ino n got kid live nsfs
 	uid=$1
 	rec=/run/nsiso/users/$uid/set
 	if [ ! -e "$rec" ] && [ ! -L "$rec" ]; then
@@ -105,14 +247,20 @@ set_state()
 		echo none
 		return
 	fi
-	for ns in mnt ipc uts; do
+	kid=$(record_field "$uid" keeper)
+	live=$(keeper_id)
+	if [ -z "$kid" ] || [ "$kid" != "$live" ]; then
+		echo "HALF: the record names keeper '$kid', the pinned keeper is '$live'"
+		return
+	fi
+	nsfs=$(keeper_nsfs)
+	for ns in mnt ipc uts net; do
 		ino=$(record_field "$uid" $ns)
 		[ -n "$ino" ] || continue
-		if [ $ns = mnt ]; then path=/run/nsiso/mnt/$uid; else path=/run/nsiso/ns/$uid/$ns; fi
-		n=$(findmnt -rn -t nsfs -o TARGET | grep -cx "$path")
-		got=$(stat -L -c %i "$path" 2>/dev/null)
-		if [ "$n" != 1 ] || [ "$got" != "$ino" ]; then
-			echo "HALF: $ns pin $path: $n nsfs mount(s), inode '$got', record says $ino"
+		n=$(echo "$nsfs" | grep -c "^/$uid/$ns ")
+		got=$(echo "$nsfs" | awk -v t="/$uid/$ns" '$1 == t { print $2 }' | paste -sd ' ' -)
+		if [ "$n" != 1 ] || [ "$got" != "$ns:[$ino]" ]; then
+			echo "HALF: $ns pin /$uid/$ns in the keeper: $n nsfs mount(s) ($got), record says $ino"
 			return
 		fi
 	done
@@ -127,6 +275,24 @@ set_state()
 set_ns()
 {
 	echo "$(record_field "$1" mnt) $(record_field "$1" ipc) $(record_field "$1" uts)"
+}
+
+# machine_refs "MNT IPC UTS": every nsfs mount of one of these namespaces in
+# any mount table on the machine: every /proc/PID/mountinfo (the sandbox's,
+# services', users' own, other sets') and the keeper's table ("keeper: ...").
+# After a tear-down this must be empty (the whole-machine invariant).
+machine_refs()
+{
+	local re
+	re=" (mnt:\[$(field 1 "$1")\]|ipc:\[$(field 2 "$1")\]|uts:\[$(field 3 "$1")\]) "
+	grep -H -E "$re" /proc/[0-9]*/mountinfo 2>/dev/null || true
+	keeper_table | grep -E "$re" | sed 's/^/keeper: /' || true
+}
+
+# report_field FILE WHEN KEY: the value(s) of a --proc-report line of nsiso-pamh.
+report_field()
+{
+	sed -n "s/^$2 $3 //p" "$1" 2>/dev/null | head -n 1
 }
 
 # foreign_procs: processes of the sandbox that are not in the sandbox's own

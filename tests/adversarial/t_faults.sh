@@ -1,23 +1,29 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Faults (the fault-injection build, make fault-build): at every step of
-# creation, join and tear-down, SIGKILL (of whichever process runs that
-# step: the PAM caller, or the creation/tear-down child) and an error
-# return. After each:
+# registry set-up, keeper pinning, creation, join and tear-down, SIGKILL of
+# the process that runs that step (the PAM caller itself: creation and
+# tear-down no longer fork, except the tear-down of a multithreaded caller)
+# and an error return. After each:
 #   - the PAM caller's exit status is the one that step implies;
 #   - no half-made set is visible: either no set record (pins left without
-#     one are stale), or a record whose every pin checks out;
-#   - an error return leaves the caller in the namespaces it started in
-#     (join.partial proves the rollback of a half-done join);
-#   - no nsiso-pamh process (caller or child) and no process outside the
-#     sandbox's namespaces is left;
+#     one are stale), or a record whose every pin checks out in the keeper;
+#   - an error return at open leaves the caller exactly where it started:
+#     its mnt/ipc/uts/net namespaces, its working directory (a directory that
+#     exists only in the host: the set's /tmp is its own) and its root, by
+#     device and inode (join.partial proves the rollback of a half-done join),
+#     and no pin in the keeper; a failed close leaves it where it was;
+#   - the host's nsfs mount count is unchanged;
+#   - no nsiso-pamh process (caller or child), no process outside the
+#     sandbox's namespaces and none in the keeper is left;
 #   - the next login, without faults, succeeds in a good set (new
-#     namespaces, /tmp a tmpfs, record and pins check out, one mount per
-#     pin), and its close tears that set down completely (so stale pins
-#     were cleaned and nothing holds the old set).
+#     namespaces, /tmp a tmpfs, record and pins check out, exactly three pins
+#     in the keeper), and its close tears that set down completely (no pin in
+#     any mount table on the machine, the keeper's included).
 . "$(dirname "$0")/lib.sh"
 setup
 need_fault_module
+need_keeper_tool
 
 add_user nsiso-k
 uid_k=$(uid_of nsiso-k)
@@ -27,42 +33,95 @@ namespaces = mnt, ipc, uts
 lifetime = session
 EOF2
 write_pam_module "$FAULT_MODULE" debug
+# A working directory only the host has (sets get a /tmp of their own).
+CWD=/tmp/adv-cwd
+mkdir -m 0755 "$CWD"
 
-# fault POINT MODE WHEN WANT_RC: WHEN is "open" (NSISO_FAULT set for the whole
-# login) or "close" (set by nsiso-pamh just before pam_close_session).
+# prepare fresh|lost|-: no registry at all (registry.setup and keeper.pin run
+# only when one is made), the keeper's pin lost (an administrator's umount -l),
+# or the registry as the last login left it.
+prepare()
+{
+	local m
+	case $1 in
+	fresh)
+		for m in $(findmnt -rn -o TARGET | grep '^/run/nsiso\(/\|$\)' | sort -r); do
+			umount -l "$m"
+		done
+		rm -rf /run/nsiso
+		;;
+	lost)
+		if keeper_pinned; then umount -l /run/nsiso/keeper; fi
+		;;
+	esac
+}
+
+# same_place TAG FILE A B: the caller's namespaces, cwd and root at A and B
+# (--proc-report lines) are the same.
+same_place()
+{
+	local tag file k
+	tag=$1
+	file=$2
+	for k in ns cwd root; do
+		is "$(report_field "$file" "$4" $k)" "$(report_field "$file" "$3" $k)" "$tag: the caller's $k at $4 is the one it had at $3"
+	done
+}
+
+# fault POINT MODE WHEN WANT_RC [PREP [PAMH OPTIONS...]]: WHEN is "open"
+# (NSISO_FAULT set for the whole login) or "close" (set by nsiso-pamh just
+# before pam_close_session).
 fault()
 {
-	local point mode when want tag rc st got
+	local point mode when want prep tag rc st got nsfs_before pr
 	point=$1
 	mode=$2
 	when=$3
 	want=$4
+	prep=${5:--}
+	shift 4
+	[ $# = 0 ] || shift
 	tag="$point-$mode-$when"
-	case_start "fault $point:$mode at $when"
-	rm -f "$STATE/$tag.ns"
+	[ "$prep" = - ] || tag="$tag-$prep"
+	[ $# = 0 ] || tag="$tag-mt"
+	case_start "fault $point:$mode at $when$([ "$prep" = - ] || echo ", registry $prep")${1:+ (pamh $*)}"
+	prepare "$prep"
+	pr=$STATE/$tag.pr
+	rm -f "$STATE/$tag.ns" "$pr"
+	nsfs_before=$(host_nsfs | wc -l)
 	rc=0
 	if [ "$when" = open ]; then
-		NSISO_FAULT="$point:$mode" login "$tag" nsiso-k --ns-report "$STATE/$tag.ns" -- "$BIN/report" "$OUT/nsiso-k/$tag" || rc=$?
+		NSISO_FAULT="$point:$mode" login "$tag" nsiso-k --ns-report "$STATE/$tag.ns" --proc-report "$pr" \
+			--cwd "$CWD" "$@" -- "$BIN/report" "$OUT/nsiso-k/$tag" || rc=$?
 	else
-		login "$tag" nsiso-k --ns-report "$STATE/$tag.ns" --close-env "NSISO_FAULT=$point:$mode" -- "$BIN/report" "$OUT/nsiso-k/$tag" || rc=$?
+		login "$tag" nsiso-k --ns-report "$STATE/$tag.ns" --proc-report "$pr" --cwd "$CWD" \
+			--close-env "NSISO_FAULT=$point:$mode" "$@" -- "$BIN/report" "$OUT/nsiso-k/$tag" || rc=$?
 	fi
 	expect_rc "$tag" "$rc" "$want" "$tag: the PAM caller's exit status is $want"
 	st=$(set_state "$uid_k")
 	case $st in
-	none) pass "$tag: no half-made set is visible (no record; $(pins_of "$uid_k" | wc -l) stale pin mount(s))" ;;
+	none) pass "$tag: no half-made set is visible (no record; $(adv_pins_of "$uid_k" | wc -l) stale pin(s) in the keeper)" ;;
 	made) pass "$tag: no half-made set is visible (a committed set whose pins check out)" ;;
 	*) fail "$tag: no half-made set is visible" "$st" ;;
 	esac
 	if [ "$mode" = error ] && [ "$when" = open ]; then
+		same_place "$tag" "$pr" before open
 		is "$(sed -n 's/^open [0-9]* //p' "$STATE/$tag.ns")" "$SANDBOX_NS" \
-			"$tag: the failed open left the caller in its own namespaces"
+			"$tag: the failed open left the caller in the sandbox's namespaces"
+		empty "$(keeper_pins)" "$tag: no pin is left in the keeper"
 	fi
+	if [ "$mode" = error ] && [ "$when" = close ]; then
+		same_place "$tag" "$pr" open close
+	fi
+	is "$(host_nsfs | wc -l)" "$nsfs_before" "$tag: the host's nsfs mount count is unchanged ($nsfs_before)"
+	empty "$(host_stray_pins)" "$tag: no pin in the host's table"
 	if wait_no_pamh 5; then
 		pass "$tag: no nsiso-pamh process (caller or child) is left"
 	else
 		fail "$tag: no nsiso-pamh process (caller or child) is left" "$(pamh_procs)"
 	fi
 	empty "$(foreign_procs)" "$tag: no process is left outside the sandbox's namespaces"
+	empty "$(keeper_procs)" "$tag: no process is left in the keeper"
 
 	# The next login, no fault.
 	bg_session "n-$tag" nsiso-k ":"
@@ -80,37 +139,55 @@ fault()
 	is "$(fact nsiso-k "n-$tag" mnt_tmp | cut -d' ' -f1)" tmpfs "$tag: next login's /tmp is a tmpfs"
 	is "$(set_state "$uid_k")" made "$tag: next login's set record and pins check out"
 	is "$(set_ns "$uid_k")" "$got" "$tag: the pins hold the set the next login is in"
-	is "$(all_pins | wc -l)" 3 "$tag: exactly three pins under /run/nsiso (no stale one left)"
+	is "$(all_pins | wc -l)" 3 "$tag: exactly three pins, all in the keeper (no stale one left)"
+	is "$(host_nsfs)" /run/nsiso/keeper "$tag: the host's table holds the keeper's pin only"
 	finish "n-$tag"
 	expect_rc "n-$tag" "$RC" 0 "$tag: the next session closes"
 	is "$(set_state "$uid_k"):$(all_pins | wc -l)" "none:0" "$tag: its close tears the set down (no record, no pin)"
-	empty "$(mountinfo_refs "$got")" "$tag: no mount table holds a pin of that set"
-	# Whatever the fault left (a stale mnt pin file without its mount, a set.new) must not matter.
+	empty "$(machine_refs "$got")" "$tag: no mount table on the machine (the keeper's included) holds a pin of that set"
 }
 
-# Creation, in the child.
-fault create.child.unshared kill open 3
+# Registry set-up and the keeper's pin: only when a registry or keeper is made.
+fault registry.setup kill open 137 fresh
+fault registry.setup error open 3 fresh
+fault keeper.pin kill open 137 fresh
+fault keeper.pin error open 3 fresh
+fault keeper.pin error open 3 lost
+# The stale-pin sweep before a creation (in the caller, visiting the keeper).
+fault teardown.unrecorded kill open 137
+fault teardown.unrecorded error open 3
+fault teardown.child kill open 137
+fault teardown.child error open 3
+# Creation, in the caller (it unshares itself; its half-made namespaces).
+fault create.child.unshared kill open 137
 fault create.child.unshared error open 3
-fault create.child.built kill open 3
+fault create.child.built kill open 137
 fault create.child.built error open 3
-# Creation, in the caller.
+# Pinning in the keeper, and the commit.
 fault create.pinned.mnt kill open 137
 fault create.pinned.mnt error open 3
 fault create.commit kill open 137
 fault create.commit error open 3
-# Stale-pin clean-up before a creation (tear-down path at open).
-fault teardown.unrecorded kill open 137
-fault teardown.unrecorded error open 3
 # Session record and join.
 fault open.recorded kill open 137
 fault open.recorded error open 3
 fault join.partial kill open 137
 fault join.partial error open 3
-# Tear-down at close (the caller sits inside the set: the unmounts run in a child).
+# Tear-down at close: the caller sits inside the set and visits the keeper itself.
 fault teardown.unrecorded kill close 137
 fault teardown.unrecorded error close 4
-fault teardown.child kill close 4
+fault teardown.child kill close 137
 fault teardown.child error close 4
+# A multithreaded caller at close (setns refuses it): the tear-down runs in a child.
+fault teardown.child kill close 4 - --close-threads 2
+fault teardown.child error close 4 - --close-threads 2
+
+case_start "control: a multithreaded caller at close, no fault: the tear-down child removes the pins"
+rc=0
+login mt0 nsiso-k --close-threads 3 -- /bin/true || rc=$?
+expect_rc mt0 "$rc" 0 "a caller with 3 threads at close closes"
+is "$(set_state "$uid_k"):$(all_pins | wc -l)" "none:0" "its close tore the set down (no record, no pin)"
+empty "$(pamh_procs)" "no nsiso-pamh process (or tear-down child) left"
 
 # No pidfd namespace ioctls (Linux < 6.11): the caller's own namespaces come from
 # /proc/self/ns instead, for a creation, a join and the tear-down at close.

@@ -48,7 +48,7 @@ for k in 1 2 3; do
 	ns=$(echo mnt ipc uts | cut -d' ' -f$k)
 	isnt "$(field $k "$distinct")" "$(field $k "$SANDBOX_NS")" "the set's $ns namespace is not the sandbox's"
 done
-is "$(all_pins | wc -l)" 3 "exactly three nsfs mounts under /run/nsiso (one set of pins)"
+is "$(all_pins | wc -l)" 3 "exactly three pins, in the keeper (one set of pins)"
 is "$(set_state "$uid_r")" made "the set record and its pins check out"
 is "$(set_ns "$uid_r")" "$distinct" "the pins hold the set every session is in"
 bad=0
@@ -107,14 +107,16 @@ is "$(grep -cvx 0 "$STATE/churn-rc")" 0 "every churn login exited 0"
 empty "$(cat "$OUT"/nsiso-c*/churn-* | grep FOREIGN || true)" "no session ever saw another user's /tmp"
 is "$(cat "$OUT"/nsiso-c*/churn-* | grep -c "^NS $SANDBOX_NS\$")" 0 "no session ran in the sandbox's own namespaces"
 is "$(cat "$OUT"/nsiso-c*/churn-* | grep -c '^NS ')" "$total" "every session reported its namespaces"
-empty "$(all_pins)" "after all logouts: no pin under /run/nsiso"
+empty "$(all_pins)" "after all logouts: no pin in the keeper or under /run/nsiso"
 left=""
 for u in $USERS; do
 	s=$(set_state "$(uid_of "$u")")
 	[ "$s" = none ] || left="$left $u:$s"
 done
 empty "$left" "after all logouts: no set record"
-empty "$(grep -l nsfs /proc/[0-9]*/mountinfo 2>/dev/null || true)" "no mount table on the machine holds an nsfs mount"
+empty "$(grep -H ' - nsfs ' /proc/[0-9]*/mountinfo 2>/dev/null | grep -v ' /run/nsiso/keeper ' || true)" \
+	"no mount table on the machine holds an nsfs mount but the keeper's pin"
+empty "$(keeper_nsfs)" "the keeper's own table holds no nsfs mount"
 empty "$(foreign_procs)" "no process left outside the sandbox's namespaces"
 empty "$(pamh_procs)" "no nsiso-pamh process left"
 

@@ -8,10 +8,14 @@
 # and no pin is left, nothing outside /run/nsiso and /var/lib/nsiso is
 # created, changed or chowned (the attacker's targets are untouched, nothing
 # is mounted on them), and the planted objects are not "repaired" (chowned or
-# chmodded) by the module.
+# chmodded) by the module. /run/nsiso/keeper (the pin of the keeper namespace
+# that holds every set's pins) replaced by a symlink, a regular file, a FIFO,
+# a directory or a user-owned file: refused, or a new keeper is made in its
+# place; nothing is followed, nothing outside /run/nsiso is created.
 . "$(dirname "$0")/lib.sh"
 setup
 need_module
+need_keeper_tool
 
 add_user nsiso-s
 add_user nsiso-o
@@ -85,7 +89,8 @@ planted()
 		"$label: the refused caller stays in the sandbox's namespaces"
 	empty "$(outside_changes "$STATE/snap.$label")" \
 		"$label: nothing outside /run/nsiso and /var/lib/nsiso created, changed or chowned"
-	empty "$(findmnt -rn -o TARGET,FSTYPE | grep nsfs || true)" "$label: no nsfs mount (pin) anywhere in the sandbox"
+	empty "$(host_nsfs | grep -vx /run/nsiso/keeper || true)" "$label: no nsfs mount in the sandbox's table but the keeper's pin"
+	empty "$(keeper_pins)" "$label: no pin in the keeper"
 	[ -L /run/nsiso ] || is "$(set_state "$uid_s")" none "$label: no set record for nsiso-s"
 	empty "$(pamh_procs)" "$label: no nsiso-pamh process (harness or child) is left"
 }
@@ -142,16 +147,120 @@ root_login run-file
 reset_state
 
 # ------------------------------------------------------------ inside the registry
-case_start "/run/nsiso/mnt replaced by a symlink to a user's directory"
-make_registry
-for m in $(findmnt -rn -o TARGET | grep '^/run/nsiso/' | sort -r); do umount -l "$m"; done
-rm -rf /run/nsiso/mnt
-mkdir -m 0755 /tmp/evil-mnt
-chown nsiso-s: /tmp/evil-mnt
-ln -s /tmp/evil-mnt /run/nsiso/mnt
-planted registry-mnt-symlink
-is "$(find /tmp/evil-mnt -mindepth 1 | wc -l)" 0 "registry-mnt-symlink: nothing created in the target"
-empty "$(findmnt -rn -o TARGET | grep '^/tmp/evil' || true)" "registry-mnt-symlink: nothing mounted on the target"
+# ------------------------------------------------------------ the keeper's pin
+# lose_keeper: the registry as a good login leaves it, then its keeper pin
+# unmounted and the file under it removed (the planted object goes there).
+lose_keeper()
+{
+	make_registry
+	keeper_pinned || bail "a good login left no keeper pin at /run/nsiso/keeper"
+	umount -l /run/nsiso/keeper || bail "cannot unmount the keeper pin"
+	rm -f /run/nsiso/keeper
+}
+
+# planted_keeper LABEL DESCRIBE: a login of nsiso-s with the planted object at
+# /run/nsiso/keeper (DESCRIBE: a command printing what it is, run before and
+# after). Refused (exit 3, nothing followed, the object left as it was) or a
+# new keeper made in its place (exit 0: one nsfs mount at /run/nsiso/keeper,
+# a mount namespace whose tree is the keeper's own tmpfs; the set torn down
+# at the close, lifetime session). Either way: no hang, nothing outside
+# /run/nsiso created or changed, no pin anywhere but in a real keeper.
+planted_keeper()
+{
+	local label what_before rc start end got
+	label=$1
+	what_before=$(sh -c "$2" 2>&1)
+	fs_snapshot "$STATE/snap.$label"
+	rc=0
+	start=$(date +%s)
+	login "s-$label" nsiso-s --ns-report "$STATE/s-$label.ns" -- "$BIN/report" "$OUT/nsiso-s/s-$label" || rc=$?
+	end=$(date +%s)
+	[ $((end - start)) -le $LIMIT ] && pass "$label: the login ended in $((end - start)) s (exit $rc)" ||
+		fail "$label: the login ended in $((end - start)) s (at most $LIMIT; exit $rc)"
+	got=$(sed -n 's/^open [0-9]* //p' "$STATE/s-$label.ns")
+	case $rc in
+	0)
+		pass "$label: a new keeper was made in its place (exit 0)"
+		is "$(host_nsfs | grep -cx /run/nsiso/keeper)" 1 "$label: /run/nsiso/keeper is one nsfs mount"
+		like "$(keeper_id)" '^[0-9]+$' "$label: ... of a mount namespace (NS_GET_MNTNS_ID answers)"
+		is "$(keeper_table | head -n 1 | awk '{ for (i = 7; $i != "-"; i++) ; print $5, $(i + 1), $(i + 2) }')" \
+			"/ tmpfs nsiso-keeper" "$label: the keeper's whole tree is its own tmpfs (not the sandbox's, not the planted object's)"
+		isnt "$(field 1 "$got")" "$(field 1 "$SANDBOX_NS")" "$label: the caller was moved into a set of its own"
+		is "$(fact nsiso-s "s-$label" ns)" "$(sed -n 's/^close [0-9]* //p' "$STATE/s-$label.ns")" \
+			"$label: the user's command ran in the caller's set"
+		is "$(set_state "$uid_s")" none "$label: the close tore the set down (no record)"
+		empty "$(keeper_pins)" "$label: no pin left in the new keeper"
+		;;
+	3)
+		pass "$label: refused (exit 3)"
+		is "$got" "$SANDBOX_NS" "$label: the refused caller stays in the sandbox's namespaces"
+		is "$(sh -c "$2" 2>&1)" "$what_before" "$label: the planted object is left as it was"
+		is "$(host_nsfs | grep -c '^/run/nsiso')" 0 "$label: nothing is mounted on it (no keeper pinned)"
+		;;
+	*)
+		fail "$label: exit 0 (a new keeper) or 3 (refused), got $rc"
+		diag_file "$STATE/s-$label.err"
+		;;
+	esac
+	empty "$(outside_changes "$STATE/snap.$label")" \
+		"$label: nothing outside /run/nsiso and /var/lib/nsiso created, changed or chowned"
+	no_cmd "$label: no pin directory /$uid_s was made in the sandbox's root" test -e "/$uid_s"
+	empty "$(host_nsfs | grep -vx /run/nsiso/keeper || true)" "$label: no nsfs mount in the sandbox's table but the keeper's pin"
+	empty "$(keeper_procs)" "$label: no process is left in the keeper"
+	empty "$(pamh_procs)" "$label: no nsiso-pamh process is left"
+}
+
+tmpfs_policy
+
+case_start "/run/nsiso/keeper a symlink to the sandbox's own mount namespace (/proc/1/ns/mnt)"
+lose_keeper
+ln -s /proc/1/ns/mnt /run/nsiso/keeper
+host_mark
+planted_keeper keeper-symlink-proc "readlink /run/nsiso/keeper"
+empty "$(host_changes)" "keeper-symlink-proc: nothing changed on the machine's own root file system (no pins made there)"
+reset_state
+
+case_start "/run/nsiso/keeper a symlink to a file the user owns"
+lose_keeper
+echo "user data" >/tmp/evil-keeper
+chown nsiso-s: /tmp/evil-keeper
+ln -s /tmp/evil-keeper /run/nsiso/keeper
+target_before=$(stat -c '%U %a %s %Y' /tmp/evil-keeper)
+planted_keeper keeper-symlink-user "readlink /run/nsiso/keeper"
+is "$(stat -c '%U %a %s %Y' /tmp/evil-keeper)" "$target_before" "keeper-symlink-user: the user's file is untouched"
+empty "$(findmnt -rn -o TARGET | grep '^/tmp/evil' || true)" "keeper-symlink-user: nothing mounted on the target"
+reset_state
+
+case_start "/run/nsiso/keeper a regular file (root's, with content)"
+lose_keeper
+echo "not a namespace" >/run/nsiso/keeper
+planted_keeper keeper-file "stat -c '%F %U %s' /run/nsiso/keeper"
+reset_state
+
+case_start "/run/nsiso/keeper a FIFO (an open for reading would hang)"
+lose_keeper
+mkfifo -m 0600 /run/nsiso/keeper
+planted_keeper keeper-fifo "stat -c '%F %U' /run/nsiso/keeper"
+reset_state
+
+case_start "/run/nsiso/keeper an empty directory"
+lose_keeper
+mkdir -m 0700 /run/nsiso/keeper
+planted_keeper keeper-dir "stat -c '%F %U %a' /run/nsiso/keeper; ls -A /run/nsiso/keeper"
+reset_state
+
+case_start "/run/nsiso/keeper a directory with a file in it"
+lose_keeper
+mkdir -m 0755 /run/nsiso/keeper
+echo data >/run/nsiso/keeper/file
+planted_keeper keeper-dir-full "stat -c '%F %U %a' /run/nsiso/keeper; ls -A /run/nsiso/keeper; cat /run/nsiso/keeper/file"
+reset_state
+
+case_start "/run/nsiso/keeper a file owned by the user"
+lose_keeper
+echo "user data" >/run/nsiso/keeper
+chown nsiso-s: /run/nsiso/keeper
+planted_keeper keeper-user-file "stat -c '%F %U %a' /run/nsiso/keeper"
 reset_state
 
 case_start "/run/nsiso/users/UID owned by the user"
@@ -192,7 +301,7 @@ reset_state
 case_start "/run/nsiso/users/UID/set a symlink to a user-written record"
 make_registry
 mkdir -m 0700 "/run/nsiso/users/$uid_s"
-printf 'version=1\nmask=7\ndev=4\ncreated=1\nlifetime=boot\nmnt=1\nipc=1\nuts=1\n' >/tmp/evil-rec
+printf 'version=2\nmask=7\ndev=4\nkeeper=%s\ncreated=1\nlifetime=boot\nmnt=1\nipc=1\nuts=1\n' "$(keeper_id)" >/tmp/evil-rec
 chown nsiso-s: /tmp/evil-rec
 ln -s /tmp/evil-rec "/run/nsiso/users/$uid_s/set"
 rec_before=$(stat -c '%U %s %Y' /tmp/evil-rec)
@@ -216,7 +325,7 @@ if [ "$RC" = 0 ]; then
 else
 	expect_rc s-set-fifo "$RC" 3 "set-fifo: refused"
 fi
-empty "$(pins_of "$uid_s")" "set-fifo: no pin left (lifetime session)"
+empty "$(adv_pins_of "$uid_s")" "set-fifo: no pin left in the keeper (lifetime session)"
 reset_state
 
 # ------------------------------------------------------------ /var/lib/nsiso (tmp = persistent)

@@ -19,7 +19,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void ask(const struct nsiso_policy *p, const struct nsiso_user *u)
+/* Not const: nsiso_policy_resolve() may load the user's groups on first need. */
+static void ask(const struct nsiso_policy *p, struct nsiso_user *u)
 {
 	struct nsiso_settings s;
 	struct nsiso_error err = {0};

@@ -11,6 +11,8 @@
  *   nsiso-keeper mounts           the keeper's mountinfo (read from inside)
  *   nsiso-keeper pins             "TARGET" of every nsfs mount in it, one per line
  *   nsiso-keeper umount PATH      umount2(PATH, MNT_DETACH) inside
+ *   nsiso-keeper ino PATH         the inode number of what PATH inside leads to
+ *                                 (stat -L): a pin's namespace, without a holder
  *   nsiso-keeper rm PATH          unlink (or rmdir) inside
  *   nsiso-keeper mkdir PATH       mkdir 0700 inside
  *   nsiso-keeper mkfifo PATH      a FIFO inside
@@ -104,6 +106,14 @@ int main(int argc, char **argv)
 		return argc < 3 ? (fprintf(stderr, "usage: see tests/lib/keeper.c\n"), 2) : 1;
 	if (!strcmp(verb, "umount") && argc == 3)
 		return umount2(argv[2], MNT_DETACH | UMOUNT_NOFOLLOW) < 0 ? die(argv[2]) : 0;
+	if (!strcmp(verb, "ino") && argc == 3) {
+		struct stat st;
+
+		if (stat(argv[2], &st) < 0)
+			return die(argv[2]);
+		printf("%llu\n", (unsigned long long)st.st_ino);
+		return 0;
+	}
 	if (!strcmp(verb, "rm") && argc == 3)
 		return unlink(argv[2]) < 0 && rmdir(argv[2]) < 0 ? die(argv[2]) : 0;
 	if (!strcmp(verb, "mkdir") && argc == 3)
