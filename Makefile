@@ -183,5 +183,5 @@ format-check:
 # Login cost and scale against pam_namespace (root; a sandbox; writes bench/results.md).
 # Not part of check, never fails on speed.
 .PHONY: bench
-bench: all
+bench: all $(KEEPERTOOL)
 	@BENCH_INVOKED="make bench" sh bench/run.sh

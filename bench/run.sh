@@ -372,10 +372,13 @@ CASE_CREATE="name=nsiso-create,service=bench-nsiso,user=$U_CREATE,expect=new"
 # getpwnam only, or warm, as after a service that ran initgroups() already.
 CASE_CREATE_WARM="name=nsiso-create-groupswarm,service=bench-nsiso,user=$U_CREATE,expect=new,warm=groups"
 # A join under a policy with exempt_groups: the one case where a join reads the group list.
-CASE_JOIN_EG="name=nsiso-join-exemptgroups,service=bench-nsiso-eg,user=$U_JOIN,expect=pin:/run/nsiso/mnt/$UID0"
+# The pins are in the registry's keeper (registry v2): $KEEPER_ROOT leads there
+# (start_keeper_holder).
+KEEPER_ROOT=$W/keeper
+CASE_JOIN_EG="name=nsiso-join-exemptgroups,service=bench-nsiso-eg,user=$U_JOIN,expect=pin:$KEEPER_ROOT/$UID0/mnt"
 case_join()
 {
-	echo "name=nsiso-join$1,service=bench-nsiso,user=$U_JOIN,expect=pin:/run/nsiso/mnt/$UID0$2"
+	echo "name=nsiso-join$1,service=bench-nsiso,user=$U_JOIN,expect=pin:$KEEPER_ROOT/$UID0/mnt$2"
 }
 
 bench_main()
@@ -538,7 +541,20 @@ join_at()
 
 live_sets()
 {
-	find /run/nsiso/mnt -mindepth 1 -maxdepth 1 | wc -l
+	find /run/nsiso/users -mindepth 2 -maxdepth 2 -name set | wc -l
+}
+
+# The keeper has no process and no /proc: a root process sits in it (nsiso-keeper
+# hold) so that $KEEPER_ROOT, a symlink to its /proc/PID/root, shows the pins.
+# It ends with the sandbox.
+start_keeper_holder()
+{
+	local h
+	sleep 2147483647 </dev/null 2>/dev/null | "$BIN/nsiso-keeper" hold >/dev/null 2>&1 &
+	h=$!
+	timeout 5 sh -c 'until [ "$(stat -L -c %i /proc/$1/ns/mnt)" = "$(stat -L -c %i /run/nsiso/keeper)" ]; do
+		sleep 0.02; done' _ "$h" 2>/dev/null || return 1
+	ln -sfn "/proc/$h/root" "$KEEPER_ROOT"
 }
 
 bench_scale()
@@ -564,7 +580,7 @@ bench_scale()
 	join_at "$(live_sets)"
 	echo "$mid" >"$W/mid"
 	# What one idle set holds: its mount table (a copy of the host's, registry hidden).
-	nsenter --mount="/run/nsiso/mnt/$UID0" cat /proc/self/mountinfo >"$W/set-mountinfo" 2>/dev/null || true
+	nsenter --mount="$KEEPER_ROOT/$UID0/mnt" cat /proc/self/mountinfo >"$W/set-mountinfo" 2>/dev/null || true
 	wc -l </proc/self/mountinfo >"$W/host-mounts"
 }
 
@@ -958,7 +974,7 @@ assemble()
 		echo "interleaved (round *r* runs every case, starting at case *r* mod 8), so drift hits all alike."
 		echo "Every session is checked after open: bare stays in the caller's mount namespace, pam_namespace"
 		echo "and nsiso-create land in a new one, nsiso-join lands in the namespace pinned at"
-		echo "\`/run/nsiso/mnt/<uid>\`; a session that fails or lands elsewhere is counted as broken, not timed."
+		echo "\`/<uid>/mnt\` in the registry's keeper; a session that fails or lands elsewhere is counted as broken, not timed."
 		echo
 		echo "Stacks (\`$PAMDIR\`): **bare** = \`session required pam_permit.so\`; every other stack is that line"
 		echo "plus the module. **pam_namespace** (Debian's libpam-modules) with \`/tmp\` and \`/var/tmp\` on"
@@ -1150,7 +1166,7 @@ bench()
 	: >"$W/stderr"
 	rm -rf "$OUTDIR/latency-raw.tsv" "$OUTDIR/prof"
 	mkdir -p "$BIN"
-	cp "$OUTDIR/pambench" "$TOP/build/pam_nsiso.so" "$BIN/" || {
+	cp "$OUTDIR/pambench" "$TOP/build/pam_nsiso.so" "$TOP/build/nsiso-keeper" "$BIN/" || {
 		echo "bench: cannot copy the binaries into the sandbox" >&2
 		exit 1
 	}
@@ -1162,7 +1178,7 @@ bench()
 	log "$(wc -l </etc/passwd) users in /etc/passwd; making $U_JOIN's set (lifetime = boot)"
 	if ! "$B" latency --confdir "$PAMDIR" --rounds 1 --warmup 0 \
 		--case "name=first,service=bench-nsiso,user=$U_JOIN,expect=new" 2>>"$W/stderr" ||
-		[ ! -e "/run/nsiso/mnt/$UID0" ]; then
+		[ ! -e "/run/nsiso/users/$UID0/set" ] || ! start_keeper_holder; then
 		echo "bench: the first pam_nsiso login failed; the module does not work here:" >&2
 		cat "$W/stderr" >&2
 		cp "$W/stderr" "$OUTDIR/stderr.log"
