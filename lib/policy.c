@@ -26,6 +26,7 @@
 
 #include <iniparser/iniparser.h>
 
+#include "blob.h"
 #include "fsutil.h"
 #include "policy.h"
 #include "user.h"
@@ -651,6 +652,8 @@ struct section {
 	unsigned bad; /* KEY_BIT(k) for every key given a rejected value (already reported) */
 	unsigned line[NSISO_KEY__MAX];
 	struct values v;
+	/* Each key in @set as it was validated (stripped): what the policy cache replays. */
+	char *raw[NSISO_KEY__MAX];
 };
 
 struct nsiso_policy {
@@ -671,6 +674,8 @@ void nsiso_policy_free(struct nsiso_policy *p)
 	for (size_t i = 0; i < p->n_secs; i++) {
 		free(p->secs[i].name);
 		values_free(&p->secs[i].v);
+		for (size_t k = 0; k < NSISO_KEY__MAX; k++)
+			free(p->secs[i].raw[k]);
 	}
 	free(p->secs);
 	values_free(&p->defaults);
@@ -1078,29 +1083,44 @@ static const char *section_name_problem(const char *target)
 	return NULL;
 }
 
+/*
+ * The row of section_kinds a section name as written belongs to, or -1 with
+ * *@bad saying why it is refused. Shared by the loader and the cache's replay.
+ */
+static int section_kind_of(const char *name, const char **bad)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(section_kinds); i++) {
+		const char *pre = section_kinds[i].prefix;
+
+		if (section_kinds[i].named ? strncmp(name, pre, strlen(pre)) != 0
+					   : strcmp(name, pre) != 0)
+			continue;
+		*bad = section_kinds[i].named ? section_name_problem(name + strlen(pre)) : NULL;
+		return *bad ? -1 : (int)i;
+	}
+	*bad = "unknown section kind (expected [global], [group:NAME] or [user:NAME])";
+	return -1;
+}
+
+/* An empty section of kind row @kind named @name (copied), or -1 (no memory). */
+static int section_init(struct section *s, const char *name, int kind)
+{
+	*s = (struct section){.kind = section_kinds[kind].kind};
+	s->name = strdup(name);
+	if (!s->name)
+		return -1;
+	s->target = s->name + strlen(section_kinds[kind].prefix);
+	return 0;
+}
+
 static int add_section(struct loader *l, const struct item *it)
 {
 	struct nsiso_policy *p = l->p;
-	struct section *ns, *s;
+	struct section *ns;
 	const char *bad;
-	size_t i;
+	int kind = section_kind_of(it->text, &bad);
 
-	for (i = 0; i < ARRAY_SIZE(section_kinds); i++) {
-		const char *pre = section_kinds[i].prefix;
-		if (section_kinds[i].named ? strncmp(it->text, pre, strlen(pre)) == 0
-					   : strcmp(it->text, pre) == 0)
-			break;
-	}
-	if (i == ARRAY_SIZE(section_kinds)) {
-		loader_fail(
-		    l, it->line, it->text, NULL,
-		    "unknown section kind (expected [global], [group:NAME] or [user:NAME])");
-		return 0;
-	}
-	bad = section_kinds[i].named
-		  ? section_name_problem(it->text + strlen(section_kinds[i].prefix))
-		  : NULL;
-	if (bad) {
+	if (kind < 0) {
 		loader_fail(l, it->line, it->text, NULL, "%s", bad);
 		return 0;
 	}
@@ -1108,12 +1128,8 @@ static int add_section(struct loader *l, const struct item *it)
 	if (!ns)
 		return -1;
 	p->secs = ns;
-	s = &p->secs[p->n_secs];
-	*s = (struct section){.kind = section_kinds[i].kind};
-	s->name = strdup(it->text);
-	if (!s->name)
+	if (section_init(&p->secs[p->n_secs], it->text, kind) < 0)
 		return -1;
-	s->target = s->name + strlen(section_kinds[i].prefix);
 	l->cur = p->n_secs++;
 	return 0;
 }
@@ -1185,6 +1201,7 @@ static int on_key(struct loader *l, const struct item *it)
 	}
 	s->set |= KEY_BIT(k);
 	s->line[k] = it->line;
+	s->raw[k] = nsiso_steal_ptr(&val);
 	return 0;
 }
 
@@ -1388,29 +1405,47 @@ static int open_policy_file(const char *path, int *out, struct stat *st, struct 
 	return 0;
 }
 
-static int load_file(const char *path, struct nsiso_policy **out, struct nsiso_problems *all,
-		     struct nsiso_error *err)
+/* The trusted open and the read: *@fd stays open (iniparser reads the file through it). */
+static int read_file(const char *path, int *fd, char **buf, size_t *len, struct nsiso_error *err)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t len = 0;
 	char ep[256];
 	int r;
 
-	*out = NULL;
 	if (!path)
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "no policy file given");
-	if (open_policy_file(path, &fd, &st, err) < 0)
+	if (open_policy_file(path, fd, &st, err) < 0)
 		return -1;
-	r = nsiso_read_fd_sized(fd, POLICY_MAX_SIZE, st.st_size, &buf, &len);
+	r = nsiso_read_fd_sized(*fd, POLICY_MAX_SIZE, st.st_size, buf, len);
 	nsiso_escape(ep, sizeof(ep), path);
 	if (r == -EFBIG)
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
 				  "%s: file too large (more than %u bytes)", ep, POLICY_MAX_SIZE);
 	if (r < 0)
 		return nsiso_fail(err, NSISO_ERR_POLICY, -r, "%s: cannot read", ep);
+	return 0;
+}
+
+static int load_file(const char *path, struct nsiso_policy **out, struct nsiso_problems *all,
+		     struct nsiso_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	*out = NULL;
+	if (read_file(path, &fd, &buf, &len, err) < 0)
+		return -1;
 	return load_parsed(path, fd, buf, len, out, all, err);
+}
+
+int nsiso_policy_read(const char *path, char **buf, size_t *len, struct nsiso_error *err)
+{
+	_cleanup_close_ int fd = -1;
+
+	*buf = NULL;
+	*len = 0;
+	return read_file(path, &fd, buf, len, err);
 }
 
 static int load_memory(const char *name, const char *buf, size_t len, struct nsiso_policy **out,
@@ -1461,6 +1496,127 @@ int nsiso_policy_load_buffer(const char *name, const char *buf, size_t len,
 	if (all)
 		*all = (struct nsiso_problems){0};
 	return problems_finish(all, load_memory(name, buf, len, out, all, err), err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The policy cache's form of a valid policy                           */
+
+/*
+ * A valid policy is a function of its sections (names as written, in file
+ * order) and of each key's value as it was validated. The serialized form
+ * holds exactly that, keys by name (a key table that changes between two
+ * versions cannot shift a value onto another key):
+ *
+ *   u32 sections, then per section: str name, u32 keys, then per key:
+ *   str key, u32 line, str value            (str: u32 length + bytes)
+ *
+ * nsiso_policy_deserialize() replays it through the loader's own rules:
+ * section kinds and names, the key table, [global]-only keys, every value's
+ * parser, the check across keys. A replayed policy is built by the same code
+ * as a fresh one, so it cannot hold anything a policy file could not.
+ */
+
+int nsiso_policy_serialize(const struct nsiso_policy *p, struct nsiso_wbuf *w)
+{
+	if (!p || p->degraded)
+		return -EINVAL;
+	nsiso_wbuf_u32(w, (uint32_t)p->n_secs);
+	for (size_t i = 0; i < p->n_secs; i++) {
+		const struct section *s = &p->secs[i];
+
+		nsiso_wbuf_str(w, s->name);
+		nsiso_wbuf_u32(w, (uint32_t)__builtin_popcount(s->set));
+		for (size_t k = 0; k < NSISO_KEY__MAX; k++) {
+			if (!(s->set & KEY_BIT(k)))
+				continue;
+			if (!s->raw[k])
+				return -EINVAL;
+			nsiso_wbuf_str(w, key_defs[k].name);
+			nsiso_wbuf_u32(w, s->line[k]);
+			nsiso_wbuf_str(w, s->raw[k]);
+		}
+	}
+	return w->failed ? -ENOMEM : 0;
+}
+
+/* A value as on_key() hands it to a parser: never starts or ends with a blank. */
+static bool is_stripped(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n == 0 || (!isspace((unsigned char)s[0]) && !isspace((unsigned char)s[n - 1]));
+}
+
+/* One key of a replayed section, under on_key()'s rules. */
+static int replay_key(struct section *s, struct nsiso_rbuf *r)
+{
+	_cleanup_free_ char *key = nsiso_rbuf_strdup(r, LINE_MAX_BYTES);
+	unsigned line = nsiso_rbuf_u32(r);
+	_cleanup_free_ char *val = nsiso_rbuf_strdup(r, LINE_MAX_BYTES);
+	const struct key_def *def;
+	struct problem pb;
+	enum nsiso_key k;
+
+	if (!key || !val || !is_stripped(val))
+		return -1;
+	def = key_by_name(key, &k);
+	if (!def || (s->set & KEY_BIT(k)) || (def->global_only && s->kind != SEC_GLOBAL))
+		return -1;
+	if (def->parse(val, &s->v, &pb) < 0)
+		return -1;
+	s->set |= KEY_BIT(k);
+	s->line[k] = line;
+	s->raw[k] = nsiso_steal_ptr(&val);
+	return 0;
+}
+
+/* One section, into p->secs[p->n_secs] (room made by the caller), under add_section()'s rules. */
+static int replay_section(struct nsiso_policy *p, struct nsiso_rbuf *r)
+{
+	_cleanup_free_ char *name = nsiso_rbuf_strdup(r, LINE_MAX_BYTES);
+	struct section *s = &p->secs[p->n_secs];
+	const char *bad;
+	uint32_t n;
+	int kind;
+
+	if (!name || (kind = section_kind_of(name, &bad)) < 0 || section_init(s, name, kind) < 0)
+		return -1;
+	p->n_secs++; /* from here on freed with the policy */
+	n = nsiso_rbuf_count(r, NSISO_KEY__MAX);
+	for (uint32_t i = 0; i < n; i++)
+		if (replay_key(s, r) < 0)
+			return -1;
+	return r->failed ? -1 : 0;
+}
+
+int nsiso_policy_deserialize(const char *buf, size_t len, struct nsiso_policy **out)
+{
+	struct nsiso_rbuf r = nsiso_rbuf_init(buf, len);
+	struct nsiso_error err = {0};
+	struct loader l = {.file = "policy cache", .err = &err, .cur = NO_SECTION};
+	uint32_t n = nsiso_rbuf_count(&r, NSISO_MAX_SECTIONS);
+
+	*out = NULL;
+	if (r.failed || !(l.p = calloc(1, sizeof(*l.p))))
+		return -1;
+	if (n && !(l.p->secs = calloc(n, sizeof(*l.p->secs))))
+		goto fail;
+	if (parse_defaults(&l.p->defaults, &err) < 0)
+		goto fail;
+	for (uint32_t i = 0; i < n; i++)
+		if (replay_section(l.p, &r) < 0)
+			goto fail;
+	if (!nsiso_rbuf_done(&r))
+		goto fail;
+	check_hooks(&l);
+	if (l.failed)
+		goto fail;
+	finish(l.p);
+	*out = l.p;
+	return 0;
+fail:
+	nsiso_policy_free(l.p);
+	return -1;
 }
 
 /* ------------------------------------------------------------------ */

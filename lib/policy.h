@@ -191,4 +191,21 @@ int nsiso_template_valid(const char *tmpl, const char **why);
 int nsiso_template_expand(const char *tmpl, const char *user, uid_t uid, const char *host,
 			  char *buf, size_t len);
 
+/*
+ * For the policy cache (policycache.h).
+ *
+ * nsiso_policy_read: the trusted open and the read of nsiso_policy_load(),
+ * with the same checks and messages, without parsing: the bytes the cache
+ * compares (*@buf: malloc'ed, NUL-terminated, *@len bytes before the NUL).
+ *
+ * nsiso_policy_serialize appends a valid policy to @w: 0, -EINVAL for a
+ * degraded policy, -ENOMEM. nsiso_policy_deserialize rebuilds one from
+ * exactly @len bytes through the loader's own rules: 0 and *@out, or -1 on
+ * anything that a serialized valid policy cannot be (never a partial policy).
+ */
+struct nsiso_wbuf;
+int nsiso_policy_read(const char *path, char **buf, size_t *len, struct nsiso_error *err);
+int nsiso_policy_serialize(const struct nsiso_policy *p, struct nsiso_wbuf *w);
+int nsiso_policy_deserialize(const char *buf, size_t len, struct nsiso_policy **out);
+
 #endif

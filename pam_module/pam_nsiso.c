@@ -16,6 +16,7 @@
 #include <security/pam_modules.h>
 
 #include "policy.h"
+#include "policycache.h"
 #include "session.h"
 #include "user.h"
 #include "util.h"
@@ -154,6 +155,28 @@ static const char *ns_names(char *buf, size_t len, unsigned mask)
 		used += (size_t)n;
 	}
 	return buf;
+}
+
+/*
+ * debug: how the policy was had: "loaded: from cache", or "loaded: parsed" /
+ * "is broken" with what the cache said (why it missed; whether the parsed
+ * policy was stored). A store that failed is only ever reported here.
+ */
+static void log_policy(pam_handle_t *pamh, const struct args *a, int loaded,
+		       const struct nsiso_pcache_result *pc)
+{
+	char path[128], err[96] = "";
+
+	nsiso_escape(path, sizeof(path), a->config);
+	if (pc->hit) {
+		log_step(pamh, a, "policy %s loaded: from cache", path);
+		return;
+	}
+	if (pc->store_errno)
+		snprintf(err, sizeof(err), ": %s", strerror(pc->store_errno));
+	log_step(pamh, a, "policy %s %s (cache: %s%s%s%s)", path,
+		 loaded < 0 ? "is broken" : "loaded: parsed", pc->miss ? pc->miss : "not used",
+		 pc->store ? "; " : "", pc->store ? pc->store : "", err);
 }
 
 /* debug: what the policy gave this user, and from where (a set is being made). */
@@ -389,9 +412,9 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	struct nsiso_policy *p = NULL;
 	struct nsiso_user u = {0};
 	struct nsiso_error err = {0}, gerr = {0};
+	struct nsiso_pcache_result pc;
 	const char *name = NULL, *why = NULL;
 	int loaded, groups = 0, ret;
-	char path[128];
 	struct args a;
 	struct who w;
 
@@ -410,10 +433,13 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	}
 	w.uid = (unsigned)u.uid;
 	log_step(pamh, &a, "user %s: uid %u gid %u (NSS)", w.user, w.uid, (unsigned)u.gid);
-	/* A login logs only the first problem (in err): no list. */
-	loaded = nsiso_policy_load(a.config, &p, NULL, &err);
-	log_step(pamh, &a, "policy %s %s", nsiso_escape(path, sizeof(path), a.config),
-		 loaded < 0 ? "is broken" : "loaded");
+	/*
+	 * A login logs only the first problem (in err): no list. An unchanged
+	 * valid policy comes from the registry's cache; a broken one is always
+	 * parsed, so err is what a full load says.
+	 */
+	loaded = nsiso_policy_load_cached(a.config, &p, &pc, &err);
+	log_policy(pamh, &a, loaded, &pc);
 	/*
 	 * The group list is the costliest NSS call of a login: here only for
 	 * exempt_groups. [group:] sections matter only when a set is made, and

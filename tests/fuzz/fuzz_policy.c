@@ -3,11 +3,16 @@
  * libFuzzer target: the policy loader (nsiso_policy_load_buffer), once as a
  * login loads (no list) and once as nsisoctl check does (every problem), and
  * what a login asks of a loaded policy (exemption, on_error, resolution for a
- * user with groups, hostname template expansion).
+ * user with groups, hostname template expansion). And the policy cache
+ * (lib/policycache.c): a valid policy must come back from encode -> decode
+ * answering the same, the same entry damaged where the input says must be a
+ * miss, and the deserializer must take the input's raw bytes (its replay,
+ * without the entry's check value in front of it) without a crash or a leak.
  *
  * Built by tests/fuzz/build.sh with clang -fsanitize=fuzzer,address,undefined
  * into build/fuzz/fuzz_policy; run by tests/fuzz/run.sh (make fuzz).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +20,7 @@
 
 #include "error.h"
 #include "policy.h"
+#include "policycache.h"
 #include "user.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -72,6 +78,93 @@ static void check_list(const uint8_t *data, size_t size, const struct nsiso_erro
 	nsiso_policy_free(p);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* What a login asks, asked of both: any difference is a bug. */
+static void same_answers(const struct nsiso_policy *a, const struct nsiso_policy *b,
+			 const struct nsiso_user *user)
+{
+	struct nsiso_user ua = *user, ub = *user;
+	struct nsiso_settings sa, sb;
+	struct nsiso_error ea = {0}, eb = {0};
+	const char *wa = NULL, *wb = NULL;
+	int ra, rb;
+
+	if (nsiso_policy_exempt(a, &ua, &wa) != nsiso_policy_exempt(b, &ub, &wb) ||
+	    !same_str(wa, wb) || nsiso_policy_on_error(a) != nsiso_policy_on_error(b) ||
+	    nsiso_policy_exempt_uses_groups(a) != nsiso_policy_exempt_uses_groups(b) ||
+	    nsiso_policy_degraded(a) != nsiso_policy_degraded(b))
+		abort();
+	memset(&sa, 0, sizeof(sa));
+	memset(&sb, 0, sizeof(sb));
+	ra = nsiso_policy_resolve(a, &ua, &sa, &ea);
+	rb = nsiso_policy_resolve(b, &ub, &sb, &eb);
+	if (ra != rb || strcmp(ea.msg, eb.msg) != 0)
+		abort();
+	if (ra == 0) {
+		if (sa.ns_mask != sb.ns_mask || sa.tmp != sb.tmp || sa.n_tmp_dirs != sb.n_tmp_dirs ||
+		    sa.tmp_size.percent != sb.tmp_size.percent ||
+		    sa.tmp_size.value != sb.tmp_size.value || sa.propagation != sb.propagation ||
+		    sa.lifetime != sb.lifetime || sa.from_set != sb.from_set ||
+		    sa.on_error != sb.on_error || sa.net != sb.net ||
+		    !same_str(sa.hostname, sb.hostname) || !same_str(sa.net_hook, sb.net_hook) ||
+		    !same_str(sa.netns_name, sb.netns_name))
+			abort();
+		for (unsigned i = 0; i < sa.n_tmp_dirs; i++)
+			if (!same_str(sa.tmp_dirs[i], sb.tmp_dirs[i]))
+				abort();
+		for (int k = 0; k < NSISO_KEY__MAX; k++)
+			if (!same_str(sa.source[k], sb.source[k]))
+				abort();
+	}
+	nsiso_settings_free(&sa);
+	nsiso_settings_free(&sb);
+}
+
+static void cache(const uint8_t *data, size_t size, const struct nsiso_policy *p,
+		  const struct nsiso_user *users, size_t n_users)
+{
+	const struct nsiso_pcache_file file = {"/etc/security/nsiso.conf", (const char *)data,
+					       size};
+	const struct nsiso_pcache_key key = {&file, 1};
+	struct nsiso_policy *q = NULL;
+	const char *why = NULL;
+	char *blob = NULL;
+	size_t len = 0;
+
+	/* The raw input, straight into the replay. */
+	if (nsiso_policy_deserialize((const char *)data, size, &q) == 0) {
+		for (size_t i = 0; i < n_users; i++)
+			ask(q, &users[i]);
+		nsiso_policy_free(q);
+		q = NULL;
+	}
+	if (!p || nsiso_policy_degraded(p))
+		return;
+	if (nsiso_pcache_encode(&key, p, &blob, &len) < 0)
+		return; /* out of memory */
+	if (nsiso_pcache_decode(blob, len, &key, &q, &why) < 0)
+		abort();
+	for (size_t i = 0; i < n_users; i++)
+		same_answers(p, q, &users[i]);
+	nsiso_policy_free(q);
+	q = NULL;
+	/* One damaged byte, or a truncation, chosen by the input: always a miss. */
+	if (size > 0) {
+		size_t at = ((size_t)data[0] << 8 | data[size - 1]) % len;
+		blob[at] ^= (char)(data[size / 2] | 1);
+		if (nsiso_pcache_decode(blob, len, &key, &q, &why) == 0)
+			abort();
+		blob[at] ^= (char)(data[size / 2] | 1);
+		if (nsiso_pcache_decode(blob, at, &key, &q, &why) == 0)
+			abort();
+	}
+	free(blob);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static gid_t groups_alice[] = {1000, 0, 27, 100};
@@ -91,6 +184,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memchr(err.msg, '\0', sizeof(err.msg)) == NULL)
 		abort();
 	check_list(data, size, &err);
+	{
+		const struct nsiso_user users[] = {alice, root};
+		cache(data, size, p, users, 2);
+	}
 	if (p) {
 		ask(p, &alice);
 		ask(p, &root);

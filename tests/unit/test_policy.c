@@ -22,6 +22,8 @@
 #include "user.h"
 #include "util.h"
 
+#include "pcache_check.h"
+
 #define NAME "t.conf"
 
 /* ------------------------------------------------------------------ */
@@ -41,6 +43,8 @@ static struct nsiso_policy *load_ok(const char *text)
 	assert_false(nsiso_policy_degraded(p));
 	assert_int_equal(all.n, 0);
 	assert_int_equal(all.more, 0);
+	/* Every valid policy of these tests also goes through the policy cache. */
+	pcache_check_roundtrip(text, strlen(text), p);
 	return p;
 }
 

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The policy cache: a login does not re-parse an unchanged policy.
+ *
+ * One file in the root-only registry, /run/nsiso/policy.cache, holds one
+ * entry: its key is the list of (path, content) of the policy files (today
+ * one file; the drop-ins of /etc/security/nsiso.d will add more), and its
+ * value a valid policy in the form of nsiso_policy_serialize(). A lookup
+ * still walks and checks the policy file (the trusted path, ownership and
+ * mode can change without the content changing), reads its bytes and
+ * compares them with the entry's, byte for byte: an edit within one
+ * timestamp tick, or with the old size and mtime restored, is a miss, and
+ * no hash can collide. Anything doubtful about the entry (missing, for other
+ * files, damaged, truncated, of another format, not a root-owned 0600
+ * regular file, too large) is a miss, and a miss is a full load, exactly as
+ * nsiso_policy_load() does it. Only a policy that loaded with no problem at
+ * all is stored; a broken one is parsed every time, so every login reports
+ * it as before.
+ */
+#ifndef NSISO_POLICYCACHE_H
+#define NSISO_POLICYCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "policy.h"
+
+#define NSISO_PCACHE_NAME "policy.cache"
+/* Bump when the layout or a rule that is not replayed (INI syntax, duplicates) changes. */
+#define NSISO_PCACHE_FORMAT 1u
+/* An entry larger than this is refused unread (policy files are at most 1 MiB). */
+#define NSISO_PCACHE_MAX_SIZE  (4u << 20)
+#define NSISO_PCACHE_MAX_FILES 64
+
+/* One policy file of a key: its path as given and its bytes. */
+struct nsiso_pcache_file {
+	const char *path;
+	const char *content;
+	size_t len;
+};
+
+struct nsiso_pcache_key {
+	const struct nsiso_pcache_file *files;
+	size_t n;
+};
+
+/* What the cache did in one load, for the module's debug line. Strings are static. */
+struct nsiso_pcache_result {
+	bool hit;	   /* the policy came from the cache: nothing was parsed */
+	const char *miss;  /* why it was parsed ("no entry", ...); NULL on a hit */
+	const char *store; /* after a parse: "stored", "not stored: ..."; NULL when not tried */
+	int store_errno;   /* errno of a store that failed in a system call, else 0 */
+};
+
+/*
+ * nsiso_policy_load() (no problem list) through the cache in @dir: the same
+ * return value, *@out and @err, for a good and a broken file alike; *@res
+ * (never NULL) says whether it was a hit. Failures of the cache itself are
+ * never errors: a lookup that cannot be made is a miss, a store that cannot
+ * be made is only reported in *@res.
+ *
+ * @dir must be a root-owned directory with no access for group and others,
+ * and not read-only (inside a user's set /run/nsiso is an empty read-only
+ * tmpfs: the cache is then not used at all). It is never created here: a
+ * login that does not reach the registry never depends on its state.
+ */
+int nsiso_policy_load_cached_at(const char *dir, const char *path, struct nsiso_policy **out,
+				struct nsiso_pcache_result *res, struct nsiso_error *err);
+
+/* The same in the registry, /run/nsiso. */
+int nsiso_policy_load_cached(const char *path, struct nsiso_policy **out,
+			     struct nsiso_pcache_result *res, struct nsiso_error *err);
+
+/*
+ * The entry's bytes, exposed for the unit tests and the fuzzer.
+ * nsiso_pcache_encode: 0 and a malloc'ed *@blob, -EINVAL (a degraded policy,
+ * too many files) or -ENOMEM. nsiso_pcache_decode: 0 and the policy when
+ * @blob is an intact entry for exactly @key, else -1 with a static *@why.
+ */
+int nsiso_pcache_encode(const struct nsiso_pcache_key *key, const struct nsiso_policy *p,
+			char **blob, size_t *len);
+int nsiso_pcache_decode(const char *blob, size_t len, const struct nsiso_pcache_key *key,
+			struct nsiso_policy **out, const char **why);
+
+#endif
