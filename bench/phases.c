@@ -47,6 +47,7 @@
 
 #include "nsset.h"
 #include "policy.h"
+#include "policycache.h"
 #include "registry.h"
 #include "session.h"
 #include "user.h"
@@ -77,7 +78,7 @@ enum {
 
 static const char *const phase_name[PH_MAX] = {
     [P_USER] = "user lookup: getpwnam_r (NSS)",
-    [P_POLICY_LOAD] = "policy load: safe open + iniparser + validation",
+    [P_POLICY_LOAD] = "policy load: safe open + read, cache hit (memcmp, replay of the values)",
     [P_EXEMPT] = "exempt check (the group list only when exempt_groups is set)",
     [P_CALLER] = "caller check: capget + /proc/self/stat (threads, start time)",
     [P_HOSTFD] = "own mount namespace fd (pidfd ioctl; kept for close)",
@@ -167,6 +168,7 @@ static void lib_child(const char *user, const char *config, struct result *r)
 	struct nsiso_error err = {0};
 	struct nsiso_user u = {0};
 	struct nsiso_policy *p = NULL;
+	struct nsiso_pcache_result pc;
 	struct nsiso_registry reg = NSISO_REGISTRY_INIT;
 	struct nsiso_userdir ud = NSISO_USERDIR_INIT;
 	struct nsiso_setrec rec;
@@ -194,7 +196,8 @@ static void lib_child(const char *user, const char *config, struct result *r)
 	 * before its STEP line, so it marks its start itself. */
 
 	STEP(P_USER, nsiso_user_lookup_passwd(user, &u, &err) == 0);
-	STEP(P_POLICY_LOAD, nsiso_policy_load(config, &p, NULL, &err) == 0);
+	/* As the module loads it: through the cache (lib/policycache.h); round 1 stores, later rounds hit. */
+	STEP(P_POLICY_LOAD, nsiso_policy_load_cached(config, &p, &pc, &err) == 0);
 	STEP(P_EXEMPT, (!nsiso_policy_exempt_uses_groups(p) ||
 			nsiso_user_load_groups(&u, &err) == 0) &&
 			   !nsiso_policy_exempt(p, &u, &why));
