@@ -53,7 +53,6 @@ static void pin_dir(uid_t uid, char *buf, size_t len)
 	snprintf(buf, len, "/%u", (unsigned)uid);
 }
 
-
 /* ---- short-lived children, where the caller itself cannot act ---- */
 
 /* What a child tells its parent: its function's result, error and record. */
