@@ -125,9 +125,14 @@ char *nsiso_rbuf_strdup(struct nsiso_rbuf *r, size_t max)
 		r->failed = true;
 		return NULL;
 	}
-	s = strndup(p, n);
-	if (!s)
+	/* Not strndup(): the bytes need not be followed by a NUL (ASan's strndup reads one more). */
+	s = malloc(n + 1);
+	if (!s) {
 		r->failed = true;
+		return NULL;
+	}
+	memcpy(s, p, n);
+	s[n] = '\0';
 	return s;
 }
 
