@@ -125,7 +125,7 @@ char *nsiso_rbuf_strdup(struct nsiso_rbuf *r, size_t max)
 		r->failed = true;
 		return NULL;
 	}
-	/* Not strndup(): the bytes need not be followed by a NUL (ASan's strndup reads one more). */
+	/* Not strndup(): the bytes have no NUL after them (ASan's strndup reads one more). */
 	s = malloc(n + 1);
 	if (!s) {
 		r->failed = true;

@@ -394,6 +394,22 @@ static int start_threads(long total)
 	return 0;
 }
 
+/* " INODE" (or " ?") of this process's namespace of each of the @n kinds @ns, then a newline. */
+static void put_ns_inodes(FILE *f, const char *const *ns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char p[32];
+		struct stat st;
+
+		snprintf(p, sizeof(p), "/proc/self/ns/%s", ns[i]);
+		if (stat(p, &st) == 0)
+			fprintf(f, " %llu", (unsigned long long)st.st_ino);
+		else
+			fprintf(f, " ?");
+	}
+	fprintf(f, "\n");
+}
+
 /* --ns-report: "WHAT RC MNT IPC UTS" of this process, appended to @path. */
 static void ns_report(const char *path, const char *what, int rc)
 {
@@ -408,17 +424,7 @@ static void ns_report(const char *path, const char *what, int rc)
 		return;
 	}
 	fprintf(f, "%s %d", what, rc);
-	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		char p[32];
-		struct stat st;
-
-		snprintf(p, sizeof(p), "/proc/self/ns/%s", ns[i]);
-		if (stat(p, &st) == 0)
-			fprintf(f, " %llu", (unsigned long long)st.st_ino);
-		else
-			fprintf(f, " ?");
-	}
-	fprintf(f, "\n");
+	put_ns_inodes(f, ns, sizeof(ns) / sizeof(ns[0]));
 	fclose(f);
 }
 
@@ -491,16 +497,7 @@ static void proc_report(const char *path, const char *when, int semid)
 		return;
 	}
 	fprintf(f, "%s ns", when);
-	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		struct stat st;
-
-		snprintf(buf, sizeof(buf), "/proc/self/ns/%s", ns[i]);
-		if (stat(buf, &st) == 0)
-			fprintf(f, " %llu", (unsigned long long)st.st_ino);
-		else
-			fprintf(f, " ?");
-	}
-	fprintf(f, "\n");
+	put_ns_inodes(f, ns, sizeof(ns) / sizeof(ns[0]));
 	dev_ino("/proc/self/cwd", buf, sizeof(buf));
 	fprintf(f, "%s cwd %s\n", when, buf);
 	dev_ino("/proc/self/root", buf, sizeof(buf));
