@@ -27,9 +27,15 @@
 # (tests/demo.sh, one level up, sources this file too).
 TOP=$(cd "$(dirname "$0")" && until [ -f tests/lib/tap.sh ] || [ "$PWD" = / ]; do cd ..; done && pwd)
 
-# The sandbox this file runs in (tests/lib/sandbox.sh): outside it, start again inside.
-export NSISO_SANDBOX_SUITE=e2e NSISO_SANDBOX_OVERLAYS="etc var root home" NSISO_SANDBOX_HOSTNAME=nsiso-e2e NSISO_SANDBOX_SSHD=1
-sh "$TOP/tests/lib/sandbox.sh" --inside || exec sh "$TOP/tests/lib/sandbox.sh" "$0" "$@"
+# The sandbox this file runs in (tests/lib/sandbox.sh): outside it, start again
+# inside. The systemd suite sources this file for its helpers inside a sandbox
+# of its own (a booted systemd, tests/systemd/sandbox.sh), checked here too.
+if [ "${NSISO_E2E_SANDBOX:-}" = systemd ] && sh "$TOP/tests/systemd/sandbox.sh" --inside; then
+	:
+else
+	export NSISO_SANDBOX_SUITE=e2e NSISO_SANDBOX_OVERLAYS="etc var root home" NSISO_SANDBOX_HOSTNAME=nsiso-e2e NSISO_SANDBOX_SSHD=1
+	sh "$TOP/tests/lib/sandbox.sh" --inside || exec sh "$TOP/tests/lib/sandbox.sh" "$0" "$@"
+fi
 
 set -u
 umask 022
@@ -226,12 +232,12 @@ flag()
 
 # ---------------------------------------------------------------- users
 
-# add_user NAME: a user with a home (in the sandbox's /home overlay), /bin/sh,
-# an ed25519 client key in $STATE/keys/NAME and its public half as the
-# user's root-owned authorized keys file $AUTHKEYS/NAME.
+# add_user NAME [UID]: a user with a home (in the sandbox's /home overlay),
+# /bin/sh, an ed25519 client key in $STATE/keys/NAME and its public half as
+# the user's root-owned authorized keys file $AUTHKEYS/NAME.
 add_user()
 {
-	useradd -m -s /bin/sh "$1" || bail "useradd $1 failed"
+	useradd -m -s /bin/sh ${2:+-u "$2"} "$1" || bail "useradd $1${2:+ (uid $2)} failed"
 	mkdir -m 0700 "$OUT/$1"
 	chown "$1:" "$OUT/$1"
 	ssh-keygen -q -t ed25519 -N '' -C "$1@e2e" -f "$STATE/keys/$1" </dev/null ||
