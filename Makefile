@@ -39,9 +39,10 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 APT_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libiniparser-dev libcmocka-dev \
             openssh-server openssh-client util-linux iproute2 procps passwd login \
             groff-base man-db dpkg-dev debhelper lintian fakeroot python3 \
-            valgrind clang libclang-rt-14-dev jq binutils
+            valgrind clang libclang-rt-14-dev jq binutils \
+            systemd dbus libpam-systemd keyutils
 
-.PHONY: all check unit integration e2e adversarial sanitizers fuzz fuzz-short demo deps install uninstall clean format format-check \
+.PHONY: all check unit integration e2e systemd-test adversarial sanitizers fuzz fuzz-short demo deps install uninstall clean format format-check \
         fault-build asan-build
 all: $(MODULE) $(CTL)
 
@@ -106,6 +107,11 @@ e2e: all $(PAMH) $(KEEPERTOOL)
 adversarial: all $(PAMH) $(KEEPERTOOL) fault-build
 	@sh tests/adversarial/run.sh
 
+# Under the machine's own systemd, booted as PID 1 of a throwaway sandbox
+# (tests/systemd/README.md): ssh.service, logind, user@.service, PrivateTmp=.
+systemd-test: all
+	@sh tests/systemd/run.sh
+
 # ASan+UBSan over the unit and integration tests, valgrind over the unit tests.
 sanitizers: all $(PAMH) $(KEEPERTOOL) $(UNIT_BIN) asan-build
 	@sh tests/adversarial/sanitizers.sh asan-unit asan-integration valgrind-unit
@@ -117,7 +123,7 @@ fuzz:
 fuzz-short:
 	@FUZZ_SECONDS=20 sh tests/fuzz/run.sh
 
-CHECK_SUITES := unit integration e2e ctl-test adversarial sanitizers fuzz-short
+CHECK_SUITES := unit integration e2e systemd-test ctl-test adversarial sanitizers fuzz-short
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(PAMH) $(KEEPERTOOL) $(UNIT_BIN)
