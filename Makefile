@@ -109,7 +109,7 @@ adversarial: all $(PAMH) $(KEEPERTOOL) fault-build
 
 # Under the machine's own systemd, booted as PID 1 of a throwaway sandbox
 # (tests/systemd/README.md): ssh.service, logind, user@.service, PrivateTmp=.
-systemd-test: all
+systemd-test: all $(KEEPERTOOL)
 	@sh tests/systemd/run.sh
 
 # ASan+UBSan over the unit and integration tests, valgrind over the unit tests.

@@ -1,12 +1,5 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# WAITS FOR ISSUE 12. tests/systemd/run.sh runs this file only with
-# NSISO_SYSTEMD_PENDING=1: on the current tree systemd closes the
-# systemd-user PAM session from its (sd-pam) helper after that helper has
-# dropped to the user's uid (or SIGKILLs it first), so no set ever ends on a
-# systemd host, and the "ends" checks below fail by design. The lead enables
-# the file when issue 12 is fixed.
-#
 # Every lifetime ends a set exactly when nsiso.conf(5) says, under a real
 # systemd, where every login also starts the user's manager (user@UID.service,
 # whose PAM session is one of the set's sessions) and logind stops it about
@@ -27,7 +20,7 @@
 #   nsxsd5  processes   a process (nsisoctl enter) outlives the sessions: the
 #                       set stays; once the process is gone, nsisoctl gc
 #                       reaps it.
-# A set "lives": its pins are in PID 1's mount table. It "ends": no mount
+# A set "lives": its three pins are in the registry's keeper (registry v2). It "ends": no mount
 # table on the machine holds a pin of it and no process is in its mount
 # namespace (but the one that outlived a lifetime = session).
 # shellcheck source=tests/systemd/lib.sh disable=SC3043,SC2317
@@ -53,9 +46,16 @@ u4=$(uid_of nsxsd4)
 u5=$(uid_of nsxsd5)
 
 # pinned SET: PID 1's mount table holds the set's mnt, ipc and uts pins.
+# keeper_refs SET: the keeper's nsfs mounts of SET's namespaces, one line each.
+keeper_refs()
+{
+	"$TOP/build/nsiso-keeper" mounts 2>/dev/null |
+		grep -E " (mnt:\[$(field 1 "$1")\]|ipc:\[$(field 2 "$1")\]|uts:\[$(field 3 "$1")\]) " || true
+}
+
 pinned()
 {
-	[ "$(grep -c -E " (mnt:\[$(field 1 "$1")\]|ipc:\[$(field 2 "$1")\]|uts:\[$(field 3 "$1")\]) " /proc/1/mountinfo)" = 3 ]
+	[ "$(keeper_refs "$1" | wc -l)" = 3 ]
 }
 
 # procs_in SET: "pid comm" of every process in the set's mount namespace.
@@ -80,7 +80,7 @@ lives()
 	if pinned "$2"; then
 		pass "$1's set lives: $3"
 	else
-		fail "$1's set lives: $3" "pins of '$2' in PID 1's mount table: $(grep -c -E " (mnt|ipc|uts):\[($(echo "$2" | tr ' ' '|'))\] " /proc/1/mountinfo)"
+		fail "$1's set lives: $3" "pins of '$2' in the registry's keeper: $(keeper_refs "$2" | wc -l)"
 	fi
 }
 

@@ -6,11 +6,9 @@
 # the first login (before the registry existed) or after two users' sets
 # were made. A copy of a pin there would keep that user's namespaces alive
 # after the set's tear-down and costs every such service a mount per set.
-#
-# Expected to fail on the current tree for the service started after the
-# logins: the registry keeps the ipc/uts pins on a shared mount under /run
-# in PID 1's mount table, which every new mount namespace copies
-# (DESIGN.md 4.2). Issue 11 (registry v2) moves the pins out of it.
+# Registry v2 (issue 11) keeps the pins in a keeper mount namespace: the
+# first version's ipc/uts pins on a shared mount in PID 1's table were copied
+# into every such service.
 # shellcheck source=tests/systemd/lib.sh disable=SC3043
 . "$(dirname "$0")/lib.sh"
 sd_setup nsxsd1 nsxsd2
@@ -57,8 +55,10 @@ set1=$(ns_of "$(session_pid a1)")
 set2=$(ns_of "$(session_pid b1)")
 isnt "$(field 1 "$set1")" "$(field 1 "$HOSTNS")" "nsxsd1 is in a set"
 isnt "$(field 1 "$set2")" "$(field 1 "$set1")" "nsxsd2 is in another set"
-# The sets are pinned in PID 1's mount table: the thing a service must not copy.
-like "$(nsfs_mounts 1 | wc -l)" '^[1-9]' "PID 1's mount table holds the sets' pins ($(nsfs_mounts 1 | wc -l) nsfs mounts)"
+# Registry v2: PID 1's table holds the keeper's pin, and the keeper the sets'
+# pins; a mount namespace file is never copied into a new namespace.
+is "$(nsfs_mounts 1 | awk '{ print $5 }')" "/run/nsiso/keeper" "PID 1's mount table holds one nsfs mount, the keeper's pin"
+is "$("$TOP/build/nsiso-keeper" pins 2>/dev/null | wc -l)" "6" "the keeper holds both sets' pins (mnt, ipc, uts each)"
 
 after=$(start_ptmp nsxsd-ptmp-after) || bail "cannot start a PrivateTmp=yes service"
 check_ptmp "started before the logins" "$before"
