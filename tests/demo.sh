@@ -4,7 +4,7 @@
 #
 # make demo: show what pam_nsiso does, for real: a real sshd (UsePAM yes, the
 # built module in its session stack) on 127.0.0.1, and the real ssh client.
-# alice logs in twice, bob once, and alice runs su - bob, all inside a
+# nsiso-alice logs in twice, nsiso-bob once, and nsiso-alice runs su - nsiso-bob, all inside a
 # throwaway sandbox (tests/lib/sandbox.sh: new mount, pid, ipc, uts and net
 # namespaces, fresh /run, /tmp, /var/tmp, /dev/shm, overlays on /etc, /var,
 # /root and /home). The sshd, the demo users, their keys and homes, the PAM
@@ -44,6 +44,7 @@ WAIT=20 # every wait is bounded by this many seconds
 # --- inside the sandbox
 MODULE=$TOP/build/pam_nsiso.so
 BAD=0
+GOOD=0
 
 say()
 {
@@ -87,6 +88,7 @@ check()
 	shift
 	if "$@"; then
 		say "    [ok]   $desc"
+		GOOD=$((GOOD + 1))
 	else
 		say "    [FAIL] $desc"
 		BAD=$((BAD + 1))
@@ -157,12 +159,19 @@ logout()
 	BAD=$((BAD + 1))
 }
 
-# pinned: the users whose set the host's mount table pins under /run/nsiso
+# The sets' pins live in the registry's keeper, a mount namespace of its
+# own (docs/architecture.md); build/nsiso-keeper reads its table for us.
+keeper_pins()
+{
+	"$TOP/build/nsiso-keeper" pins 2>/dev/null
+}
+
+# pinned: the users whose set the keeper pins
 pinned()
 {
 	local uid list
 	list=""
-	for uid in $(findmnt -rn -t nsfs -o TARGET | sed -n 's|^/run/nsiso/mnt/\([0-9]*\)$|\1|p'); do
+	for uid in $(keeper_pins | sed -n 's|^/\([0-9]*\)/mnt$|\1|p'); do
 		list="$list${list:+, }$(getent passwd "$uid" | cut -d: -f1) (uid $uid)"
 	done
 	echo "${list:-none}"
@@ -170,18 +179,24 @@ pinned()
 
 n_pinned()
 {
-	findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/mnt/'
+	keeper_pins | grep -c '^/[0-9]*/mnt$'
 }
 
 no_pins()
 {
-	! findmnt -rn -t nsfs -o TARGET | grep -q '^/run/nsiso/'
+	[ -z "$(keeper_pins)" ]
+}
+
+# host_nsfs: the nsfs mounts under /run/nsiso in the host's own mount table
+host_nsfs()
+{
+	findmnt -rn -t nsfs -o TARGET | grep '^/run/nsiso/' | tr '\n' ' '
 }
 
 # --- setup: users with ssh keys, the policy, PAM stacks, sshd
 setup
-add_user alice
-add_user bob
+add_user nsiso-alice
+add_user nsiso-bob
 write_policy <<EOF
 [global]
 namespaces = mnt, ipc, uts
@@ -208,47 +223,47 @@ say "sshd listens on 127.0.0.1:$SSH_PORT (UsePAM yes, key authentication); /etc/
 say "    $(module_line)"
 say ""
 
-# --- alice, ssh session 1: stays logged in until the end
-say "alice logs in with ssh (ssh alice@127.0.0.1, session 1), writes /tmp/hello,"
+# --- nsiso-alice, ssh session 1: stays logged in until the end
+say "nsiso-alice logs in with ssh (ssh nsiso-alice@127.0.0.1, session 1), writes /tmp/hello,"
 say "creates a message queue, and stays logged in:"
-session_start a1 alice || bail "alice's first ssh session did not come up"
-run_in a1 "echo 'hello from alice, ssh session 1' >/tmp/hello && ipcmk -Q >/dev/null && $BIN/look"
+session_start a1 nsiso-alice || bail "nsiso-alice's first ssh session did not come up"
+run_in a1 "echo 'hello from nsiso-alice, ssh session 1' >/tmp/hello && ipcmk -Q >/dev/null && $BIN/look"
 a1=$OUT_TXT
 a1_ns=$(getf ns "$a1")
 say "    namespaces: $(ns_line "$a1_ns")    hostname: $(getf host "$a1")"
-check "alice has namespaces of her own (mnt, ipc, uts all differ from the host's)" all_differ "$a1_ns" "$SANDBOX_NS"
-check "her hostname is alice-box" [ "$(getf host "$a1")" = alice-box ]
+check "nsiso-alice has namespaces of her own (mnt, ipc, uts all differ from the host's)" all_differ "$a1_ns" "$SANDBOX_NS"
+check "her hostname is nsiso-alice-box" [ "$(getf host "$a1")" = nsiso-alice-box ]
 say ""
 
-say "alice logs in again with ssh (session 2) while session 1 is still open:"
+say "nsiso-alice logs in again with ssh (session 2) while session 1 is still open:"
 rc=0
-a2=$(ssh_run a2 alice "$BIN/look") || rc=$?
+a2=$(ssh_run a2 nsiso-alice "$BIN/look") || rc=$?
 if [ "$rc" != 0 ]; then
-	say "    [FAIL] ssh alice@127.0.0.1 exited $rc"
+	say "    [FAIL] ssh nsiso-alice@127.0.0.1 exited $rc"
 	diag_file "$STATE/a2.err"
 	BAD=$((BAD + 1))
 fi
 show "$a2"
 check "same namespaces as her session 1 (same inode numbers)" [ "$(getf ns "$a2")" = "$a1_ns" ]
-check "sees session 1's /tmp/hello" [ "$(getf hello "$a2")" = "hello from alice, ssh session 1" ]
+check "sees session 1's /tmp/hello" [ "$(getf hello "$a2")" = "hello from nsiso-alice, ssh session 1" ]
 check "sees session 1's message queue" [ "$(getf queues "$a2")" = 1 ]
-check "her hostname is alice-box" [ "$(getf host "$a2")" = alice-box ]
+check "her hostname is nsiso-alice-box" [ "$(getf host "$a2")" = nsiso-alice-box ]
 say ""
 
-# --- bob: stays logged in, for su - bob below
-say "bob logs in with ssh (ssh bob@127.0.0.1) and stays logged in:"
-session_start b1 bob || bail "bob's ssh session did not come up"
+# --- nsiso-bob: stays logged in, for su - nsiso-bob below
+say "nsiso-bob logs in with ssh (ssh nsiso-bob@127.0.0.1) and stays logged in:"
+session_start b1 nsiso-bob || bail "nsiso-bob's ssh session did not come up"
 run_in b1 "$BIN/look"
 b1=$OUT_TXT
 b1_ns=$(getf ns "$b1")
 show "$b1"
-check "none of alice's namespaces (mnt, ipc, uts all differ)" all_differ "$b1_ns" "$a1_ns"
+check "none of nsiso-alice's namespaces (mnt, ipc, uts all differ)" all_differ "$b1_ns" "$a1_ns"
 check "nor the host's" all_differ "$b1_ns" "$SANDBOX_NS"
-check "does not see alice's /tmp/hello" [ "$(getf hello "$b1")" = "/tmp/hello: No such file or directory" ]
-check "does not see alice's message queue" [ "$(getf queues "$b1")" = 0 ]
-check "his hostname is bob-box" [ "$(getf host "$b1")" = bob-box ]
-say "    (bob writes his own /tmp/hello: 'hello from bob')"
-run_in b1 "echo 'hello from bob' >/tmp/hello"
+check "does not see nsiso-alice's /tmp/hello" [ "$(getf hello "$b1")" = "/tmp/hello: No such file or directory" ]
+check "does not see nsiso-alice's message queue" [ "$(getf queues "$b1")" = 0 ]
+check "his hostname is nsiso-bob-box" [ "$(getf host "$b1")" = nsiso-bob-box ]
+say "    (nsiso-bob writes his own /tmp/hello: 'hello from nsiso-bob')"
+run_in b1 "echo 'hello from nsiso-bob' >/tmp/hello"
 say ""
 
 say "Meanwhile, on the host (the sandbox):"
@@ -257,29 +272,32 @@ say "    ls -A /tmp      -> $(ls -A /tmp | tr '\n' ' ')(empty means untouched)"
 say "    hostname        -> $(hostname)"
 say "    message queues  -> $(ipcs -q | awk '$1 ~ /^0x/' | wc -l)"
 say "    pinned sets     -> $(pinned)"
-check "the host pins both sets (nsfs bind mounts under /run/nsiso)" [ "$(n_pinned)" = 2 ]
+say "    host's nsfs     -> $(host_nsfs)(the registry's keeper only)"
+check "the registry's keeper pins both sets" [ "$(n_pinned)" = 2 ]
+check "the host's own mount table holds one pin of pam_nsiso's, the keeper, not one per set" \
+	[ "$(host_nsfs)" = "/run/nsiso/keeper " ]
 check "the host's /tmp is untouched" [ -z "$(ls -A /tmp)" ]
 check "the host's hostname is unchanged" [ "$(hostname)" = "$SANDBOX_HOST" ]
-check "the host has none of alice's message queues" [ "$(ipcs -q | awk '$1 ~ /^0x/' | wc -l)" = 0 ]
+check "the host has none of nsiso-alice's message queues" [ "$(ipcs -q | awk '$1 ~ /^0x/' | wc -l)" = 0 ]
 check "the listening sshd (pid $SSHD_PID) is still in the host's namespaces" [ "$(ns_of "$SSHD_PID")" = "$SANDBOX_NS" ]
 say ""
 
-# --- su - bob from inside alice's ssh session (the sandbox's su asks no password)
-say "alice, in her ssh session 1, runs su - bob (the sandbox's su asks no password):"
-run_in a1 "su - bob -c $BIN/look"
+# --- su - nsiso-bob from inside nsiso-alice's ssh session (the sandbox's su asks no password)
+say "nsiso-alice, in her ssh session 1, runs su - nsiso-bob (the sandbox's su asks no password):"
+run_in a1 "su - nsiso-bob -c $BIN/look"
 su_b=$OUT_TXT
 show "$su_b"
-check "lands in bob's set (same inode numbers as bob's ssh session, not alice's)" \
+check "lands in nsiso-bob's set (same inode numbers as nsiso-bob's ssh session, not nsiso-alice's)" \
 	same_and_differ "$(getf ns "$su_b")" "$b1_ns" "$a1_ns"
-check "sees bob's /tmp/hello, not alice's" [ "$(getf hello "$su_b")" = "hello from bob" ]
-check "hostname is bob-box" [ "$(getf host "$su_b")" = bob-box ]
+check "sees nsiso-bob's /tmp/hello, not nsiso-alice's" [ "$(getf hello "$su_b")" = "hello from nsiso-bob" ]
+check "hostname is nsiso-bob-box" [ "$(getf host "$su_b")" = nsiso-bob-box ]
 run_in a1 "$BIN/look"
-check "alice's own shell is still in her set, with her /tmp/hello" \
-	same_look "$OUT_TXT" "$a1_ns" "hello from alice, ssh session 1"
+check "nsiso-alice's own shell is still in her set, with her /tmp/hello" \
+	same_look "$OUT_TXT" "$a1_ns" "hello from nsiso-alice, ssh session 1"
 say ""
 
 # --- both log out: the sets go away with their last session
-say "alice and bob log out (lifetime = processes: a set goes with its last session):"
+say "nsiso-alice and nsiso-bob log out (lifetime = processes: a set goes with its last session):"
 say "    pinned sets before -> $(pinned)"
 logout b1
 logout a1
@@ -294,4 +312,6 @@ else
 	say "$BAD check(s) failed. The end of sshd's log:"
 	diag_file "$STATE/sshd.log"
 fi
+# make check runs the demo too (so it cannot rot): its closing line.
+echo "demo: $GOOD passed, $BAD failed"
 [ "$BAD" = 0 ]

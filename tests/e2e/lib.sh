@@ -293,8 +293,8 @@ pam_sshd()
 		"$(module_line)"
 }
 
-# su (and su-l: util-linux su -l uses that service name): alice's shell runs
-# su as alice, so auth is pam_permit here (the sandbox only).
+# su (and su-l: util-linux su -l uses that service name): nsiso-alice's shell runs
+# su as nsiso-alice, so auth is pam_permit here (the sandbox only).
 pam_su()
 {
 	local svc
