@@ -61,7 +61,7 @@ is "$(ns_of "$bg" 2>/dev/null)" "$p1" "processes: it is in nsiso-p's set"
 is "$(pins_line "$uid_p")" "$(all_pins "$uid_p")" "processes: pins remain after the last close while a process is left"
 hold_ns p "$bg"
 
-# Witnesses for "no mount table keeps a pin" (DESIGN 4.2), made while the pins
+# Witnesses for "no mount table keeps a pin" (docs/architecture.md K2), made while the pins
 # exist: a mount namespace the project does not control (a slave copy of the
 # sandbox's, like a service with PrivateTmp=), and another user's set.
 unshare --mount --propagation slave sleep 300 &

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Case 7: 16 parallel first logins of one user end in exactly one set.
 # Also: 40 successive set creations (lifetime session) all succeed; the
-# sandbox is a non-initial mount namespace, where DESIGN 4.3 (per-CPU namespace
+# sandbox is a non-initial mount namespace, where K3 of docs/architecture.md (per-CPU namespace
 # ids) makes a naive bind of the mnt pin fail with EINVAL about half the time.
 # Case 8: a tampered pin (replaced by the host's own ipc namespace) is not
 # trusted: the next session gets a working, new set.

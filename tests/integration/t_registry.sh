@@ -36,7 +36,7 @@ is "$rc_a:$rc_b" "0:0" "two first-ever logins racing the registry setup both suc
 for m in /run/nsiso /run/nsiso/keeper; do
 	is "$(findmnt -rn -o TARGET | grep -cx "$m")" "1" "exactly one mount on $m"
 done
-# Registry v2 (DESIGN 4.2, issue 11): the sets' pins live in the keeper's
+# Registry v2 (docs/architecture.md K2, issue 11): the sets' pins live in the keeper's
 # own mount table; the host's holds the keeper's pin and nothing else.
 is "$(findmnt -rn -t nsfs -o TARGET | grep -c '^/run/nsiso/')" "1" \
 	"the host's table holds one nsfs mount of the registry (the keeper's) with two sets live"
