@@ -19,7 +19,11 @@ WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Wstr
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fcf-protection
 CFLAGS   ?= -O2 -g
 # XCFLAGS: variant builds (fault injection, sanitizers) under their own BUILD dir.
-CFLAGS   += $(XCFLAGS) -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(HARDEN) -D_GNU_SOURCE -Ilib
+# -MMD -MP: the compiler lists the headers each object includes (build/**/*.d, included
+# below), so a change to helper/ctl.h rebuilds the helper's objects and nothing else.
+DEPFLAGS := -MMD -MP
+CFLAGS   += $(XCFLAGS) -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(HARDEN) -D_GNU_SOURCE -Ilib \
+            $(DEPFLAGS)
 LDFLAGS  += $(XLDFLAGS) -Wl,-z,relro,-z,now -Wl,--as-needed
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
@@ -27,7 +31,6 @@ LIBS     := -lcap -liniparser
 
 LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
-HDRS     := $(wildcard lib/*.h)
 
 MODULE   := $(BUILD)/pam_nsiso.so
 CTL      := $(BUILD)/nsisoctl
@@ -35,6 +38,14 @@ PAMH     := $(BUILD)/nsiso-pamh
 KEEPERTOOL := $(BUILD)/nsiso-keeper
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# C helpers of the shell suites (tests/lib/*.c, tests/harness/pcforge.c), built here with
+# the project's flags: logsink (the sandbox's /dev/log), pcforge (forged policy-cache
+# entries), mqprobe (mq_open in the caller's IPC namespace), pid1ns (can PID 1's mount
+# namespace be opened?).
+HELPERDIR := $(BUILD)/tests/helpers
+HELPERS  := $(HELPERDIR)/logsink $(HELPERDIR)/pcforge $(HELPERDIR)/mqprobe $(HELPERDIR)/pid1ns
+# bench/: the harness on the real libpam and the step profile on the module's core.
+BENCH_BIN := $(BUILD)/bench/pambench $(BUILD)/bench/phases
 
 APT_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libiniparser-dev libcmocka-dev \
             openssh-server openssh-client util-linux iproute2 procps passwd login \
@@ -43,10 +54,12 @@ APT_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libiniparser-dev libcmoc
             systemd dbus libpam-systemd keyutils
 
 .PHONY: all check unit integration e2e systemd-test demo-check adversarial sanitizers fuzz fuzz-short demo deps install uninstall clean format format-check \
-        fault-build asan-build
+        fault-build asan-build fuzz-build bench-build helpers
 all: $(MODULE) $(CTL)
+# Keep the objects of every link (test helpers' too): their .d files name what they include.
+.SECONDARY:
 
-$(BUILD)/%.o: %.c $(HDRS)
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -74,6 +87,25 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libnsiso.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libnsiso.a $(LIBS) -lcmocka
 
+helpers: $(HELPERS)
+$(HELPERDIR)/%: $(BUILD)/tests/lib/%.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -pie -o $@ $< -lrt
+$(HELPERDIR)/pcforge: $(BUILD)/tests/harness/pcforge.o $(BUILD)/libnsiso.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -pie -o $@ $< $(BUILD)/libnsiso.a $(LIBS)
+
+# phases links the module's own core with --wrap on the calls it times
+# (bench/phases.c, "instrumentation"): the objects are the module's, unchanged.
+PHASES_WRAP = ${shell sed -n -e 's/^WRAPV*([^,]*, *\([a-z_0-9]*\),.*/-Wl,--wrap=\1/p' -e 's/^VARIADIC(\([a-z_0-9]*\)).*/-Wl,--wrap=\1/p' bench/phases.c}
+$(BUILD)/bench/pambench: $(BUILD)/bench/pambench.o
+	$(Q)$(CC) $(LDFLAGS) -pie -o $@ $< -lpam
+$(BUILD)/bench/phases: $(BUILD)/bench/phases.o $(BUILD)/libnsiso.a
+	$(Q)$(CC) $(LDFLAGS) -pie $(PHASES_WRAP) -o $@ $< $(BUILD)/libnsiso.a $(LIBS)
+# Built by make check (so bench/ cannot rot against lib/), never run there.
+bench-build: $(BENCH_BIN) $(KEEPERTOOL) $(HELPERDIR)/logsink
+	@echo "bench-build: 1 passed, 0 failed"
+
 # Test-only variants, each in its own tree so they never mix with the real build.
 fault-build:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/fault XCFLAGS=-DNSISO_FAULT_INJECTION \
@@ -83,6 +115,20 @@ asan-build:
 		XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		XLDFLAGS="-fsanitize=address,undefined" \
 		build/asan/pam_nsiso.so build/asan/nsiso-pamh $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
+
+# The libFuzzer target: the core and the target with clang, the project's warnings and
+# hardening, plus the fuzzer's and the sanitizers' instrumentation (tests/fuzz/run.sh).
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# clang's -Wextra also flags a table row that leaves its last fields to their zero
+# default ({"net", "loopback", parse_net, apply_net} in lib/policy.c); gcc does not.
+FUZZ_CLANG_WARN := -Wno-missing-field-initializers
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+		WARN="$(WARN) $(FUZZ_CLANG_WARN)" \
+		XCFLAGS="-O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link" XLDFLAGS="$(FUZZ_SAN)" \
+		build/fuzz/fuzz_policy
+$(BUILD)/fuzz_policy: $(BUILD)/tests/fuzz/fuzz_policy.o $(BUILD)/libnsiso.a
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libnsiso.a $(LIBS)
 
 # Install what the build and the tests need, only when something is missing.
 deps:
@@ -98,22 +144,22 @@ deps:
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-integration: all $(PAMH) $(KEEPERTOOL) fault-build
+integration: all $(PAMH) $(KEEPERTOOL) $(HELPERS) fault-build
 	@sh tests/integration/run.sh
 
-e2e: all $(PAMH) $(KEEPERTOOL)
+e2e: all $(PAMH) $(KEEPERTOOL) $(HELPERS)
 	@sh tests/e2e/run.sh
 
-adversarial: all $(PAMH) $(KEEPERTOOL) fault-build
+adversarial: all $(PAMH) $(KEEPERTOOL) $(HELPERS) fault-build
 	@sh tests/adversarial/run.sh
 
 # Under the machine's own systemd, booted as PID 1 of a throwaway sandbox
 # (tests/systemd/README.md): ssh.service, logind, user@.service, PrivateTmp=.
-systemd-test: all $(KEEPERTOOL)
+systemd-test: all $(KEEPERTOOL) $(HELPERS)
 	@sh tests/systemd/run.sh
 
 # ASan+UBSan over the unit and integration tests, valgrind over the unit tests.
-sanitizers: all $(PAMH) $(KEEPERTOOL) $(UNIT_BIN) asan-build
+sanitizers: all $(PAMH) $(KEEPERTOOL) $(HELPERS) $(UNIT_BIN) asan-build
 	@sh tests/adversarial/sanitizers.sh asan-unit asan-integration valgrind-unit
 
 FUZZ_SECONDS ?= 60
@@ -123,10 +169,10 @@ fuzz:
 fuzz-short:
 	@FUZZ_SECONDS=20 sh tests/fuzz/run.sh
 
-CHECK_SUITES := unit integration e2e systemd-test demo-check ctl-test adversarial sanitizers fuzz-short
+CHECK_SUITES := unit bench-build integration e2e systemd-test demo-check ctl-test adversarial sanitizers fuzz-short
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(PAMH) $(KEEPERTOOL) $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(PAMH) $(KEEPERTOOL) $(HELPERS) $(UNIT_BIN)
 	$(Q)sh tests/check.sh $(CHECK_SUITES)
 
 demo: deps
@@ -134,7 +180,7 @@ demo: deps
 	@sh tests/demo.sh
 
 # make check runs the demo as one of its suites, so the README's promise cannot rot.
-demo-check: all $(PAMH) $(KEEPERTOOL)
+demo-check: all $(PAMH) $(KEEPERTOOL) $(HELPERS)
 	@sh tests/demo.sh
 
 # What install puts where (DESTDIR-aware). The policy is installed only when
@@ -178,20 +224,24 @@ uninstall:
 
 # nsisoctl, the manual, make install and the Debian package (tests/ctl).
 .PHONY: ctl-test
-ctl-test: all $(PAMH) $(KEEPERTOOL)
+ctl-test: all $(PAMH) $(KEEPERTOOL) $(HELPERS)
 	@sh tests/ctl/run.sh
 
 clean:
 	rm -rf $(BUILD)
 
-FORMAT_SRC = $(wildcard lib/*.[ch] pam_module/*.c helper/*.c tests/unit/*.c tests/harness/*.c tests/lib/keeper.c)
+FORMAT_SRC = $(wildcard lib/*.[ch] pam_module/*.c helper/*.[ch] tests/unit/*.c tests/harness/*.c \
+	tests/lib/*.c tests/fuzz/*.c bench/*.c)
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 # Login cost and scale against pam_namespace (root; a sandbox; writes bench/results.md).
-# Not part of check, never fails on speed.
+# Not part of check (only bench-build is), never fails on speed.
 .PHONY: bench
-bench: all $(KEEPERTOOL)
+bench: all bench-build
 	@BENCH_INVOKED="make bench" sh bench/run.sh
+
+# Headers each object included when it was last built (-MMD -MP above).
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

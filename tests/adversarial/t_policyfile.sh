@@ -14,7 +14,7 @@ need_module
 
 add_user nsiso-p
 mkdir -m 0700 "$OUT/root"
-start_logsink || bail "cannot start the /dev/log listener (cc tests/lib/logsink.c)"
+start_logsink || bail "cannot start the /dev/log listener (build/tests/helpers/logsink)"
 uid_p=$(uid_of nsiso-p)
 LOGIN_TIMEOUT=$((30 * TIME_FACTOR))
 LIMIT=$((10 * TIME_FACTOR))

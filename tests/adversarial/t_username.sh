@@ -12,7 +12,7 @@ setup
 need_module
 
 add_user nsiso-u
-start_logsink || bail "cannot start the /dev/log listener (cc tests/lib/logsink.c)"
+start_logsink || bail "cannot start the /dev/log listener (build/tests/helpers/logsink)"
 write_policy <<EOF2
 [global]
 namespaces = mnt, ipc, uts

@@ -9,7 +9,7 @@
  * miss, and the deserializer must take the input's raw bytes (its replay,
  * without the entry's check value in front of it) without a crash or a leak.
  *
- * Built by tests/fuzz/build.sh with clang -fsanitize=fuzzer,address,undefined
+ * Built by make fuzz-build (tests/fuzz/build.sh) with clang -fsanitize=fuzzer,address,undefined
  * into build/fuzz/fuzz_policy; run by tests/fuzz/run.sh (make fuzz).
  */
 #include <stdbool.h>
@@ -105,8 +105,8 @@ static void same_answers(const struct nsiso_policy *a, const struct nsiso_policy
 	if (ra != rb || strcmp(ea.msg, eb.msg) != 0)
 		abort();
 	if (ra == 0) {
-		if (sa.ns_mask != sb.ns_mask || sa.tmp != sb.tmp || sa.n_tmp_dirs != sb.n_tmp_dirs ||
-		    sa.tmp_size.percent != sb.tmp_size.percent ||
+		if (sa.ns_mask != sb.ns_mask || sa.tmp != sb.tmp ||
+		    sa.n_tmp_dirs != sb.n_tmp_dirs || sa.tmp_size.percent != sb.tmp_size.percent ||
 		    sa.tmp_size.value != sb.tmp_size.value || sa.propagation != sb.propagation ||
 		    sa.lifetime != sb.lifetime || sa.from_set != sb.from_set ||
 		    sa.on_error != sb.on_error || sa.net != sb.net ||
@@ -137,8 +137,10 @@ static void cache(const uint8_t *data, size_t size, const struct nsiso_policy *p
 
 	/* The raw input, straight into the replay. */
 	if (nsiso_policy_deserialize((const char *)data, size, &q) == 0) {
-		for (size_t i = 0; i < n_users; i++)
-			ask(q, &users[i]);
+		for (size_t i = 0; i < n_users; i++) {
+			struct nsiso_user u = users[i]; /* ask() may fill in the groups */
+			ask(q, &u);
+		}
 		nsiso_policy_free(q);
 		q = NULL;
 	}

@@ -28,7 +28,7 @@ mkdir -m 0700 "$OUT/root"
 uid_a=$(uid_of nsiso-a)
 uid_b=$(uid_of nsiso-b)
 uid_x=$(uid_of nsiso-x)
-start_logsink || bail "cannot start the /dev/log listener (cc tests/lib/logsink.c)"
+start_logsink || bail "cannot start the /dev/log listener (build/tests/helpers/logsink)"
 
 POLICY='[global]
 namespaces = mnt, ipc, uts
@@ -231,27 +231,10 @@ no_stderr h1 "root from a set"
 # ---------------------------------------------------------------- PID 1 unreachable
 
 case_start "PID 1 unreachable: a child user namespace with full maps"
-# $BIN/pid1ns: exit 0 when this process can open PID 1's mount namespace
-# either way the module tries (pidfd + PIDFD_GET_MNT_NAMESPACE, /proc/1/ns/mnt).
-cat >"$STATE/pid1ns.c" <<'EOF'
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-int main(void)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, 1, 0), ioc = -1, proc;
-
-	if (pidfd >= 0)
-		ioc = ioctl(pidfd, _IO(0xFF, 3), 0); /* PIDFD_GET_MNT_NAMESPACE */
-	proc = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
-	printf("pidfd ioctl %s, /proc/1/ns/mnt %s\n", ioc >= 0 ? "opens" : "refused",
-	       proc >= 0 ? "opens" : "refused");
-	return ioc >= 0 || proc >= 0 ? 0 : 1;
-}
-EOF
-cc -O1 -o "$BIN/pid1ns" "$STATE/pid1ns.c" || bail "cannot build the PID 1 probe"
+# $PID1NS (tests/lib/pid1ns.c): exit 0 when this process can open PID 1's mount
+# namespace either way the module tries (pidfd + PIDFD_GET_MNT_NAMESPACE, /proc/1/ns/mnt).
+PID1NS=$TOP/build/tests/helpers/pid1ns
+[ -x "$PID1NS" ] || bail "$PID1NS is missing: run make helpers"
 # The user namespace, held by a sleep with its own mount namespace, and in
 # that mount namespace a registry of its own (a fresh tmpfs on /run/nsiso):
 # the sets made here never meet the sandbox's registry.
@@ -266,9 +249,9 @@ inuserns()
 {
 	nsenter --target "$holder" --user --mount -- "$@"
 }
-ok_cmd "control: in the sandbox, PID 1's namespaces open (the probe can tell)" "$BIN/pid1ns"
+ok_cmd "control: in the sandbox, PID 1's namespaces open (the probe can tell)" "$PID1NS"
 no_cmd "in the child user namespace, PID 1's namespaces cannot be opened (pidfd ioctl, /proc/1/ns)" \
-	inuserns "$BIN/pid1ns"
+	inuserns "$PID1NS"
 ok_cmd "in the child user namespace, root has CAP_SYS_ADMIN there (CapEff all set)" \
 	inuserns sh -c 'grep -q "^CapEff:.*1ffffffffff$" /proc/self/status'
 

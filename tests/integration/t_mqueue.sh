@@ -26,35 +26,10 @@ if ! mountpoint -q /dev/mqueue; then
 fi
 is "$(stat -f -c %T /dev/mqueue)" "mqueue" "the sandbox has an mqueue fs on /dev/mqueue"
 
-command -v cc >/dev/null 2>&1 || cannot_run "no C compiler (cc) for the mq_open helper"
-# $BIN/mq create|exists NAME: mq_open(3) in the caller's IPC namespace; prints
-# yes, ENOENT or the error.
-cat >"$W/mq.c" <<'EOF'
-#include <errno.h>
-#include <fcntl.h>
-#include <mqueue.h>
-#include <stdio.h>
-#include <string.h>
-
-int main(int argc, char **argv)
-{
-	mqd_t q;
-
-	if (argc != 3)
-		return 2;
-	if (strcmp(argv[1], "create") == 0)
-		q = mq_open(argv[2], O_CREAT | O_EXCL | O_RDWR, 0644, NULL);
-	else
-		q = mq_open(argv[2], O_RDONLY);
-	if (q == (mqd_t)-1) {
-		puts(errno == ENOENT ? "ENOENT" : strerror(errno));
-		return 1;
-	}
-	puts("yes");
-	return 0;
-}
-EOF
-cc -o "$BIN/mq" "$W/mq.c" -lrt 2>"$STATE/cc.err" || bail "cannot compile the mq_open helper" "$(cat "$STATE/cc.err")"
+# $MQ create|exists NAME: mq_open(3) in the caller's IPC namespace; prints
+# yes, ENOENT or the error (tests/lib/mqprobe.c, built by make).
+MQ=$TOP/build/tests/helpers/mqprobe
+[ -x "$MQ" ] || bail "$MQ is missing: run make helpers"
 
 # $BIN/mqreport DIR: $BIN/report DIR, and what the session sees of POSIX IPC.
 cat >"$BIN/mqreport" <<EOF
@@ -65,7 +40,7 @@ ls -A /dev/mqueue >"\$d/mq_ls" 2>&1
 stat -f -c %T /dev/mqueue >"\$d/mq_fstype" 2>&1
 stat -L -c %i /proc/self/ns/ipc >"\$d/ipc_ns"
 for q in nsiso-qa nsiso-qhost nsiso-qn; do
-	$BIN/mq exists /\$q >"\$d/mq_\$q" 2>&1
+	$MQ exists /\$q >"\$d/mq_\$q" 2>&1
 	head -c 5 /dev/mqueue/\$q >"\$d/mqfile_\$q" 2>/dev/null || echo ABSENT >"\$d/mqfile_\$q"
 done
 ls -A /dev/shm >"\$d/shm_ls" 2>&1
@@ -108,7 +83,7 @@ host_shm=$(top_mount /proc/self/mountinfo /dev/shm)
 host_ipc=$(field 2 "$SANDBOX_NS")
 
 # ----------------------------------------------------------- with ipc
-bg_session a1 nsiso-a "$BIN/mq create /nsiso-qa >$OUT/nsiso-a/a1.mq 2>&1"
+bg_session a1 nsiso-a "$MQ create /nsiso-qa >$OUT/nsiso-a/a1.mq 2>&1"
 if ! wait_ready a1 nsiso-a; then
 	finish a1
 	bail "first session of nsiso-a did not come up (exit status $RC)" "$(cat "$STATE/a1.err")"
@@ -134,9 +109,9 @@ isnt "$(top_mount "$OUT/nsiso-b/b1/mountinfo" /dev/mqueue | cut -d' ' -f2)" "${a
 	"nsiso-b's /dev/mqueue is another instance than nsiso-a's"
 
 is "$(ls -A /dev/mqueue)" "" "the host's /dev/mqueue is empty (not nsiso-a's queue)"
-is "$("$BIN/mq" exists /nsiso-qa)" "ENOENT" "mq_open does not find /nsiso-qa on the host"
+is "$("$MQ" exists /nsiso-qa)" "ENOENT" "mq_open does not find /nsiso-qa on the host"
 
-is "$("$BIN/mq" create /nsiso-qhost)" "yes" "the host creates the queue /nsiso-qhost"
+is "$("$MQ" create /nsiso-qhost)" "yes" "the host creates the queue /nsiso-qhost"
 mqreport_login a3 nsiso-a
 expect_rc a3 "$RC" 0 "nsiso-a's third session opens"
 is "$(fact nsiso-a a3 mq_ls)" "nsiso-qa" "the host's queue is not in the set's /dev/mqueue"
@@ -156,7 +131,7 @@ is "$(top_mount "$OUT/nsiso-n/n1/mountinfo" /dev/shm)" "$host_shm" \
 is "$(fact nsiso-n n1 mq_ls)" "nsiso-qhost" "nsiso-n's /dev/mqueue lists the host's queue"
 is "$(fact nsiso-n n1 mq_nsiso-qhost)" "yes" "mq_open finds the host's queue from nsiso-n's set"
 RC=0
-out=$(login n2 nsiso-n -- sh -c "$BIN/mq create /nsiso-qn && echo from-n >/dev/shm/nsiso-n-f") || RC=$?
+out=$(login n2 nsiso-n -- sh -c "$MQ create /nsiso-qn && echo from-n >/dev/shm/nsiso-n-f") || RC=$?
 is "$RC:$out" "0:yes" "nsiso-n's session creates /nsiso-qn and a /dev/shm file"
 is "$(ls -A /dev/mqueue | sort | paste -sd ' ' -)" "nsiso-qhost nsiso-qn" "the host's /dev/mqueue lists nsiso-n's queue"
 is "$(cat /dev/shm/nsiso-n-f 2>&1)" "from-n" "the host's /dev/shm has nsiso-n's file"

@@ -28,14 +28,14 @@ command -v logger >/dev/null 2>&1 || bail "logger (bsdutils) is needed to sync w
 FAULT_MODULE=${NSISO_TEST_FAULT_MODULE:-$TOP/build/fault/pam_nsiso.so}
 [ -f "$FAULT_MODULE" ] || bail "$FAULT_MODULE is missing: run make fault-build"
 [ -f "$TOP/build/libnsiso.a" ] || bail "$TOP/build/libnsiso.a is missing: run make"
-cc -O1 -I"$TOP/lib" -o "$BIN/pcforge" "$TOP/tests/harness/pcforge.c" "$TOP/build/libnsiso.a" \
-	-lcap -liniparser || bail "cannot build tests/harness/pcforge.c"
+PCFORGE=$TOP/build/tests/helpers/pcforge # tests/harness/pcforge.c, built by make
+[ -x "$PCFORGE" ] || bail "$PCFORGE is missing: run make helpers"
 
 add_user nsiso-pc
 add_user nsiso-px
 add_user nsiso-pb
 uid_pc=$(uid_of nsiso-pc)
-start_logsink || bail "cannot start the /dev/log listener (cc tests/lib/logsink.c)"
+start_logsink || bail "cannot start the /dev/log listener (build/tests/helpers/logsink)"
 ENTRY=/run/nsiso/policy.cache
 
 # policy HOST EXEMPT: every variant has the same size (HOST and EXEMPT keep their length).
@@ -148,7 +148,7 @@ expect_host e4 pc-two "exemption taken back"
 
 case_start "a forged entry: used when well formed (control), refused in every other shape"
 policy pc-lie nsiso-px >"$STATE/lie.conf"
-"$BIN/pcforge" "$CONF" "$CONF" "$STATE/lie.conf" "$STATE/forged" || bail "pcforge failed"
+"$PCFORGE" "$CONF" "$CONF" "$STATE/lie.conf" "$STATE/forged" || bail "pcforge failed"
 # install_entry FILE: put FILE at the entry's name, root 0600.
 install_entry()
 {
@@ -198,10 +198,10 @@ sed 's/pc-lie/pc-liE/' "$STATE/forged" >"$STATE/damaged"
 isnt "$(md5sum <"$STATE/damaged")" "$(md5sum <"$STATE/forged")" "(the damaged copy differs from the forged entry)"
 install_entry "$STATE/damaged"
 refused f8 "a forged entry with one byte changed" 'damaged entry \(check value\)'
-"$BIN/pcforge" "$CONF" "$STATE/lie.conf" "$STATE/lie.conf" "$STATE/stale" || bail "pcforge failed"
+"$PCFORGE" "$CONF" "$STATE/lie.conf" "$STATE/lie.conf" "$STATE/stale" || bail "pcforge failed"
 install_entry "$STATE/stale"
 refused f9 "an intact entry for another content of the file" 'stale entry \(the file changed\)'
-"$BIN/pcforge" /etc/other.conf "$CONF" "$STATE/lie.conf" "$STATE/otherpath" || bail "pcforge failed"
+"$PCFORGE" /etc/other.conf "$CONF" "$STATE/lie.conf" "$STATE/otherpath" || bail "pcforge failed"
 install_entry "$STATE/otherpath"
 refused f10 "an intact entry for another path" 'entry for other policy files'
 empty "$(find /run/nsiso -maxdepth 1 -name '.policy.cache.*')" "no temporary entry file is left in /run/nsiso"

@@ -6,7 +6,7 @@
  * line per message to OUT. Bytes outside printable ASCII are written as \xNN
  * and such a line starts with "RAW ": a module that logs user-controlled bytes
  * unescaped shows up as a RAW line. Other lines start with "LOG ".
- * Built by the tests themselves (cc), inside the sandbox.
+ * Built by make (build/tests/helpers/logsink) with the project's flags.
  */
 #include <stdio.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 # share (and tests/ctl, through tests/integration/lib.sh). Sourced after
 # tests/lib/tap.sh, with these set by the suite's lib.sh:
 #
-#   TOP                   the source tree (start_logsink builds tests/lib/logsink.c)
+#   TOP                   the source tree (start_logsink runs build/tests/helpers/logsink)
 #   PAMH MODULE           the harness and the module under test
 #   PAMH_NAME             the suite's name for the PAM service, its config dir
 #                         and its work dir (the layout below)
@@ -232,7 +232,7 @@ finish()
 
 SYSLOG=$STATE/syslog # what the module logs (start_logsink)
 
-# start_logsink: build tests/lib/logsink.c and listen on the sandbox's
+# start_logsink: tests/lib/logsink.c (built by make) listens on the sandbox's
 # /dev/log; every syslog line of the module ends up in $SYSLOG, one line per
 # message ("LOG <pri>..." or "RAW ..." for one with raw bytes). Needs /dev in
 # the sandbox's overlays (NSISO_SANDBOX_OVERLAYS): the machine's /dev is never
@@ -240,9 +240,9 @@ SYSLOG=$STATE/syslog # what the module logs (start_logsink)
 start_logsink()
 {
 	[ "$(findmnt -no FSTYPE --mountpoint /dev | tail -n 1)" = overlay ] || return 1
-	[ -e "$BIN/logsink" ] || cc -O1 -o "$BIN/logsink" "$TOP/tests/lib/logsink.c" || return 1
+	[ -x "$TOP/build/tests/helpers/logsink" ] || return 1
 	: >"$SYSLOG"
-	"$BIN/logsink" /dev/log "$SYSLOG" &
+	"$TOP/build/tests/helpers/logsink" /dev/log "$SYSLOG" &
 	echo $! >"$STATE/logsink.pid"
 	timeout 10 sh -c 'until [ -S /dev/log ]; do sleep 0.05; done'
 }
