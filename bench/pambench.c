@@ -14,11 +14,27 @@
  *            [--raw F] [--baseline CASE] [--ref CASE]... --case SPEC...
  *       Rounds interleaved across cases (round r starts at case r mod ncases),
  *       so drift hits every case alike. SPEC is a comma list:
- *         name=NAME,service=SVC,user=USER[,expect=host|new|pin:PATH][,install=SRC@DST][,warm=groups]
+ *         name=NAME,service=SVC,user=USER[,expect=host|new|pin:PATH][,install=SRC@DST]
+ *         [,warm=groups][,heap=MB][,op=unshare]
  *       install: before each session of this case, SRC is copied over DST
  *       (write to DST.pambench + rename; untimed). expect: a check made on
  *       every session of the child's mount namespace after open (host: the
  *       caller's; new: not the caller's; pin:PATH: the namespace pinned at PATH).
+ *       heap: the child first allocates and writes MB MiB of heap (64 KiB
+ *       blocks, below malloc's mmap threshold: brk heap, in 4 KiB pages with
+ *       transparent huge pages off for the child, as a long-running service's
+ *       heap), so whatever the open does costs what it costs in a big caller
+ *       (a fork would copy its page tables). op=unshare: no PAM at all;
+ *       the "open" is one unshare(CLONE_NEWNS), the kernel's part of any new
+ *       mount namespace (service= is then not needed).
+ *
+ *   command  --rounds N [--warmup W] [--md F] [--summary F] [--baseline CASE]
+ *            --case SPEC... -- ARGV...
+ *       Whole commands, timed from fork to exit, rounds interleaved as above;
+ *       "%u" in ARGV is replaced by the case's user. SPEC: name, user,
+ *       install (e.g. a PAM stack over /etc/pam.d/sshd before each login).
+ *       A non-zero exit is a failed round. Reports medians, the cost over the
+ *       baseline and that cost's share of the case's whole.
  *
  *   burst    --confdir D --users FMT --concurrency K --trials T [--md F] [--summary F]
  *            --case SPEC...
@@ -55,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -164,6 +181,13 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 struct stats {
 	size_t n;
 	double median, p99, mean, min, max; /* microseconds */
@@ -249,8 +273,50 @@ struct sess_opts {
 	const char *confdir, *service, *user;
 	bool markers;
 	bool warm_groups; /* also getgrouplist() before PAM, as login(1) and su(1) do */
+	bool op_unshare;  /* time unshare(CLONE_NEWNS) instead of a PAM session */
+	int heap_mb;	  /* MiB of heap written before the session */
 	int ready_fd, go_fd, close_fd; /* burst mode barriers, -1 otherwise */
 };
+
+/* A caller with @mb MiB of touched heap: brk-heap blocks, each page written (never freed). */
+static void touch_heap(int mb)
+{
+	enum { BLOCK = 64 << 10 };
+
+	/* Small pages, as a long-running service's fragmented heap: no transparent huge page. */
+	(void)prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+	for (long i = 0; i < (long)mb * (1 << 20) / BLOCK; i++) {
+		char *b = malloc(BLOCK);
+		if (!b)
+			die("cannot allocate the %d MiB heap", mb);
+		memset(b, 0x5a, BLOCK);
+		__asm__ volatile("" : : "r"(b) : "memory"); /* the writes stay */
+	}
+}
+
+/* The timed part of an op=unshare session: what every new mount namespace costs. */
+static void unshare_session(struct sample *s)
+{
+	struct rusage ru0, ru1;
+	int64_t t0, t1;
+	long p0 = last_pid();
+
+	s->rc_start = PAM_SUCCESS;
+	getrusage(RUSAGE_SELF, &ru0);
+	t0 = now_ns();
+	s->rc_open = unshare(CLONE_NEWNS) == 0 ? PAM_SUCCESS : PAM_SYSTEM_ERR;
+	t1 = now_ns();
+	getrusage(RUSAGE_SELF, &ru1);
+	s->t_open = t1 - t0;
+	s->at_begin = t0;
+	s->at_open = t1;
+	s->minflt_open = ru1.ru_minflt - ru0.ru_minflt;
+	s->nvcsw_open = ru1.ru_nvcsw - ru0.ru_nvcsw;
+	s->nivcsw_open = ru1.ru_nivcsw - ru0.ru_nivcsw;
+	s->forks_open = (int)(last_pid() - p0);
+	s->mnt_ino = ns_inode("/proc/self/ns/mnt");
+	s->rc_close = PAM_SUCCESS;
+}
 
 /* Child side: one whole session. Never returns. */
 static __attribute__((noreturn)) void session_child(const struct sess_opts *o, int report_fd)
@@ -269,6 +335,12 @@ static __attribute__((noreturn)) void session_child(const struct sess_opts *o, i
 		gid_t groups[256];
 		int ng = 256;
 		(void)getgrouplist(o->user, pw->pw_gid, groups, &ng);
+	}
+	if (o->heap_mb > 0)
+		touch_heap(o->heap_mb);
+	if (o->op_unshare) {
+		unshare_session(&s);
+		goto out;
 	}
 	s.rc_start = pam_start_confdir(o->service, o->user, &pc, o->confdir, &pamh);
 	if (s.rc_start != PAM_SUCCESS)
@@ -351,7 +423,8 @@ struct bcase {
 	char expect[16];	 /* host | new | pin | "" */
 	char pin[256];		 /* for expect=pin */
 	char src[256], dst[256]; /* install SRC over DST before each session */
-	bool warm_groups;
+	bool warm_groups, op_unshare;
+	int heap_mb;
 	int64_t *t_open, *t_close;
 	int *forks_open;
 	long minflt_sum, nvcsw_sum, nivcsw_sum;
@@ -398,6 +471,14 @@ static void parse_case(const char *spec, struct bcase *c)
 			if (strcmp(eq, "groups"))
 				die("warm takes 'groups': %s", eq);
 			c->warm_groups = true;
+		} else if (!strcmp(kv, "heap")) {
+			c->heap_mb = atoi(eq);
+			if (c->heap_mb < 1 || c->heap_mb > 4096)
+				die("heap takes MiB, 1..4096: %s", eq);
+		} else if (!strcmp(kv, "op")) {
+			if (strcmp(eq, "unshare"))
+				die("op takes 'unshare': %s", eq);
+			c->op_unshare = true;
 		} else if (!strcmp(kv, "install")) {
 			char *at = strchr(eq, '@');
 			if (!at)
@@ -409,8 +490,8 @@ static void parse_case(const char *spec, struct bcase *c)
 			die("unknown case key '%s'", kv);
 		}
 	}
-	if (!c->name[0] || !c->service[0] || !c->user[0])
-		die("a case needs name, service and user: %s", spec);
+	if (!c->name[0] || !c->user[0])
+		die("a case needs name and user: %s", spec);
 	free(copy);
 }
 
@@ -487,6 +568,8 @@ static void latency_one(struct bcase *c, const struct sess_opts *base, uint64_t 
 	o.service = c->service;
 	o.user = c->user;
 	o.warm_groups = c->warm_groups;
+	o.heap_mb = c->heap_mb;
+	o.op_unshare = c->op_unshare;
 	if (run_session(&o, &s) < 0) {
 		note_failure(c, "the session process died without a report");
 		return;
@@ -524,9 +607,11 @@ static struct bcase *find_case(struct bcase *cs, int n, const char *name)
 
 static void fmt_us(char *buf, size_t len, double us)
 {
-	if (us >= 10000)
+	double mag = us < 0 ? -us : us;
+
+	if (mag >= 10000)
 		snprintf(buf, len, "%.1f ms", us / 1000);
-	else if (us >= 1000)
+	else if (mag >= 1000)
 		snprintf(buf, len, "%.2f ms", us / 1000);
 	else
 		snprintf(buf, len, "%.0f µs", us);
@@ -591,7 +676,8 @@ static void latency_report(struct bcase *cs, int nc, const struct latency_opts *
 				fprintf(md, "---:|");
 			fprintf(md, "\n");
 			for (int i = 0; i < nc; i++) {
-				if (i == ib)
+				/* op=unshare is no PAM session: nothing to put "over bare". */
+				if (i == ib || cs[i].op_unshare)
 					continue;
 				fmt_us(a, sizeof(a), so[i].median - so[ib].median);
 				fmt_us(b, sizeof(b), sc[i].median - sc[ib].median);
@@ -682,6 +768,7 @@ static void burst_trial(const struct burst_opts *bo, const struct bcase *c, char
 				      .service = c->service,
 				      .user = names[i],
 				      .warm_groups = c->warm_groups,
+				      .heap_mb = c->heap_mb,
 				      .ready_fd = ready[1],
 				      .go_fd = go[0],
 				      .close_fd = cls[0]};
@@ -895,6 +982,203 @@ static int populate(const struct populate_opts *po)
 	return failed ? 3 : 0;
 }
 
+/* ------------------------------------------------------------ command */
+
+/* @arg with every "%u" replaced by @user (malloc'd). */
+static char *subst_user(const char *arg, const char *user)
+{
+	size_t n = 0, ul = strlen(user);
+	char *out, *o;
+
+	for (const char *p = arg; *p; p++) {
+		if (p[0] == '%' && p[1] == 'u') {
+			n += ul;
+			p++;
+		} else {
+			n++;
+		}
+	}
+	out = o = malloc(n + 1);
+	if (!out)
+		die("out of memory");
+	for (const char *p = arg; *p; p++) {
+		if (p[0] == '%' && p[1] == 'u') {
+			memcpy(o, user, ul);
+			o += ul;
+			p++;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* One run of @argv for @user: wall time from fork to exit in *@t; the exit status. */
+static int command_once(char *const *argv, int argc, const char *user, int64_t *t)
+{
+	char **av = calloc((size_t)argc + 1, sizeof(char *));
+	int status, devnull;
+	int64_t t0;
+	pid_t pid;
+
+	if (!av)
+		die("out of memory");
+	for (int i = 0; i < argc; i++)
+		av[i] = subst_user(argv[i], user);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0)
+		die("cannot open /dev/null: %s", strerror(errno));
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* stderr stays: a failed login says why in the bench's stderr log. */
+		if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
+			_exit(126);
+		execvp(av[0], av);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	*t = now_ns() - t0;
+	close(devnull);
+	for (int i = 0; i < argc; i++)
+		free(av[i]);
+	free(av);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* xorshift64*: a fixed-seed generator for the bootstrap (the same data, the same interval). */
+static uint64_t rnd(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 2685821657736338717ull;
+}
+
+static double median_of(const int64_t *v, size_t n, int64_t *tmp)
+{
+	memcpy(tmp, v, n * sizeof(*v));
+	qsort(tmp, n, sizeof(*tmp), cmp_i64);
+	return n % 2 ? (double)tmp[n / 2] : ((double)tmp[n / 2 - 1] + (double)tmp[n / 2]) / 2;
+}
+
+/*
+ * A 95% interval for median(@a) - median(@b) in µs (percentile bootstrap, 2000
+ * resamples): is a difference of a few hundred µs in logins of 200 ms told
+ * from the noise?
+ */
+static void median_diff_ci(const int64_t *a, size_t na, const int64_t *b, size_t nb, double *lo,
+			   double *hi)
+{
+	enum { B = 2000 };
+	size_t m = na > nb ? na : nb;
+	int64_t *ra = malloc(na * sizeof(*ra)), *rb = malloc(nb * sizeof(*rb));
+	int64_t *tmp = malloc(m * sizeof(*tmp));
+	double *d = malloc(B * sizeof(*d));
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	*lo = *hi = 0;
+	if (!ra || !rb || !tmp || !d || !na || !nb)
+		goto out;
+	for (int k = 0; k < B; k++) {
+		for (size_t i = 0; i < na; i++)
+			ra[i] = a[rnd(&x) % na];
+		for (size_t i = 0; i < nb; i++)
+			rb[i] = b[rnd(&x) % nb];
+		d[k] = (median_of(ra, na, tmp) - median_of(rb, nb, tmp)) / 1000;
+	}
+	qsort(d, B, sizeof(*d), cmp_double);
+	*lo = d[B / 40];
+	*hi = d[B - 1 - B / 40];
+out:
+	free(ra);
+	free(rb);
+	free(tmp);
+	free(d);
+}
+
+static int command(struct bcase *cs, int nc, const struct latency_opts *lo, char *const *argv,
+		   int argc)
+{
+	struct stats st[MAX_CASES];
+	double ci_lo[MAX_CASES] = {0}, ci_hi[MAX_CASES] = {0};
+	struct bcase *base = lo->baseline ? find_case(cs, nc, lo->baseline) : NULL;
+	FILE *md = open_out(lo->md), *sum = open_out(lo->summary);
+	char a[32], b[32], c[32], d[32];
+	int bad = 0;
+
+	for (int r = 0; r < lo->warmup + lo->rounds; r++)
+		for (int j = 0; j < nc; j++) {
+			struct bcase *k = &cs[(j + r) % nc];
+			struct sample smp = {0};
+			int rc;
+
+			if (k->src[0])
+				install_file(k->src, k->dst);
+			rc = command_once(argv, argc, k->user, &smp.t_open);
+			if (rc != 0) {
+				note_failure(k, "exit status %d", rc);
+				continue;
+			}
+			if (r >= lo->warmup)
+				case_push(k, &smp);
+		}
+	for (int i = 0; i < nc; i++)
+		if (base && &cs[i] != base)
+			median_diff_ci(cs[i].t_open, cs[i].n, base->t_open, base->n, &ci_lo[i],
+				       &ci_hi[i]);
+	for (int i = 0; i < nc; i++)
+		st[i] = stats_of(cs[i].t_open, cs[i].n);
+	if (md) {
+		fprintf(md,
+			"| case | runs | median | p99 | mean | min | over `%s` (medians) | 95%% "
+			"interval | share of the case's median |\n"
+			"|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+			base ? base->name : "-");
+		for (int i = 0; i < nc; i++) {
+			double over = base ? st[i].median - st[base - cs].median : 0;
+			fmt_us(a, sizeof(a), st[i].median);
+			fmt_us(b, sizeof(b), st[i].p99);
+			fmt_us(c, sizeof(c), st[i].mean);
+			fmt_us(d, sizeof(d), st[i].min);
+			fprintf(md, "| %s | %zu%s | %s | %s | %s | %s |", cs[i].name, cs[i].n,
+				cs[i].failed ? " (**failures**)" : "", a, b, c, d);
+			if (!base || &cs[i] == base) {
+				fprintf(md, " — | — | — |\n");
+			} else {
+				fmt_us(a, sizeof(a), over);
+				fmt_us(b, sizeof(b), ci_lo[i]);
+				fmt_us(c, sizeof(c), ci_hi[i]);
+				fprintf(md, " %s | %s … %s | %.2f%% |\n", a, b, c,
+					st[i].median > 0 ? 100 * over / st[i].median : 0);
+			}
+		}
+	}
+	for (int i = 0; i < nc; i++) {
+		if (sum)
+			fprintf(sum,
+				"%s n=%zu failed=%u open_med=%.1f open_p99=%.1f open_mean=%.1f "
+				"ci_lo=%.1f ci_hi=%.1f\n",
+				cs[i].name, cs[i].n, cs[i].failed, st[i].median, st[i].p99,
+				st[i].mean, ci_lo[i], ci_hi[i]);
+		if (cs[i].failed) {
+			fprintf(stderr, "%s: case %s: %u runs failed (first: %s)\n", prog,
+				cs[i].name, cs[i].failed, cs[i].first_error);
+			if (md)
+				fprintf(md, "\n**%s: %u runs failed** (first: %s)\n", cs[i].name,
+					cs[i].failed, cs[i].first_error);
+			bad = 1;
+		}
+	}
+	close_out(md);
+	close_out(sum);
+	return bad ? 3 : 0;
+}
+
 /* ------------------------------------------------------------ memtmp */
 
 static const char *const mem_keys[] = {"MemAvailable", "MemFree",     "Slab",	    "SReclaimable",
@@ -991,7 +1275,7 @@ static int memtmp(const char *dir, int count, const char *md_path)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s latency|burst|populate|memtmp [options] (see the header of "
+		"usage: %s latency|burst|command|populate|memtmp [options] (see the header of "
 		"bench/pambench.c)\n",
 		prog);
 	exit(2);
@@ -1022,12 +1306,19 @@ int main(int argc, char **argv)
 	struct bcase *cases = calloc(MAX_CASES, sizeof(*cases));
 	int nc = 0, k = 8, trials = 10, from = 0, to = 0, jobs = 1, count = 100;
 	bool markers = false;
+	char **cmd_argv = NULL;
+	int cmd_argc = 0;
 
 	if (argc < 2 || !cases)
 		usage();
 	mode = argv[1];
 	for (int i = 2; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(o, "--")) {
+			cmd_argv = &argv[i + 1];
+			cmd_argc = argc - i - 1;
+			break;
+		}
 		if (!strcmp(o, "--markers")) {
 			markers = true;
 			continue;
@@ -1081,6 +1372,14 @@ int main(int argc, char **argv)
 	}
 	/* The caller may ignore SIGCHLD; we reap our own children. */
 	signal(SIGCHLD, SIG_DFL);
+	for (int j = 0; j < nc; j++)
+		if (strcmp(mode, "command") && !cases[j].service[0] && !cases[j].op_unshare)
+			die("case %s needs a service", cases[j].name);
+	if (!strcmp(mode, "command")) {
+		if (nc == 0 || cmd_argc < 1 || lo.rounds < 1)
+			die("command needs --rounds >= 1, at least one --case and -- ARGV");
+		return command(cases, nc, &lo, cmd_argv, cmd_argc);
+	}
 
 	if (!strcmp(mode, "latency")) {
 		uint64_t host_mnt = ns_inode("/proc/self/ns/mnt");
@@ -1111,6 +1410,9 @@ int main(int argc, char **argv)
 					.summary = lo.summary,
 					.k = k,
 					.trials = trials};
+		for (int j = 0; j < nc; j++)
+			if (cases[j].op_unshare || cases[j].heap_mb)
+				die("burst takes PAM cases without op= or heap=");
 		if (!confdir || !users || nc == 0 || k < 1 || k > 1024 || trials < 1)
 			die("burst needs --confdir, --users, --concurrency 1..1024, --trials and "
 			    "--case");
