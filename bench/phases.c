@@ -791,16 +791,20 @@ static int cmp_where(const void *a, const void *b)
 
 /*
  * Where the time goes, additively: each libc call by name (all its call
- * sites), each core function's own code, each step's own code; means, so
- * they add up to the mean instrumented total.
+ * sites), each core function's own code, each step's own code; means over
+ * the rounds in @keep, so they add up to those rounds' mean total.
  */
-static int where_rows(const struct agg *a, struct where *w, char (*label)[96])
+static int where_rows(const struct agg *a, const bool *keep, struct where *w, char (*label)[96])
 {
-	int n = 0;
+	int n = 0, kept = 0;
 	double by_fn[MAX_FN] = {0};
 
+	for (int r = 0; r < a->rounds; r++)
+		kept += keep[r];
 	for (int e = 0; e < a->n_edge; e++)
-		by_fn[a->fn[e]] += mean_us(&a->self[e * a->cap], (size_t)a->rounds);
+		for (int r = 0; r < a->rounds; r++)
+			if (keep[r])
+				by_fn[a->fn[e]] += (double)a->self[e * a->cap + r] / 1000 / kept;
 	for (int f = 0; f < MAX_FN; f++) {
 		if (!fn_name[f] || by_fn[f] < 0.05)
 			continue;
@@ -818,9 +822,46 @@ static int where_rows(const struct agg *a, struct where *w, char (*label)[96])
 	return n;
 }
 
+/*
+ * The instrumented rounds that count for the additive list: all but the
+ * slowest 5% by total. On a shared machine one stalled round (a preemption
+ * inside one call) would otherwise make that call look dear in a mean.
+ * *@mean: the kept rounds' mean total in µs.
+ */
+static bool *trimmed(int64_t *ti[S_MAX], size_t nti, double *mean)
+{
+	int64_t *tot = calloc(nti ? nti : 1, sizeof(*tot)), *sorted;
+	bool *keep = calloc(nti ? nti : 1, sizeof(*keep));
+	size_t kept = 0;
+	int64_t cut;
+
+	*mean = 0;
+	if (!tot || !keep || !(sorted = calloc(nti ? nti : 1, sizeof(*sorted)))) {
+		free(tot);
+		free(keep);
+		return NULL;
+	}
+	for (size_t r = 0; r < nti; r++)
+		for (int s = 0; s < S_MAX; s++)
+			tot[r] += ti[s][r];
+	memcpy(sorted, tot, nti * sizeof(*tot));
+	qsort(sorted, nti, sizeof(*sorted), cmp_i64);
+	cut = nti ? sorted[(nti * 95) / 100 < nti ? (nti * 95) / 100 : nti - 1] : 0;
+	for (size_t r = 0; r < nti; r++)
+		if ((keep[r] = tot[r] <= cut)) {
+			*mean += (double)tot[r] / 1000;
+			kept++;
+		}
+	*mean = kept ? *mean / (double)kept : 0;
+	free(tot);
+	free(sorted);
+	return keep;
+}
+
 static void report(FILE *md, FILE *tsv, const struct opts *o, int64_t *t[T_MAX], size_t nt[T_MAX],
 		   int64_t *ti[S_MAX], size_t nti, const struct agg *a, unsigned failed)
 {
+	bool *keep;
 	const char *what = o->create ? "create" : "join";
 	double sum = 0, isum = 0, imean = 0, floor_sum = 0;
 	struct where w[MAX_FN];
@@ -832,7 +873,6 @@ static void report(FILE *md, FILE *tsv, const struct opts *o, int64_t *t[T_MAX],
 	for (int s = 0; s < S_MAX; s++) {
 		sum += median_us(t[s], nt[s]);
 		isum += median_us(ti[s], nti);
-		imean += mean_us(ti[s], nti);
 	}
 	for (int s = 0; s < S_MAX; s++) {
 		double m = median_us(t[s], nt[s]);
@@ -867,10 +907,13 @@ static void report(FILE *md, FILE *tsv, const struct opts *o, int64_t *t[T_MAX],
 					: 0);
 				tree_rows(md, a, e, 0, isum);
 			}
-	nw = where_rows(a, w, label);
+	keep = trimmed(ti, nti, &imean);
+	nw = keep ? where_rows(a, keep, w, label) : 0;
+	free(keep);
 	fprintf(md,
-		"\nWhere the instrumented login's %.1f µs (mean) go, largest first (means: they "
-		"add up):\n\n| where | µs per login | share |\n|---|---:|---:|\n",
+		"\nWhere the instrumented login's %.1f µs go, largest first (means over the "
+		"rounds but the slowest 5%%, so that one stalled round does not make one call look "
+		"dear; means add up):\n\n| where | µs per login | share |\n|---|---:|---:|\n",
 		imean);
 	for (int i = 0; i < nw; i++) {
 		fprintf(md, "| %s | %.1f | %.0f%% |\n", w[i].what, w[i].us,
