@@ -128,6 +128,11 @@ static void fmt_net_hook(const struct nsiso_settings *s, char *buf, size_t len)
 	put_str(buf, len, s->net_hook);
 }
 
+static void fmt_net_hook_timeout(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u", s->net_hook_timeout);
+}
+
 static void fmt_netns_name(const struct nsiso_settings *s, char *buf, size_t len)
 {
 	put_str(buf, len, s->netns_name);
@@ -145,6 +150,7 @@ static void (*const formatters[NSISO_KEY__MAX])(const struct nsiso_settings *, c
     [NSISO_KEY_HOSTNAME] = fmt_hostname,
     [NSISO_KEY_NET] = fmt_net,
     [NSISO_KEY_NET_HOOK] = fmt_net_hook,
+    [NSISO_KEY_NET_HOOK_TIMEOUT] = fmt_net_hook_timeout,
     [NSISO_KEY_NETNS_NAME] = fmt_netns_name,
     [NSISO_KEY_ON_ERROR] = fmt_on_error,
 };

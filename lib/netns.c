@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -11,8 +10,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -224,6 +221,7 @@ int nsiso_netns_pin_name(const char *name, int net_fd, struct nsiso_error *err)
 
 /* ---- the administrator's hook ---- */
 
+/* In the hook's child (already root and nobody else's: nsiso_child_start()). */
 static __attribute__((noreturn)) void hook_exec(int exe, int out, const char *path,
 						const struct nsiso_user *u, const char *pin)
 {
@@ -238,7 +236,6 @@ static __attribute__((noreturn)) void hook_exec(int exe, int out, const char *pa
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	setpgid(0, 0);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
 	    dup2(exe, 3) < 0)
 		_exit(127);
@@ -248,87 +245,61 @@ static __attribute__((noreturn)) void hook_exec(int exe, int out, const char *pa
 	_exit(127);
 }
 
-static long now_ms(void)
+/* The first line of the hook's output, for the log line of a failure. */
+struct first_line {
+	char text[200];
+	size_t used;
+	bool done;
+};
+
+static void keep_first_line(void *ctx, const char *buf, size_t n)
 {
-	struct timespec ts;
+	struct first_line *l = ctx;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/*
- * Collect the first line of output and wait for the hook, never past the
- * deadline: a hook that hangs (or leaves the pipe open) must not hang logins.
- */
-static int hook_wait(pid_t pid, int out, int timeout_ms, char *line, size_t len)
-{
-	long deadline = now_ms() + timeout_ms;
-	size_t used = 0;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		long left = deadline - now_ms();
-		struct pollfd pfd = {.fd = out, .events = POLLIN};
-
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		if (left <= 0) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
-		}
-		if (out >= 0 && poll(&pfd, 1, left > 20 ? 20 : (int)left) > 0) {
-			char buf[256];
-			ssize_t n = read(out, buf, sizeof(buf));
-			if (n <= 0) {
-				out = -1;
-				continue;
-			}
-			for (ssize_t i = 0; i < n && used + 1 < len && buf[i] != '\n'; i++)
-				line[used++] = buf[i];
-			line[used] = '\0';
-		} else if (out < 0) {
-			struct timespec ts = {0, 10 * 1000000L};
-			nanosleep(&ts, NULL);
-		}
+	for (size_t i = 0; i < n && !l->done; i++) {
+		if (buf[i] == '\n' || l->used + 1 >= sizeof(l->text))
+			l->done = true;
+		else
+			l->text[l->used++] = buf[i];
 	}
+	l->text[l->used] = '\0';
 }
 
 int nsiso_netns_run_hook(const char *path, const struct nsiso_user *u, const char *pin,
 			 int timeout_ms, struct nsiso_error *err)
 {
 	_cleanup_close_ int exe = -1, out_r = -1, out_w = -1;
-	char line[200] = "", esc[256];
-	struct sigaction saved;
+	struct nsiso_child child;
+	struct first_line line = {0};
+	char esc[256], ep[256];
 	struct stat st;
 	int fds[2], status;
-	pid_t pid;
 
 	exe = nsiso_open_trusted(path, O_PATH, NSISO_ERR_UNSAFE, &st, err);
 	if (exe < 0)
 		return -1;
+	nsiso_escape(ep, sizeof(ep), path);
 	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0100))
 		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0, "net_hook %s is not an executable file",
-				  nsiso_escape(esc, sizeof(esc), path));
+				  ep);
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return nsiso_syserr(err, errno, "pipe");
 	out_r = fds[0], out_w = fds[1];
-	pid = nsiso_spawn(&saved);
-	if (pid < 0)
+	status = nsiso_child_start(&child, timeout_ms);
+	if (status < 0)
 		return nsiso_syserr(err, errno, "cannot fork the net hook");
-	if (pid == 0)
+	if (status == 0)
 		hook_exec(exe, out_w, path, u, pin);
 	close(nsiso_steal_fd(&out_w));
-	status = hook_wait(pid, out_r, timeout_ms, line, sizeof(line));
-	sigaction(SIGCHLD, &saved, NULL);
-	nsiso_escape(esc, sizeof(esc), line);
+	status = nsiso_child_wait(&child, out_r, keep_first_line, &line);
+	nsiso_escape(esc, sizeof(esc), line.text);
 	if (status == -ETIMEDOUT)
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, ETIMEDOUT,
-				  "net_hook %s killed after %d ms", path, timeout_ms);
+				  "net_hook %s killed after %d ms", ep, timeout_ms);
+	if (status < 0)
+		return nsiso_syserr(err, -status, "cannot wait for net_hook %s", ep);
 	if (status != 0)
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, 0, "net_hook %s failed with status %d%s%s",
-				  path, status, *line ? ": " : "", esc);
+				  ep, status, *line.text ? ": " : "", esc);
 	return 0;
 }

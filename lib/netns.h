@@ -11,8 +11,7 @@
 #include "error.h"
 #include "user.h"
 
-#define NSISO_NETNS_DIR	      "/run/netns"
-#define NSISO_HOOK_TIMEOUT_MS 30000
+#define NSISO_NETNS_DIR "/run/netns"
 
 /*
  * In the creation child, after unshare(CLONE_NEWNET) and in the new mount

@@ -64,51 +64,70 @@ struct child_report {
 	struct nsiso_setrec rec;
 };
 
+/* The report as it arrives; a short one means the child died before it wrote all of it. */
+struct report_buf {
+	struct child_report rep;
+	size_t got;
+};
+
+static void take_report(void *ctx, const char *buf, size_t n)
+{
+	struct report_buf *r = ctx;
+	size_t room = sizeof(r->rep) - r->got;
+
+	if (n > room)
+		n = room;
+	memcpy((char *)&r->rep + r->got, buf, n);
+	r->got += n;
+}
+
 /*
  * Run @fn in a child and hand back its result (and *@rec when not NULL).
- * The child dies with the caller (PR_SET_PDEATHSIG) and never returns here.
+ * The child is root and nobody else's, dies with the caller, never returns
+ * here, and is killed if it takes longer than NSISO_CHILD_TIMEOUT_MS (a
+ * stopped child must not keep the caller, and the user's lock, waiting).
  */
 static int run_in_child(int (*fn)(void *, struct nsiso_setrec *, struct nsiso_error *), void *ctx,
 			struct nsiso_setrec *rec, const char *what, struct nsiso_error *err)
 {
 	_cleanup_close_ int rep_r = -1, rep_w = -1;
-	struct child_report rep = {0};
-	struct sigaction saved;
-	pid_t parent = getpid(), child;
+	struct report_buf r = {0};
+	struct nsiso_child child;
 	int fds[2], ret;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return nsiso_syserr(err, errno, "pipe");
 	rep_r = fds[0], rep_w = fds[1];
-	child = nsiso_spawn(&saved);
-	if (child < 0)
+	ret = nsiso_child_start(&child, NSISO_CHILD_TIMEOUT_MS);
+	if (ret < 0)
 		return nsiso_syserr(err, errno, "cannot fork the %s child", what);
-	if (child == 0) {
+	if (ret == 0) {
 		struct nsiso_error e = {0};
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
 		if (rec)
-			rep.rec = *rec;
-		rep.ret = fn(ctx, rec ? &rep.rec : NULL, &e);
-		rep.kind = e.kind;
-		rep.errnum = e.errnum;
-		snprintf(rep.msg, sizeof(rep.msg), "%.*s", (int)sizeof(rep.msg) - 1, e.msg);
-		(void)nsiso_write_all(rep_w, &rep, sizeof(rep));
+			r.rep.rec = *rec;
+		r.rep.ret = fn(ctx, rec ? &r.rep.rec : NULL, &e);
+		r.rep.kind = e.kind;
+		r.rep.errnum = e.errnum;
+		snprintf(r.rep.msg, sizeof(r.rep.msg), "%.*s", (int)sizeof(r.rep.msg) - 1, e.msg);
+		(void)nsiso_write_all(rep_w, &r.rep, sizeof(r.rep));
 		_exit(0);
 	}
 	close(nsiso_steal_fd(&rep_w));
-	ret = nsiso_read_all(rep_r, &rep, sizeof(rep));
-	nsiso_reap(child, &saved);
-	if (ret < 0)
-		return nsiso_syserr(err, -ret, "the %s child died", what);
-	if (rep.ret < 0)
-		return nsiso_fail(err, (enum nsiso_errkind)rep.kind, 0, "%.*s",
-				  (int)sizeof(rep.msg), rep.msg);
+	ret = nsiso_child_wait(&child, rep_r, take_report, &r);
+	if (ret == -ETIMEDOUT)
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, ETIMEDOUT,
+				  "the %s child did not finish within %d ms: killed", what,
+				  NSISO_CHILD_TIMEOUT_MS);
+	if (ret != 0 || r.got != sizeof(r.rep))
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, 0, "the %s child died (status %d)", what,
+				  ret);
+	if (r.rep.ret < 0)
+		return nsiso_fail(err, (enum nsiso_errkind)r.rep.kind, 0, "%.*s",
+				  (int)sizeof(r.rep.msg), r.rep.msg);
 	if (rec)
-		*rec = rep.rec;
-	return rep.ret;
+		*rec = r.rep.rec;
+	return r.rep.ret;
 }
 
 /* ---- creation ---- */
@@ -343,7 +362,8 @@ static int wire_net(const struct create_args *a, const struct nsiso_nsfds *ns,
 	if (s->net != NSISO_NET_HOOK)
 		return 0;
 	snprintf(pin, sizeof(pin), "/proc/%d/fd/%d", (int)getpid(), ns->fd[NSISO_NS_NET]);
-	return nsiso_netns_run_hook(s->net_hook, a->user, pin, NSISO_HOOK_TIMEOUT_MS, err);
+	return nsiso_netns_run_hook(s->net_hook, a->user, pin, (int)s->net_hook_timeout * 1000,
+				    err);
 }
 
 static int pin_cpu(int cpu, struct nsiso_error *err)

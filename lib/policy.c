@@ -159,7 +159,8 @@ struct values {
 	struct strlist exempt_groups; /* entries are "exempt_groups:NAME", see EXEMPT_GROUP_WHY */
 	enum nsiso_on_error on_error;
 	enum nsiso_net_mode net;
-	char *net_hook;	  /* NULL: none */
+	char *net_hook; /* NULL: none */
+	unsigned net_hook_timeout;
 	char *netns_name; /* NULL: none */
 };
 
@@ -487,6 +488,21 @@ static int parse_net_hook(const char *val, struct values *v, struct problem *pb)
 	return 0;
 }
 
+#define HOOK_TIMEOUT_MAX 600
+
+/* Whole seconds, 1 to HOOK_TIMEOUT_MAX: a hook holds the user's lock while it runs. */
+static int parse_net_hook_timeout(const char *val, struct values *v, struct problem *pb)
+{
+	char esc[ESC_VALUE];
+	uint64_t n;
+
+	if (nsiso_parse_u64(val, &n) < 0 || n < 1 || n > HOOK_TIMEOUT_MAX)
+		return problem(pb, "invalid timeout '%s' (expected whole seconds, 1 to %d)",
+			       nsiso_escape(esc, sizeof(esc), val), HOOK_TIMEOUT_MAX);
+	v->net_hook_timeout = (unsigned)n;
+	return 0;
+}
+
 /* Account names; each stored behind @prefix so that it can double as a "why" string. */
 static int parse_names(const char *val, const char *prefix, struct strlist *out, struct problem *pb)
 {
@@ -547,6 +563,7 @@ SCALAR_APPLY(lifetime)
 SCALAR_APPLY(from_set)
 SCALAR_APPLY(on_error)
 SCALAR_APPLY(net)
+SCALAR_APPLY(net_hook_timeout)
 
 static int apply_tmp_dirs(struct nsiso_settings *s, const struct values *v)
 {
@@ -605,6 +622,8 @@ static const struct key_def key_defs[NSISO_KEY__MAX] = {
     [NSISO_KEY_HOSTNAME] = {"hostname", "", parse_hostname, apply_hostname},
     [NSISO_KEY_NET] = {"net", "loopback", parse_net, apply_net},
     [NSISO_KEY_NET_HOOK] = {"net_hook", "", parse_net_hook, apply_net_hook},
+    [NSISO_KEY_NET_HOOK_TIMEOUT] = {"net_hook_timeout", "30", parse_net_hook_timeout,
+				    apply_net_hook_timeout},
     [NSISO_KEY_NETNS_NAME] = {"netns_name", "", parse_netns_name, apply_netns_name},
     [NSISO_KEY_EXEMPT_USERS] = {"exempt_users", "root", parse_exempt_users, NULL, true},
     [NSISO_KEY_EXEMPT_GROUPS] = {"exempt_groups", "", parse_exempt_groups, NULL, true},

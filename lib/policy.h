@@ -51,6 +51,7 @@ enum nsiso_key {
 	NSISO_KEY_HOSTNAME,
 	NSISO_KEY_NET,
 	NSISO_KEY_NET_HOOK,
+	NSISO_KEY_NET_HOOK_TIMEOUT,
 	NSISO_KEY_NETNS_NAME,
 	NSISO_KEY_EXEMPT_USERS,	 /* [global] only */
 	NSISO_KEY_EXEMPT_GROUPS, /* [global] only */
@@ -71,9 +72,10 @@ struct nsiso_settings {
 	enum nsiso_from_set from_set;
 	char *hostname; /* template; NULL or "" keeps the host's name */
 	enum nsiso_on_error on_error;
-	enum nsiso_net_mode net; /* with net in ns_mask: loopback only, or wired by net_hook */
-	char *net_hook;		 /* absolute path, NULL when none */
-	char *netns_name;	 /* template of the /run/netns name, NULL when none */
+	enum nsiso_net_mode net;   /* with net in ns_mask: loopback only, or wired by net_hook */
+	char *net_hook;		   /* absolute path, NULL when none */
+	unsigned net_hook_timeout; /* seconds the hook may run before it is killed */
+	char *netns_name;	   /* template of the /run/netns name, NULL when none */
 	/* Which section decided each key: "default", "global", "group:NAME", "user:NAME" (static or
 	 * owned by the policy). */
 	const char *source[NSISO_KEY__MAX];

@@ -110,6 +110,7 @@ static void same_answers(const struct nsiso_policy *a, const struct nsiso_policy
 		    sa.tmp_size.value != sb.tmp_size.value || sa.propagation != sb.propagation ||
 		    sa.lifetime != sb.lifetime || sa.from_set != sb.from_set ||
 		    sa.on_error != sb.on_error || sa.net != sb.net ||
+		    sa.net_hook_timeout != sb.net_hook_timeout ||
 		    !same_str(sa.hostname, sb.hostname) || !same_str(sa.net_hook, sb.net_hook) ||
 		    !same_str(sa.netns_name, sb.netns_name))
 			abort();

@@ -58,6 +58,11 @@
  *                     to the --proc-report file when the caller has ended
  *   --close-threads N start N-1 idle threads after the command, before
  *                     pam_close_session (a multithreaded caller at close only)
+ *   --invoker NAME    open and close the session in the credential state of a
+ *                     setuid su run by NAME: supplementary groups those of the
+ *                     session's user (su's initgroups), real, effective and
+ *                     saved gid NAME's primary group, real uid NAME's,
+ *                     effective and saved uid 0
  *
  * Exit codes of its own: 2 usage or setup error, 3 pam_open_session failed,
  * 4 pam_close_session failed, 5 a session opened for a user that could not be
@@ -108,11 +113,12 @@ struct options {
 	long cpu;		 /* -1: leave the affinity */
 	bool sem_undo;
 	bool pending_signal;
-	long usr1_nr;	    /* --usr1-after: the system call (-1: none) */
-	long usr1_n;	    /* ... and which one of them */
-	long close_threads; /* threads at pam_close_session (1: no extra) */
-	bool close_as_user; /* drop to the user before closing, as (sd-pam) */
-	char **argv;	    /* CMD and its arguments, NULL-terminated */
+	long usr1_nr;	     /* --usr1-after: the system call (-1: none) */
+	long usr1_n;	     /* ... and which one of them */
+	long close_threads;  /* threads at pam_close_session (1: no extra) */
+	bool close_as_user;  /* drop to the user before closing, as (sd-pam) */
+	const char *invoker; /* --invoker: su's credentials, run by this user (NULL: none) */
+	char **argv;	     /* CMD and its arguments, NULL-terminated */
 };
 
 static void usage(FILE *out)
@@ -123,7 +129,7 @@ static void usage(FILE *out)
 	    "[--no-close] [--threads N] [--any-user] [--ns-report FILE] "
 	    "[--close-env NAME=VALUE] [--close-as-user] [--proc-report FILE] [--cwd DIR] [--cpu N] "
 	    "[--sem-undo] [--pending-signal] [--usr1-after setns|unshare:N] [--close-threads N] "
-	    "-- CMD [ARGS...]\n");
+	    "[--invoker NAME] -- CMD [ARGS...]\n");
 }
 
 static void free_responses(struct pam_response *resp, int n)
@@ -211,6 +217,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	    {"pending-signal", no_argument, NULL, 'G'},
 	    {"usr1-after", required_argument, NULL, '1'},
 	    {"close-threads", required_argument, NULL, 'T'},
+	    {"invoker", required_argument, NULL, 'I'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -282,6 +289,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'T':
 			if (parse_long(optarg, 1, 1024, &o->close_threads) < 0)
 				return -1;
+			break;
+		case 'I':
+			o->invoker = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -640,6 +650,32 @@ static int caller_setup(const struct options *o, int *semid)
 	return 0;
 }
 
+/*
+ * --invoker: what util-linux su looks like when it calls pam_open_session:
+ * setuid root (effective and saved uid 0, real uid the invoker's), its gids
+ * untouched (the invoker's), the groups of the user it switches to
+ * (initgroups before the session opens).
+ */
+static int become_su_of(const char *invoker, const struct passwd *target)
+{
+	struct passwd *inv = getpwnam(invoker);
+	uid_t uid;
+	gid_t gid;
+
+	if (!inv) {
+		fprintf(stderr, "pamh: unknown invoker %s\n", invoker);
+		return -1;
+	}
+	uid = inv->pw_uid;
+	gid = inv->pw_gid;
+	if (initgroups(target->pw_name, target->pw_gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, 0, 0) < 0) {
+		perror("pamh: --invoker");
+		return -1;
+	}
+	return 0;
+}
+
 static int set_close_env(const char *spec)
 {
 	char name[256];
@@ -720,7 +756,8 @@ int main(int argc, char **argv)
 		free(u.buf);
 		return EXIT_USAGE;
 	}
-	if (caller_setup(&o, &semid) < 0) {
+	if (caller_setup(&o, &semid) < 0 ||
+	    (o.invoker && (!known || become_su_of(o.invoker, &u.pw) < 0))) {
 		pam_end(pamh, PAM_SUCCESS);
 		free(u.buf);
 		return EXIT_USAGE;

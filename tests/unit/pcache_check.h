@@ -63,6 +63,7 @@ static void pcache_assert_settings(const struct nsiso_settings *a, const struct 
 	assert_int_equal(a->on_error, b->on_error);
 	assert_int_equal(a->net, b->net);
 	pcache_assert_str(a->net_hook, b->net_hook);
+	assert_int_equal(a->net_hook_timeout, b->net_hook_timeout);
 	pcache_assert_str(a->netns_name, b->netns_name);
 	for (int k = 0; k < NSISO_KEY__MAX; k++)
 		pcache_assert_str(a->source[k], b->source[k]);

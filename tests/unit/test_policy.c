@@ -288,6 +288,12 @@ static const struct error_case invalid_values[] = {
     {"net = bridge", "net: invalid value 'bridge' (expected loopback or hook)"},
     {"net_hook = hook.sh", "net_hook: 'hook.sh' is not an absolute, normalised path"},
     {"net_hook = /etc/../bin/sh", "net_hook: '/etc/../bin/sh' is not an absolute, normalised path"},
+    {"net_hook_timeout = 0",
+     "net_hook_timeout: invalid timeout '0' (expected whole seconds, 1 to 600)"},
+    {"net_hook_timeout = 601",
+     "net_hook_timeout: invalid timeout '601' (expected whole seconds, 1 to 600)"},
+    {"net_hook_timeout = 5s",
+     "net_hook_timeout: invalid timeout '5s' (expected whole seconds, 1 to 600)"},
     {"netns_name = nsiso-%x", "netns_name: invalid netns_name template 'nsiso-%x' (unknown "
 			      "%-sequence (expected %u, %U, %h or %%))"},
     {"namespaces = ipc, uts", "namespaces: must include mnt (the other namespaces are joined "
@@ -407,9 +413,9 @@ static void test_net_settings(void **state)
 static void test_key_names(void **state)
 {
 	static const char *const names[NSISO_KEY__MAX] = {
-	    "namespaces", "tmp",	  "tmp_dirs",	   "tmp_size", "propagation",
-	    "lifetime",	  "from_set",	  "hostname",	   "net",      "net_hook",
-	    "netns_name", "exempt_users", "exempt_groups", "on_error",
+	    "namespaces",	"tmp",	      "tmp_dirs",     "tmp_size",      "propagation",
+	    "lifetime",		"from_set",   "hostname",     "net",	       "net_hook",
+	    "net_hook_timeout", "netns_name", "exempt_users", "exempt_groups", "on_error",
 	};
 
 	for (int k = 0; k < NSISO_KEY__MAX; k++)
