@@ -44,6 +44,20 @@ static int print_problems(const struct nsiso_problems *all, const char *path)
 	return CTL_FAIL;
 }
 
+/*
+ * Lists that look split (nsiso_policy_lint), one line each on standard
+ * error. A warning is no error: the file is valid and means what the
+ * warning says it means, so the exit status stays 0.
+ */
+static void print_warnings(const struct nsiso_policy *p, const char *path)
+{
+	_cleanup_problems_ struct nsiso_problems warn = {0};
+
+	nsiso_policy_lint(p, path, &warn);
+	for (size_t i = 0; i < warn.n; i++)
+		ctl_err("%s", warn.msg[i]);
+}
+
 int ctl_check(const struct ctl_cmd *c, int argc, char **argv)
 {
 	_cleanup_problems_ struct nsiso_problems all = {0};
@@ -61,6 +75,7 @@ int ctl_check(const struct ctl_cmd *c, int argc, char **argv)
 	if (nsiso_policy_load(path, &p, &all, &err) < 0) {
 		status = print_problems(&all, path);
 	} else {
+		print_warnings(p, path);
 		printf("%s: valid\n", nsiso_escape(esc, sizeof(esc), path));
 	}
 	nsiso_policy_free(p);

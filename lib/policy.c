@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 
 #include "blob.h"
 #include "fsutil.h"
+#include "list.h"
 #include "policy.h"
 #include "user.h"
 #include "util.h"
@@ -39,8 +41,6 @@
 #define ESC_NAME       80
 #define HOSTNAME_MAX   64 /* HOST_NAME_MAX on Linux */
 #define NO_SECTION     SIZE_MAX
-/* Word lists (namespaces, account names) take commas and/or blanks; paths only commas. */
-#define LIST_SEPS ", \t"
 
 /* ------------------------------------------------------------------ */
 /* Small string helpers                                                */
@@ -113,33 +113,6 @@ static char *lower_dup(const char *prefix, const char *s)
 	for (size_t i = 0; i <= slen; i++)
 		r[plen + i] = (char)tolower((unsigned char)s[i]);
 	return r;
-}
-
-/*
- * Next item of a list whose items are separated by any byte of @seps, with
- * surrounding white space trimmed. Empty items are skipped.
- */
-static bool next_item(const char **pos, const char *seps, const char **item, size_t *len)
-{
-	const char *p = *pos, *start, *end;
-
-	while (*p && (strchr(seps, *p) || isspace((unsigned char)*p)))
-		p++;
-	if (!*p) {
-		*pos = p;
-		return false;
-	}
-	start = p;
-	while (*p && !strchr(seps, *p))
-		p++;
-	/* start is neither a separator nor a blank: the item is not empty. */
-	end = p;
-	while (isspace((unsigned char)end[-1]))
-		end--;
-	*pos = p;
-	*item = start;
-	*len = (size_t)(end - start);
-	return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -289,25 +262,46 @@ static void supported_namespaces(char *buf, size_t len)
 	}
 }
 
+/* A list in LIST SYNTAX (list.h), or a problem saying why not. */
+static int parse_list(const char *val, struct nsiso_list *l, struct problem *pb)
+{
+	char why[128];
+
+	if (nsiso_list_parse(val, l, why, sizeof(why)) < 0)
+		return problem(pb, "invalid list: %s", why);
+	return 0;
+}
+
+/*
+ * For an item that is not what its key takes, when the list syntax may be
+ * why: a list in quotes is one item (iniparser 4.1 used to strip quotes
+ * around a whole value), and with a comma, blanks do not separate items.
+ */
+static const char *item_hint(const struct nsiso_list *l, const struct nsiso_list_item *it)
+{
+	if (it->quoted && strchr(it->text, ','))
+		return " (quotes make one item: write a list without them)";
+	if (l->commas && strpbrk(it->text, " \t"))
+		return " (in a list with a comma, only commas separate items)";
+	return "";
+}
+
 static int parse_namespaces(const char *val, struct values *v, struct problem *pb)
 {
-	const char *pos = val, *item;
+	_cleanup_list_ struct nsiso_list l = {0};
 	unsigned mask = 0;
-	size_t len;
 
-	while (next_item(&pos, LIST_SEPS, &item, &len)) {
-		const struct nsiso_nsinfo *ns = NULL;
-		char word[16], esc[ESC_VALUE], expected[64];
+	if (parse_list(val, &l, pb) < 0)
+		return -1;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct nsiso_nsinfo *ns = nsiso_ns_by_name(l.v[i].text);
+		char esc[ESC_VALUE], expected[64];
 
-		if (len < sizeof(word)) {
-			memcpy(word, item, len);
-			word[len] = '\0';
-			ns = nsiso_ns_by_name(word);
-		}
-		nsiso_escape_mem(esc, sizeof(esc), item, len);
+		nsiso_escape(esc, sizeof(esc), l.v[i].text);
 		if (!ns) {
 			supported_namespaces(expected, sizeof(expected));
-			return problem(pb, "unknown namespace '%s' (expected %s)", esc, expected);
+			return problem(pb, "unknown namespace '%s' (expected %s)%s", esc, expected,
+				       item_hint(&l, &l.v[i]));
 		}
 		if (!ns->supported)
 			return problem(pb, "namespace '%s' is not supported by this version", esc);
@@ -399,15 +393,29 @@ static int check_dir_overlap(const struct strlist *dirs, const char *d, struct p
 static int parse_tmp_dirs(const char *val, struct values *v, struct problem *pb)
 {
 	_cleanup_strlist_ struct strlist dirs = {0};
-	const char *pos = val, *item;
-	size_t len;
+	_cleanup_list_ struct nsiso_list l = {0};
 
-	while (next_item(&pos, ",", &item, &len)) {
+	if (parse_list(val, &l, pb) < 0)
+		return -1;
+	for (size_t i = 0; i < l.n; i++) {
 		char *d;
+
+		char esc[ESC_VALUE];
 
 		if (dirs.n == NSISO_MAX_TMP_DIRS)
 			return problem(pb, "too many directories (at most %d)", NSISO_MAX_TMP_DIRS);
-		d = normalise_dir(item, len, pb);
+		/* No tmp dir has a comma in its name; a quoted old-style list does. */
+		if (strchr(l.v[i].text, ','))
+			return problem(pb, "'%s' contains a comma%s",
+				       nsiso_escape(esc, sizeof(esc), l.v[i].text),
+				       item_hint(&l, &l.v[i]));
+		/* Paths with blanks used to need no quotes: say why one was split. */
+		if (!l.commas && l.n > 1 && l.v[i].text[0] != '/')
+			return problem(pb,
+				       "'%s' is not an absolute path (in a list without a comma, "
+				       "blanks separate items: quote a path that has blanks)",
+				       nsiso_escape(esc, sizeof(esc), l.v[i].text));
+		d = normalise_dir(l.v[i].text, strlen(l.v[i].text), pb);
 		if (!d)
 			return -1;
 		if (check_dir_overlap(&dirs, d, pb) < 0) {
@@ -507,23 +515,19 @@ static int parse_net_hook_timeout(const char *val, struct values *v, struct prob
 static int parse_names(const char *val, const char *prefix, struct strlist *out, struct problem *pb)
 {
 	_cleanup_strlist_ struct strlist names = {0};
-	const char *pos = val, *item;
-	size_t len, plen = strlen(prefix);
+	_cleanup_list_ struct nsiso_list l = {0};
 
-	while (next_item(&pos, LIST_SEPS, &item, &len)) {
-		char *s = malloc(plen + len + 1), esc[ESC_VALUE];
+	if (parse_list(val, &l, pb) < 0)
+		return -1;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *item = l.v[i].text;
+		char *s, esc[ESC_VALUE];
 
-		if (!s)
+		if (!nsiso_user_name_ok(item))
+			return problem(pb, "invalid name '%s'",
+				       nsiso_escape(esc, sizeof(esc), item));
+		if (asprintf(&s, "%s%s", prefix, item) < 0)
 			return no_memory(pb);
-		memcpy(s, prefix, plen);
-		memcpy(s + plen, item, len);
-		s[plen + len] = '\0';
-		if (!nsiso_user_name_ok(s + plen)) {
-			problem(pb, "invalid name '%s'",
-				nsiso_escape_mem(esc, sizeof(esc), item, len));
-			free(s);
-			return -1;
-		}
 		if (strlist_has(&names, s)) {
 			free(s);
 			continue;
@@ -609,12 +613,21 @@ struct key_def {
 	int (*parse)(const char *val, struct values *v, struct problem *pb);
 	int (*apply)(struct nsiso_settings *s, const struct values *v); /* NULL: not a setting */
 	bool global_only;
+	/*
+	 * A list (LIST SYNTAX, list.h): its value is taken from the line as
+	 * written. iniparser 4.1 keeps only the first quoted string of a value
+	 * that starts with a quote ("a b", c gives a b) and cuts an unquoted
+	 * value at ';' or '#' even inside quotes further on.
+	 */
+	bool list;
 };
 
 static const struct key_def key_defs[NSISO_KEY__MAX] = {
-    [NSISO_KEY_NAMESPACES] = {"namespaces", "mnt, ipc, uts", parse_namespaces, apply_ns_mask},
+    [NSISO_KEY_NAMESPACES] = {"namespaces", "mnt, ipc, uts", parse_namespaces, apply_ns_mask, false,
+			      true},
     [NSISO_KEY_TMP] = {"tmp", "tmpfs", parse_tmp, apply_tmp},
-    [NSISO_KEY_TMP_DIRS] = {"tmp_dirs", "/tmp, /var/tmp", parse_tmp_dirs, apply_tmp_dirs},
+    [NSISO_KEY_TMP_DIRS] = {"tmp_dirs", "/tmp, /var/tmp", parse_tmp_dirs, apply_tmp_dirs, false,
+			    true},
     [NSISO_KEY_TMP_SIZE] = {"tmp_size", "10%", parse_tmp_size, apply_tmp_size},
     [NSISO_KEY_PROPAGATION] = {"propagation", "slave", parse_propagation, apply_propagation},
     [NSISO_KEY_LIFETIME] = {"lifetime", "processes", parse_lifetime, apply_lifetime},
@@ -625,8 +638,8 @@ static const struct key_def key_defs[NSISO_KEY__MAX] = {
     [NSISO_KEY_NET_HOOK_TIMEOUT] = {"net_hook_timeout", "30", parse_net_hook_timeout,
 				    apply_net_hook_timeout},
     [NSISO_KEY_NETNS_NAME] = {"netns_name", "", parse_netns_name, apply_netns_name},
-    [NSISO_KEY_EXEMPT_USERS] = {"exempt_users", "root", parse_exempt_users, NULL, true},
-    [NSISO_KEY_EXEMPT_GROUPS] = {"exempt_groups", "", parse_exempt_groups, NULL, true},
+    [NSISO_KEY_EXEMPT_USERS] = {"exempt_users", "root", parse_exempt_users, NULL, true, true},
+    [NSISO_KEY_EXEMPT_GROUPS] = {"exempt_groups", "", parse_exempt_groups, NULL, true, true},
     [NSISO_KEY_ON_ERROR] = {"on_error", "deny", parse_on_error, apply_on_error, true},
 };
 
@@ -716,6 +729,7 @@ struct item {
 	enum item_kind kind;
 	unsigned line;
 	char *text;		/* section name or key as written (stripped) */
+	char *value;		/* a key's value as written (stripped), for list keys */
 	char *lc;		/* the dictionary key iniparser uses, NULL when unknown */
 	const char *reason;	/* why the line is malformed (ITEM_BAD, or a bad section header) */
 	unsigned first;		/* line of the first item with the same lc */
@@ -733,6 +747,7 @@ static void prepass_free(struct prepass *pp)
 {
 	for (size_t i = 0; i < pp->n; i++) {
 		free(pp->items[i].text);
+		free(pp->items[i].value);
 		free(pp->items[i].lc);
 	}
 	free(pp->items);
@@ -804,8 +819,9 @@ static int classify_key(struct prepass *pp, char *line, unsigned lineno, const c
 	if (!*line)
 		return add_bad(pp, lineno, "missing key name before '='");
 	it = prepass_add(pp, ITEM_KEY, lineno);
-	if (!it || !(it->text = strdup(line)))
+	if (!it || !(it->text = strdup(line)) || !(it->value = strdup(eq + 1)))
 		return -1;
+	strip(it->value);
 	if (cur_lc) {
 		_cleanup_free_ char *sec = NULL;
 
@@ -1077,7 +1093,7 @@ void nsiso_problems_free(struct nsiso_problems *all)
 __attribute__((format(printf, 5, 6))) static void
 loader_fail(struct loader *l, unsigned line, const char *sec, const char *key, const char *fmt, ...)
 {
-	char where[512], what[512], msg[sizeof(l->err->msg)];
+	char where[512], what[510], msg[sizeof(l->err->msg)];
 	va_list ap;
 
 	if (l->failed && !l->all)
@@ -1093,11 +1109,19 @@ loader_fail(struct loader *l, unsigned line, const char *sec, const char *key, c
 	problems_add(l->all, msg);
 }
 
+/*
+ * NAME of [group:NAME] and [user:NAME] is taken exactly as written: blanks
+ * inside are part of it ([group:Domain Users]). A blank right after the
+ * colon is refused rather than guessed at (no NSS name starts with one);
+ * iniparser strips the header's ends, so none can follow.
+ */
 static const char *section_name_problem(const char *target)
 {
 	if (!*target)
 		return "missing name";
-	if (!nsiso_user_name_ok(target) || strpbrk(target, ": \t"))
+	if (target[0] == ' ')
+		return "a blank after ':' (the name starts right after the colon)";
+	if (!nsiso_user_name_ok(target) || strchr(target, ':'))
 		return "invalid name";
 	return NULL;
 }
@@ -1210,7 +1234,7 @@ static int on_key(struct loader *l, const struct item *it)
 			    "internal error: iniparser does not have this key");
 		return 0;
 	}
-	val = strdup(raw);
+	val = strdup(def->list ? it->value : raw);
 	if (!val)
 		return -1;
 	if (def->parse(strip(val), &s->v, &pb) < 0) {
@@ -1949,4 +1973,168 @@ int nsiso_template_expand(const char *tmpl, const char *user, uid_t uid, const c
 	}
 	buf[o.used] = '\0';
 	return o.used ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* nsisoctl check's warnings: lists that look split                    */
+
+/* Does an account of this kind (group for exempt_groups, else user) exist? Lookup errors: no. */
+static bool name_exists(enum nsiso_key k, const char *name)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct passwd pw;
+	bool found = false;
+	gid_t gid;
+
+	if (k == NSISO_KEY_EXEMPT_GROUPS)
+		return group_gid(name, &gid) > 0;
+	return nsiso_getpw(name, 0, &pw, &buf, &found) == 0 && found;
+}
+
+struct linter {
+	const char *file;
+	const struct section *s;
+	enum nsiso_key k;
+	const char *kind; /* "group" or "user" */
+	struct nsiso_problems *out;
+};
+
+__attribute__((format(printf, 2, 3))) static void warn(const struct linter *w, const char *fmt, ...)
+{
+	char where[512], what[512], msg[1100];
+	va_list ap;
+
+	locate(where, sizeof(where), w->file, w->s->line[w->k], w->s->name, key_defs[w->k].name);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(msg, sizeof(msg), "%s: warning: %s", where, what);
+	problems_add(w->out, msg);
+}
+
+/* More items than this are not searched for joined names (n * (n - 1) / 2 lookups). */
+#define LINT_MAX_ITEMS 16
+
+/*
+ * Without a comma, blanks separate: items i..j written next to each other
+ * may be one name that a blank split ("HPC Admins" as HPC and Admins).
+ */
+static void lint_blank_split(const struct linter *w, const char *raw, const struct nsiso_list *l)
+{
+	for (size_t i = 0; i < l->n && l->n <= LINT_MAX_ITEMS; i++) {
+		for (size_t j = i + 1; j < l->n; j++) {
+			_cleanup_free_ char *joined = NULL;
+			char esc[ESC_NAME];
+
+			if (l->v[i].quoted || l->v[j].quoted)
+				break;
+			joined = strndup(raw + l->v[i].start, l->v[j].end - l->v[i].start);
+			if (!joined || !name_exists(w->k, joined))
+				continue;
+			nsiso_escape(esc, sizeof(esc), joined);
+			warn(w,
+			     "'%s' is read as %zu names (without a comma, blanks separate them), "
+			     "but %s '%s' exists: write \"%s\" in quotes, or separate the names "
+			     "with commas",
+			     esc, j - i + 1, w->kind, esc, esc);
+		}
+	}
+}
+
+/* Every blank-separated word of @item names an account (and there are two or more). */
+static bool words_exist(const struct linter *w, const char *item)
+{
+	_cleanup_list_ struct nsiso_list words = {0};
+	char why[64];
+
+	if (nsiso_list_parse(item, &words, why, sizeof(why)) < 0 || words.n < 2 || words.commas)
+		return false;
+	for (size_t i = 0; i < words.n; i++)
+		if (!name_exists(w->k, words.v[i].text))
+			return false;
+	return true;
+}
+
+/*
+ * With a comma, blanks do not separate any more: an item with blanks that
+ * names nothing, while each of its words does, meant those words before
+ * (every blank separated), and likely still does.
+ */
+static void lint_comma_joined(const struct linter *w, const struct nsiso_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const char *item = l->v[i].text;
+		char esc[ESC_NAME];
+
+		if (l->v[i].quoted || !strpbrk(item, " \t") || name_exists(w->k, item) ||
+		    !words_exist(w, item))
+			continue;
+		nsiso_escape(esc, sizeof(esc), item);
+		warn(w,
+		     "'%s' is one name (with a comma in the list, only commas separate names) "
+		     "and no %s of that name exists, but each of its words is one: separate them "
+		     "with commas if they are meant",
+		     esc, w->kind);
+	}
+}
+
+/*
+ * iniparser used to strip quotes around a whole value: "a, b" was a list.
+ * Now it is one item; say so when no account has that name.
+ */
+static void lint_quoted_list(const struct linter *w, const struct nsiso_list *l)
+{
+	char esc[ESC_NAME];
+
+	if (l->n != 1 || !l->v[0].quoted || !strchr(l->v[0].text, ',') ||
+	    name_exists(w->k, l->v[0].text))
+		return;
+	nsiso_escape(esc, sizeof(esc), l->v[0].text);
+	warn(w,
+	     "\"%s\" in quotes is one name, and no %s of that name exists (before, quotes "
+	     "around a whole value were dropped and it was a list): write it without quotes "
+	     "for a list",
+	     esc, w->kind);
+}
+
+/* ' is an ordinary character in a list (names such as O'Brien); around a whole value it was
+ * dropped. */
+static void lint_single_quotes(const struct linter *w, const char *raw, const struct nsiso_list *l)
+{
+	size_t end = l->len;
+
+	while (end > 0 && (raw[end - 1] == ' ' || raw[end - 1] == '\t'))
+		end--;
+	if (end < 2 || raw[0] != '\'' || raw[end - 1] != '\'')
+		return;
+	warn(w, "' is an ordinary character in a list (before, quotes ' around a whole value were "
+		"dropped): use \" to quote an item, or no quotes");
+}
+
+void nsiso_policy_lint(const struct nsiso_policy *p, const char *file, struct nsiso_problems *out)
+{
+	static const struct {
+		enum nsiso_key k;
+		const char *kind;
+	} names[] = {{NSISO_KEY_EXEMPT_USERS, "user"}, {NSISO_KEY_EXEMPT_GROUPS, "group"}};
+
+	*out = (struct nsiso_problems){0};
+	for (size_t i = 0; p && i < p->n_secs; i++) {
+		for (size_t n = 0; n < ARRAY_SIZE(names); n++) {
+			const struct section *s = &p->secs[i];
+			struct linter w = {file, s, names[n].k, names[n].kind, out};
+			_cleanup_list_ struct nsiso_list l = {0};
+			char why[64];
+
+			if (!(s->set & KEY_BIT(w.k)) || !s->raw[w.k] ||
+			    nsiso_list_parse(s->raw[w.k], &l, why, sizeof(why)) < 0)
+				continue;
+			if (l.commas)
+				lint_comma_joined(&w, &l);
+			else
+				lint_blank_split(&w, s->raw[w.k], &l);
+			lint_quoted_list(&w, &l);
+			lint_single_quotes(&w, s->raw[w.k], &l);
+		}
+	}
 }

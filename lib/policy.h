@@ -131,6 +131,18 @@ int nsiso_policy_load_buffer(const char *name, const char *buf, size_t len,
 
 void nsiso_problems_free(struct nsiso_problems *all);
 
+/*
+ * For nsisoctl check: lists of a (loaded) policy that look split, one
+ * message each in *@out ("FILE:LINE: [section] key: warning: ..."), with
+ * NSS lookups of the names: exempt_users or exempt_groups items written
+ * without a comma whose joined name exists ("HPC Admins" read as two), an
+ * item with blanks in a list with a comma that names nothing while each of
+ * its words does, a whole value in quotes with a comma that names nothing
+ * (a list, before quotes grouped). Empty when nothing looks wrong; release
+ * it with nsiso_problems_free(). The module never calls this.
+ */
+void nsiso_policy_lint(const struct nsiso_policy *p, const char *file, struct nsiso_problems *out);
+
 #define _cleanup_problems_ __attribute__((cleanup(nsiso_problems_free)))
 
 void nsiso_policy_free(struct nsiso_policy *p);

@@ -229,7 +229,9 @@ static const struct value_case valid_values[] = {
     {"namespaces = mnt,ipc", NSISO_KEY_NAMESPACES, "mnt,ipc"},
     {"namespaces = uts mnt", NSISO_KEY_NAMESPACES, "mnt,uts"},
     {"namespaces = mnt, mnt ,ipc,,uts", NSISO_KEY_NAMESPACES, "mnt,ipc,uts"},
-    {"namespaces = \"mnt, uts\"", NSISO_KEY_NAMESPACES, "mnt,uts"},
+    {"namespaces = \"mnt\", uts", NSISO_KEY_NAMESPACES, "mnt,uts"},
+    {"namespaces = mnt \"uts\"", NSISO_KEY_NAMESPACES, "mnt,uts"},
+    {"namespaces = mnt uts # ipc", NSISO_KEY_NAMESPACES, "mnt,uts"},
     {"tmp = tmpfs", NSISO_KEY_TMP, "tmpfs"},
     {"tmp = persistent", NSISO_KEY_TMP, "persistent"},
     {"tmp = off", NSISO_KEY_TMP, "off"},
@@ -237,7 +239,9 @@ static const struct value_case valid_values[] = {
     {"tmp_dirs = /tmp", NSISO_KEY_TMP_DIRS, "/tmp"},
     {"tmp_dirs = //tmp//, /var//tmp/", NSISO_KEY_TMP_DIRS, "/tmp,/var/tmp"},
     {"tmp_dirs = /a,/b,/c,/d,/e,/f,/g,/h", NSISO_KEY_TMP_DIRS, "/a,/b,/c,/d,/e,/f,/g,/h"},
-    {"tmp_dirs = /srv/scratch dir", NSISO_KEY_TMP_DIRS, "/srv/scratch dir"},
+    {"tmp_dirs = \"/srv/scratch dir\"", NSISO_KEY_TMP_DIRS, "/srv/scratch dir"},
+    {"tmp_dirs = /srv/scratch dir,", NSISO_KEY_TMP_DIRS, "/srv/scratch dir"},
+    {"tmp_dirs = /tmp /var/tmp", NSISO_KEY_TMP_DIRS, "/tmp,/var/tmp"},
     {"tmp_dirs = /tmp, /tmpx, /var/run-not", NSISO_KEY_TMP_DIRS, "/tmp,/tmpx,/var/run-not"},
     {"tmp_dirs = /devices, /procx, /system, /running", NSISO_KEY_TMP_DIRS,
      "/devices,/procx,/system,/running"},
@@ -321,7 +325,27 @@ static const struct error_case invalid_values[] = {
     {"tmp_dirs = /a,/b,/c,/d,/e,/f,/g,/h,/i", "tmp_dirs: too many directories (at most 8)"},
     {"tmp_dirs = /tmp, /tmp/", "tmp_dirs: '/tmp' is listed twice"},
     {"tmp_dirs = /var, /var/tmp", "tmp_dirs: '/var' and '/var/tmp' overlap"},
-    {"tmp_dirs = /a\x01", "tmp_dirs: '/a\\x01' contains control characters"},
+    {"tmp_dirs = /a\x01", "tmp_dirs: invalid list: control character (byte 3)"},
+    {"tmp_dirs = \"/a\x01\"", "tmp_dirs: invalid list: control character (byte 4)"},
+    {"tmp_dirs = \"/tmp, /var/tmp\"", "tmp_dirs: '/tmp, /var/tmp' contains a comma (quotes make "
+				      "one item: write a list without them)"},
+    {"tmp_dirs = /tmp, \"/var/tmp", "tmp_dirs: invalid list: a quote is not closed"},
+    {"tmp_dirs = /srv/scratch dir", "tmp_dirs: 'dir' is not an absolute path (in a list without a "
+				    "comma, blanks separate items: quote a path that has blanks)"},
+    {"namespaces = \"mnt, uts\"", "namespaces: unknown namespace 'mnt, uts' (expected mnt, ipc, "
+				  "uts, net) (quotes make one item: write a list without them)"},
+    {"namespaces = mnt ipc, uts",
+     "namespaces: unknown namespace 'mnt ipc' (expected mnt, ipc, uts, "
+     "net) (in a list with a comma, only commas separate items)"},
+    {"exempt_users = \"a\\b\"", "exempt_users: invalid list: unknown escape '\\b' in quotes (only "
+				"\\\" and \\\\)"},
+    {"exempt_users = a\"b\"", "exempt_users: invalid list: a quote inside an item (quote the whole "
+			      "item)"},
+    {"exempt_users = \"a\"b", "exempt_users: invalid list: text after a closing quote (byte 4)"},
+    {"exempt_users = \"a\" b, c",
+     "exempt_users: invalid list: text after a closing quote (byte 5)"},
+    {"exempt_users = \"\"", "exempt_users: invalid name ''"},
+    {"exempt_users = \"a/b\"", "exempt_users: invalid name 'a/b'"},
     {"tmp_size = 12Q", "tmp_size: invalid size '12Q' (expected bytes with K/M/G/T suffix or "
 		       "1-100%)"},
     {"tmp_size = 0", "tmp_size: invalid size '0' (expected bytes with K/M/G/T suffix or 1-100%)"},
@@ -486,7 +510,9 @@ static void test_structure_errors(void **state)
 	expect_error("[group:]\n", NAME ":1: [group:]: missing name");
 	expect_error("[user:a/b]\n", NAME ":1: [user:a/b]: invalid name");
 	expect_error("[user:a:b]\n", NAME ":1: [user:a:b]: invalid name");
-	expect_error("[user:a b]\n", NAME ":1: [user:a b]: invalid name");
+	expect_error("[user: ab]\n", NAME
+		     ":1: [user: ab]: a blank after ':' (the name starts right after the colon)");
+	expect_error("[user:a\tb]\n", NAME ":1: [user:a\\x09b]: invalid name");
 	expect_error("[group:..]\n", NAME ":1: [group:..]: invalid name");
 	expect_error("[global]\n[]\n", NAME ":2: []: empty section name");
 	expect_error("[global]\n[a]b]\n", NAME ":2: [a]b]: malformed section header");

@@ -361,7 +361,7 @@ static void test_hostile_payloads(void **state)
 	SECTION(&w, "users:x", "tmp", "off");
 	expect_forged_miss(&w, unusable);
 	nsiso_wbuf_u32(&w, 1);
-	SECTION(&w, "user:a b", "tmp", "off");
+	SECTION(&w, "user: ab", "tmp", "off");
 	expect_forged_miss(&w, unusable);
 	/* The check across keys: net = hook without net_hook. */
 	nsiso_wbuf_u32(&w, 1);
