@@ -83,6 +83,11 @@ $(PAMH): $(BUILD)/tests/harness/pamh.o
 $(KEEPERTOOL): $(BUILD)/tests/lib/keeper.o
 	$(Q)$(CC) $(LDFLAGS) -pie -o $@ $<
 
+# A directory service whose outage the tests switch (tests/lib/nss_nsisotest.c).
+NSSTEST  := $(BUILD)/libnss_nsisotest.so.2
+$(NSSTEST): $(BUILD)/tests/lib/nss_nsisotest.o
+	$(Q)$(CC) -shared $(LDFLAGS) -Wl,-soname,libnss_nsisotest.so.2 -o $@ $<
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libnsiso.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libnsiso.a $(LIBS) -lcmocka
@@ -144,7 +149,7 @@ deps:
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-integration: all $(PAMH) $(KEEPERTOOL) $(HELPERS) fault-build
+integration: all $(PAMH) $(KEEPERTOOL) $(HELPERS) $(NSSTEST) fault-build
 	@sh tests/integration/run.sh
 
 e2e: all $(PAMH) $(KEEPERTOOL) $(HELPERS)
@@ -172,7 +177,7 @@ fuzz-short:
 CHECK_SUITES := unit bench-build integration e2e systemd-test demo-check ctl-test adversarial sanitizers fuzz-short
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(PAMH) $(KEEPERTOOL) $(HELPERS) $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(PAMH) $(KEEPERTOOL) $(HELPERS) $(NSSTEST) $(UNIT_BIN)
 	$(Q)sh tests/check.sh $(CHECK_SUITES)
 
 demo: deps

@@ -184,6 +184,24 @@ static void print_settings(const struct nsiso_settings *s)
 	}
 }
 
+/*
+ * Groups NSS could not look up (an outage): the answer below was made
+ * without them, as a login would make it, and a set made now would be
+ * provisional.
+ */
+static void print_unresolved(const struct nsiso_unresolved *un)
+{
+	char esc[128];
+
+	for (unsigned i = 0; i < un->n; i++)
+		printf("# cannot look up group '%s'%s%s: taken as not applying (a set made now is "
+		       "provisional)\n",
+		       nsiso_escape(esc, sizeof(esc), un->name[i]), un->errnum ? ": " : "",
+		       un->errnum ? strerror(un->errnum) : "");
+	if (un->more)
+		printf("# ... and more groups that cannot be looked up\n");
+}
+
 /* A policy the module could not use: say what a login of @u would get, as the module decides it. */
 static void explain_broken(const struct nsiso_policy *p, const struct nsiso_user *u,
 			   const char *label)
@@ -206,6 +224,7 @@ int ctl_explain(const struct ctl_cmd *c, int argc, char **argv)
 	struct nsiso_settings s = {0};
 	struct nsiso_user u = {0};
 	struct nsiso_error err = {0};
+	struct nsiso_unresolved un = {0};
 	const char *why = NULL, *path;
 	char label[160], esc[128], epath[256];
 	_cleanup_free_ char *abs = NULL;
@@ -225,13 +244,15 @@ int ctl_explain(const struct ctl_cmd *c, int argc, char **argv)
 	if (nsiso_policy_load(path, &p, NULL, &err) < 0) {
 		ctl_core_err(&err);
 		explain_broken(p, &u, label);
-	} else if (nsiso_policy_exempt(p, &u, &why)) {
+	} else if (nsiso_policy_exempt_un(p, &u, &why, &un)) {
 		printf("%s is exempt: %s\n", label, why ? why : "exempt");
 		status = CTL_OK;
 	} else if (nsiso_policy_resolve(p, &u, &s, &err) < 0) {
 		ctl_core_err(&err);
 	} else {
 		printf("# %s, policy %s\n", label, nsiso_escape(epath, sizeof(epath), path));
+		nsiso_unresolved_merge(&un, &s.unresolved);
+		print_unresolved(&un);
 		print_settings(&s);
 		status = CTL_OK;
 	}

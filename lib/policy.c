@@ -1665,35 +1665,6 @@ fail:
 /* ------------------------------------------------------------------ */
 /* Questions asked of a policy                                         */
 
-/* 1 and *gid when the group exists, 0 when it does not, -errno on lookup failure. */
-static int group_gid(const char *name, gid_t *gid)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 1024;
-
-	for (;;) {
-		struct group gr, *res = NULL;
-		char *nb = realloc(buf, size);
-		int r;
-
-		if (!nb)
-			return -ENOMEM;
-		buf = nb;
-		r = getgrnam_r(name, &gr, buf, size, &res);
-		if (r == ERANGE && size < (1u << 24)) {
-			size *= 2;
-			continue;
-		}
-		if (res) {
-			*gid = gr.gr_gid;
-			return 1;
-		}
-		if (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
-			return 0;
-		return -r;
-	}
-}
-
 /* Does @s apply to @u? 1, 0, or -errno. */
 static int section_applies(const struct section *s, const struct nsiso_user *u)
 {
@@ -1706,13 +1677,19 @@ static int section_applies(const struct section *s, const struct nsiso_user *u)
 	case SEC_USER:
 		return u->name && strcmp(s->target, u->name) == 0;
 	case SEC_GROUP:
-		r = group_gid(s->target, &gid);
+		r = nsiso_group_lookup(s->target, &gid);
 		return r <= 0 ? r : nsiso_user_in_group(u, gid);
 	}
 	return 0;
 }
 
 bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *u, const char **why)
+{
+	return nsiso_policy_exempt_un(p, u, why, NULL);
+}
+
+bool nsiso_policy_exempt_un(const struct nsiso_policy *p, const struct nsiso_user *u,
+			    const char **why, struct nsiso_unresolved *un)
 {
 	const char *dummy;
 
@@ -1732,13 +1709,20 @@ bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *
 		*why = "exempt_users";
 		return true;
 	}
-	/* A failed group lookup means "not exempt": the user is isolated, the safe direction. */
+	/*
+	 * A failed group lookup means "not exempt": the user is isolated, the
+	 * safe direction, and the failure is noted (a set made now is
+	 * provisional).
+	 */
 	for (size_t i = 0; i < p->exempt_groups->n; i++) {
 		const char *entry = p->exempt_groups->v[i];
+		const char *name = entry + strlen(EXEMPT_GROUP_WHY);
 		gid_t gid;
+		int r = nsiso_group_lookup(name, &gid);
 
-		if (group_gid(entry + strlen(EXEMPT_GROUP_WHY), &gid) > 0 &&
-		    nsiso_user_in_group(u, gid)) {
+		if (r < 0 && un)
+			nsiso_unresolved_add(un, name, -r);
+		if (r > 0 && nsiso_user_in_group(u, gid)) {
 			*why = entry;
 			return true;
 		}
@@ -1816,11 +1800,10 @@ int nsiso_policy_resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 			if (s->kind != precedence[pi])
 				continue;
 			r = section_applies(s, u);
-			if (r < 0) {
-				char es[ESC_NAME];
-				return nsiso_syserr(err, -r, "cannot look up group '%s'",
-						    nsiso_escape(es, sizeof(es), s->target));
-			}
+			/* NSS could not say: the section does not apply, and the settings say why.
+			 */
+			if (r < 0)
+				nsiso_unresolved_add(&out->unresolved, s->target, -r);
 			for (size_t k = 0; r > 0 && k < NSISO_KEY__MAX; k++) {
 				if (s->set & KEY_BIT(k)) {
 					from[k] = &s->v;
@@ -1987,7 +1970,7 @@ static bool name_exists(enum nsiso_key k, const char *name)
 	gid_t gid;
 
 	if (k == NSISO_KEY_EXEMPT_GROUPS)
-		return group_gid(name, &gid) > 0;
+		return nsiso_group_lookup(name, &gid) > 0;
 	return nsiso_getpw(name, 0, &pw, &buf, &found) == 0 && found;
 }
 

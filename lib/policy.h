@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "nstable.h"
+#include "user.h"
 
 enum nsiso_tmp_mode { NSISO_TMP_TMPFS, NSISO_TMP_PERSISTENT, NSISO_TMP_OFF };
 enum nsiso_propagation { NSISO_PROP_SLAVE, NSISO_PROP_PRIVATE };
@@ -76,13 +77,15 @@ struct nsiso_settings {
 	char *net_hook;		   /* absolute path, NULL when none */
 	unsigned net_hook_timeout; /* seconds the hook may run before it is killed */
 	char *netns_name;	   /* template of the /run/netns name, NULL when none */
+	/*
+	 * [group:] sections whose group NSS could not look up (an outage): they
+	 * were taken as not applying, so the settings may be wrong for the user.
+	 */
+	struct nsiso_unresolved unresolved;
 	/* Which section decided each key: "default", "global", "group:NAME", "user:NAME" (static or
 	 * owned by the policy). */
 	const char *source[NSISO_KEY__MAX];
 };
-
-/* What the policy needs to know about the user (see user.h for how it is filled). */
-struct nsiso_user;
 
 struct nsiso_policy; /* opaque */
 
@@ -159,6 +162,14 @@ bool nsiso_policy_degraded(const struct nsiso_policy *p);
  */
 bool nsiso_policy_exempt(const struct nsiso_policy *p, const struct nsiso_user *u,
 			 const char **why);
+
+/*
+ * The same, noting in *@un (may be NULL) every exempt_groups group NSS could
+ * not look up (the user is then not exempt through it).
+ */
+struct nsiso_unresolved;
+bool nsiso_policy_exempt_un(const struct nsiso_policy *p, const struct nsiso_user *u,
+			    const char **why, struct nsiso_unresolved *un);
 
 /*
  * Does nsiso_policy_exempt() need @u's groups (exempt_groups is set)? Only

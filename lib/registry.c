@@ -71,7 +71,22 @@ int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 			return -1;
 		used += (size_t)n;
 	}
-	/* Last: a name has no newline (nsiso_user_name_ok) but may hold '='. */
+	/* Names have no newline (nsiso_user_name_ok) but may hold '=': the key is before the first.
+	 */
+	for (unsigned i = 0; i < rec->unresolved.n && i < NSISO_UNRESOLVED_MAX; i++) {
+		if (!nsiso_user_name_ok(rec->unresolved.name[i]))
+			return -1;
+		n = snprintf(buf + used, len - used, "unresolved=%s\n", rec->unresolved.name[i]);
+		if (n < 0 || (size_t)n >= len - used)
+			return -1;
+		used += (size_t)n;
+	}
+	if (rec->unresolved.more) {
+		n = snprintf(buf + used, len - used, "unresolved_more=1\n");
+		if (n < 0 || (size_t)n >= len - used)
+			return -1;
+		used += (size_t)n;
+	}
 	if (!rec->user[0] || !nsiso_user_name_ok(rec->user))
 		return -1;
 	n = snprintf(buf + used, len - used, "user=%s\n", rec->user);
@@ -88,6 +103,18 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 			return -1;
 		snprintf(rec->user, sizeof(rec->user), "%s", val);
 		*seen |= 1u << 6;
+		return 0;
+	}
+	if (strcmp(key, "unresolved") == 0) {
+		if (!nsiso_user_name_ok(val) || strlen(val) > NSISO_NAME_MAX)
+			return -1;
+		nsiso_unresolved_add(&rec->unresolved, val, 0);
+		return 0;
+	}
+	if (strcmp(key, "unresolved_more") == 0) {
+		if (strcmp(val, "1") != 0)
+			return -1;
+		rec->unresolved.more = true;
 		return 0;
 	}
 	if (strcmp(key, "netns") == 0) {
@@ -453,7 +480,7 @@ int nsiso_registry_write_set(const struct nsiso_userdir *u, const struct nsiso_s
 			     struct nsiso_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	char text[1024];
+	char text[4096];
 	int e;
 
 	if (nsiso_setrec_format(rec, text, sizeof(text)) < 0)

@@ -29,6 +29,7 @@
 #include "error.h"
 #include "nstable.h"
 #include "policy.h"
+#include "user.h"
 
 #define NSISO_RUNDIR "/run/nsiso"
 
@@ -58,6 +59,11 @@ struct nsiso_setrec {
 	char netns[65]; /* /run/netns name of the net namespace, "" when none */
 	char
 	    user[257]; /* whose set: the account name at creation (a reused uid is not the owner) */
+	/*
+	 * Provisional: groups NSS could not look up when the set was made (an
+	 * outage); its settings may be wrong for the user until they resolve.
+	 */
+	struct nsiso_unresolved unresolved;
 };
 
 /*

@@ -257,10 +257,11 @@ static int teardown(const struct nsiso_session *sess, const struct nsiso_userdir
 	return 0;
 }
 
-/* The policy's settings for @u: needed only to make a set. */
+/* The policy's settings for @u: needed to make a set, or to check a provisional one. */
 static int resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 		   struct nsiso_open_result *res, struct nsiso_error *err)
 {
+	nsiso_open_result_free(res);
 	if (nsiso_policy_resolve(p, u, &res->settings, err) < 0)
 		return -1;
 	res->resolved = true;
@@ -268,9 +269,20 @@ static int resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 	return 0;
 }
 
+/* Every group lookup this login's decision depends on that failed. */
+static void failed_lookups(const struct nsiso_unresolved *exempt_un, const struct nsiso_settings *s,
+			   struct nsiso_unresolved *out)
+{
+	*out = (struct nsiso_unresolved){0};
+	if (exempt_un)
+		nsiso_unresolved_merge(out, exempt_un);
+	nsiso_unresolved_merge(out, &s->unresolved);
+}
+
 /* Clear whatever an invalid or absent set left and build a new one. */
 static int make_set(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
-		    struct nsiso_user *u, const struct nsiso_policy *p, struct nsiso_nsfds *fds,
+		    struct nsiso_user *u, const struct nsiso_policy *p,
+		    const struct nsiso_unresolved *exempt_un, struct nsiso_nsfds *fds,
 		    struct nsiso_open_result *res, struct nsiso_error *err)
 {
 	const struct nsiso_settings *s = &res->settings;
@@ -295,6 +307,12 @@ static int make_set(const struct nsiso_session *sess, const struct nsiso_userdir
 		nsiso_registry_release_name(&sess->reg, u->uid, netns);
 		return -1;
 	}
+	/* Made while NSS could not answer for a group: provisional, and the record says on what. */
+	failed_lookups(exempt_un, s, &res->rec.unresolved);
+	if (nsiso_unresolved_any(&res->rec.unresolved)) {
+		res->provisional = NSISO_PROV_CREATED;
+		res->unresolved = res->rec.unresolved;
+	}
 	if (nsiso_registry_write_set(ud, &res->rec, err) < 0) {
 		nsiso_nsfds_close(fds);
 		teardown(sess, ud, netns, true, NULL);
@@ -305,9 +323,75 @@ static int make_set(const struct nsiso_session *sess, const struct nsiso_userdir
 	return 0;
 }
 
+/*
+ * Was @u a member of one of the groups whose lookup failed when the set was
+ * made? Those were taken as not applying, so if it was not, the set's
+ * settings are what they would be now. 1, 0, or -1 (cannot tell).
+ */
+static int member_of_unresolved(struct nsiso_user *u, const struct nsiso_unresolved *un)
+{
+	if (un->more || nsiso_user_load_groups(u, NULL) < 0)
+		return -1;
+	for (unsigned i = 0; i < un->n; i++) {
+		gid_t gid;
+		int r = nsiso_group_lookup(un->name[i], &gid);
+
+		if (r < 0)
+			return -1;
+		if (r > 0 && nsiso_user_in_group(u, gid))
+			return 1;
+	}
+	return 0;
+}
+
+/* Is anybody in the set: a live session, or a process (lifetime = processes' test)? */
+static int set_busy(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
+		    const struct nsiso_setrec *rec, struct nsiso_error *err);
+
+/*
+ * A provisional set, found valid: decide again, now. 0 join it (kept or
+ * confirmed; res->provisional says which), 1 make it again, -1 error.
+ */
+static int recheck(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
+		   struct nsiso_user *u, const struct nsiso_policy *p,
+		   const struct nsiso_unresolved *exempt_un, struct nsiso_open_result *res,
+		   struct nsiso_error *err)
+{
+	struct nsiso_setrec confirmed;
+	int r;
+
+	if (resolve(p, u, res, err) < 0)
+		return -1;
+	failed_lookups(exempt_un, &res->settings, &res->unresolved);
+	r = nsiso_unresolved_any(&res->unresolved) ? -1
+						   : member_of_unresolved(u, &res->rec.unresolved);
+	if (r < 0) {
+		/* Still no answer: the set stays as it is, and provisional. */
+		if (!nsiso_unresolved_any(&res->unresolved))
+			res->unresolved = res->rec.unresolved;
+		res->provisional = NSISO_PROV_STILL;
+		return 0;
+	}
+	if (r == 0) {
+		confirmed = res->rec;
+		confirmed.unresolved = (struct nsiso_unresolved){0};
+		if (nsiso_registry_write_set(ud, &confirmed, err) < 0)
+			return -1;
+		res->rec = confirmed;
+		res->provisional = NSISO_PROV_CONFIRMED;
+		return 0;
+	}
+	/* Made with settings that were wrong for the user: again, unless somebody is in it. */
+	if ((r = set_busy(sess, ud, &res->rec, err)) < 0)
+		return -1;
+	res->provisional = r ? NSISO_PROV_KEPT_BUSY : NSISO_PROV_REBUILT;
+	return !r;
+}
+
 /* Under the user's lock: find a valid set and open it, or build a new one. */
 static int get_set(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
-		   struct nsiso_user *u, const struct nsiso_policy *p, struct nsiso_nsfds *fds,
+		   struct nsiso_user *u, const struct nsiso_policy *p,
+		   const struct nsiso_unresolved *exempt_un, struct nsiso_nsfds *fds,
 		   struct nsiso_open_result *res, struct nsiso_error *err)
 {
 	int r = nsiso_registry_read_set(ud, &res->rec, err);
@@ -323,35 +407,44 @@ static int get_set(const struct nsiso_session *sess, const struct nsiso_userdir 
 		step(res, NSISO_STEP_INVALID);
 		res->rebuilt = true;
 		res->foreign_owner = true;
-		return make_set(sess, ud, u, p, fds, res, err);
+		return make_set(sess, ud, u, p, exempt_un, fds, res, err);
 	}
 	if (r == 0) {
 		r = nsiso_nsset_open(&sess->reg, u->uid, &res->rec, fds, err);
 		if (r < 0)
 			return -1;
+		if (r == 0 && nsiso_unresolved_any(&res->rec.unresolved))
+			r = recheck(sess, ud, u, p, exempt_un, res, err);
+		if (r < 0) {
+			nsiso_nsfds_close(fds);
+			return -1;
+		}
 		if (r == 0) {
 			step(res, NSISO_STEP_FOUND);
 			res->action = NSISO_ACTION_JOIN;
 			return 0;
 		}
-		step(res, NSISO_STEP_INVALID);
-		res->rebuilt = true;
+		nsiso_nsfds_close(fds);
+		if (res->provisional != NSISO_PROV_REBUILT) {
+			step(res, NSISO_STEP_INVALID);
+			res->rebuilt = true;
+		}
 	} else {
 		step(res, NSISO_STEP_NO_SET);
 	}
-	return make_set(sess, ud, u, p, fds, res, err);
+	return make_set(sess, ud, u, p, exempt_un, fds, res, err);
 }
 
 /* With the user's lock held: record the session and move the caller in. */
 static int enter_locked(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
 			struct nsiso_user *u, const struct nsiso_policy *p,
-			const struct nsiso_nsfds *here, struct nsiso_open_result *res,
-			struct nsiso_error *err)
+			const struct nsiso_unresolved *exempt_un, const struct nsiso_nsfds *here,
+			struct nsiso_open_result *res, struct nsiso_error *err)
 {
 	struct nsiso_nsfds fds = NSISO_NSFDS_INIT;
 	int ret = -1;
 
-	if (get_set(sess, ud, u, p, &fds, res, err) < 0)
+	if (get_set(sess, ud, u, p, exempt_un, &fds, res, err) < 0)
 		return -1;
 	if (nsiso_registry_add_session(ud, sess->pid, sess->start, err) < 0)
 		goto out;
@@ -382,8 +475,8 @@ void nsiso_open_result_free(struct nsiso_open_result *res)
 }
 
 int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
-		       struct nsiso_session **out, struct nsiso_open_result *res,
-		       struct nsiso_error *err)
+		       const struct nsiso_unresolved *exempt_un, struct nsiso_session **out,
+		       struct nsiso_open_result *res, struct nsiso_error *err)
 {
 	struct nsiso_nsfds origin = NSISO_NSFDS_INIT, here = NSISO_NSFDS_INIT;
 	_cleanup_userdir_ struct nsiso_userdir ud = NSISO_USERDIR_INIT;
@@ -422,7 +515,7 @@ int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
 	if (nsiso_registry_lock_user(&sess->reg, u->uid, true, &ud, err) < 0)
 		goto out;
 	step(res, NSISO_STEP_LOCKED);
-	ret = enter_locked(sess, &ud, u, p, &here, res, err);
+	ret = enter_locked(sess, &ud, u, p, exempt_un, &here, res, err);
 out:
 	if (ret < 0) {
 		/* Back where the caller was: a failed login leaves it as it found it. */
@@ -443,6 +536,19 @@ static uint64_t host_ino(const struct nsiso_session *sess)
 
 	return sess->host_mnt_fd >= 0 && fstat(sess->host_mnt_fd, &st) == 0 ? (uint64_t)st.st_ino
 									    : 0;
+}
+
+static int set_busy(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
+		    const struct nsiso_setrec *rec, struct nsiso_error *err)
+{
+	unsigned sessions = 0, procs = 0;
+
+	if (nsiso_registry_live_sessions(ud, &sessions, err) < 0)
+		return -1;
+	if (sessions == 0 &&
+	    nsiso_nsset_count_processes(rec, host_ino(sess), sess->pid, 1, &procs, err) < 0)
+		return -1;
+	return sessions > 0 || procs > 0;
 }
 
 static int decide_teardown(const struct nsiso_session *sess, const struct nsiso_setrec *rec,

@@ -34,6 +34,21 @@ enum nsiso_step {
 
 #define NSISO_STEPS_MAX 12
 
+/*
+ * A set made while NSS could not look up a group the decision depends on
+ * (an outage) is provisional: its record names the groups. At each later
+ * login the decision is made again.
+ */
+enum nsiso_provisional {
+	NSISO_PROV_NONE,      /* not provisional */
+	NSISO_PROV_CREATED,   /* made now, provisional (.unresolved says on what) */
+	NSISO_PROV_STILL,     /* joined: the lookups still fail (.unresolved) */
+	NSISO_PROV_CONFIRMED, /* joined: they work now and change nothing for the user */
+	NSISO_PROV_REBUILT,   /* they work now and would change it: nobody was in it, made again */
+	NSISO_PROV_KEPT_BUSY, /* ... but sessions or processes are in it: joined, still provisional
+			       */
+};
+
 struct nsiso_open_result {
 	enum nsiso_action action;
 	struct nsiso_setrec rec; /* the set now joined */
@@ -44,6 +59,8 @@ struct nsiso_open_result {
 	bool keeper_rebuilt;	 /* the keeper's pin was lost: a new keeper, every set invalid */
 	bool resolved;		 /* settings holds the policy's answer for the user */
 	struct nsiso_settings settings; /* resolved only to make a set; nsiso_open_result_free() */
+	enum nsiso_provisional provisional;
+	struct nsiso_unresolved unresolved;   /* the lookups that failed (CREATED, STILL) */
 	unsigned char steps[NSISO_STEPS_MAX]; /* enum nsiso_step, in the order they were done */
 	unsigned nsteps;
 };
@@ -74,12 +91,14 @@ int nsiso_caller_check(uint64_t *start, struct nsiso_error *err);
  * The policy's settings for @u are resolved only in the second case: a set,
  * once made, keeps what it was made with until it is released, so a join
  * needs nothing of them (nor the user's groups that [group:] sections ask
- * for). Exemption is the caller's question, asked before.
+ * for), unless the set is provisional (enum nsiso_provisional). Exemption
+ * is the caller's question, asked before: @exempt_un (may be NULL) names
+ * the exempt_groups it could not look up.
  * Free @res with nsiso_open_result_free() whatever the outcome.
  */
 int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
-		       struct nsiso_session **out, struct nsiso_open_result *res,
-		       struct nsiso_error *err);
+		       const struct nsiso_unresolved *exempt_un, struct nsiso_session **out,
+		       struct nsiso_open_result *res, struct nsiso_error *err);
 
 void nsiso_open_result_free(struct nsiso_open_result *res);
 

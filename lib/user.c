@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,7 +10,7 @@
 #include "user.h"
 #include "util.h"
 
-#define NAME_MAX_BYTES 256
+#define NAME_MAX_BYTES NSISO_NAME_MAX
 /* NSS entries are small; a cap keeps a broken backend from eating memory. */
 #define NSS_BUF_MAX (1u << 20)
 #define GROUPS_MAX  65536
@@ -33,10 +34,16 @@ bool nsiso_user_name_ok(const char *name)
 	return true;
 }
 
-/* getpwnam_r's "not found" is 0 with a NULL result, or one of these, depending on the backend. */
+/*
+ * glibc turns a source's "not found" into 0 with a NULL result; any other
+ * return is the errno of a source that could not answer (getpwnam_r(3)'s
+ * list of "not found" errnos is historical). nss-pam-ldapd, with nslcd
+ * down, answers UNAVAIL with ENOENT: counting that as "not found" called a
+ * directory outage an unknown user.
+ */
 static bool nss_not_found(int r)
 {
-	return r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM;
+	return r == 0;
 }
 
 int nsiso_getpw(const char *name, uid_t uid, struct passwd *pw, char **buf, bool *found)
@@ -149,6 +156,55 @@ int nsiso_user_lookup(const char *name, struct nsiso_user *out, struct nsiso_err
 		return -1;
 	}
 	return 0;
+}
+
+int nsiso_group_lookup(const char *name, gid_t *gid)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 1024;
+
+	for (;;) {
+		struct group gr, *res = NULL;
+		char *nb = realloc(buf, size);
+		int r;
+
+		if (!nb)
+			return -ENOMEM;
+		buf = nb;
+		r = getgrnam_r(name, &gr, buf, size, &res);
+		if (r == ERANGE && size < NSS_BUF_MAX * 16) {
+			size *= 2;
+			continue;
+		}
+		if (res) {
+			*gid = gr.gr_gid;
+			return 1;
+		}
+		return nss_not_found(r) ? 0 : -r;
+	}
+}
+
+void nsiso_unresolved_add(struct nsiso_unresolved *un, const char *name, int errnum)
+{
+	for (unsigned i = 0; i < un->n; i++)
+		if (strcmp(un->name[i], name) == 0)
+			return;
+	if (!nsiso_unresolved_any(un))
+		un->errnum = errnum;
+	if (un->n < NSISO_UNRESOLVED_MAX && strlen(name) <= NSISO_NAME_MAX)
+		snprintf(un->name[un->n++], sizeof(un->name[0]), "%s", name);
+	else
+		un->more = true;
+}
+
+void nsiso_unresolved_merge(struct nsiso_unresolved *to, const struct nsiso_unresolved *from)
+{
+	for (unsigned i = 0; i < from->n; i++)
+		nsiso_unresolved_add(to, from->name[i], from->errnum);
+	if (from->more)
+		to->more = true;
+	if (!to->errnum)
+		to->errnum = from->errnum;
 }
 
 bool nsiso_user_in_group(const struct nsiso_user *u, gid_t gid)

@@ -25,7 +25,11 @@ struct nsiso_user {
  */
 bool nsiso_user_name_ok(const char *name);
 
-/* Look @name up with getpwnam_r and getgrouplist. Unknown user: -1, kind NSISO_ERR_USER. */
+/*
+ * Look @name up with getpwnam_r and getgrouplist. Unknown user: -1, kind
+ * NSISO_ERR_USER ("unknown user"); NSS without an answer: kind
+ * NSISO_ERR_SYSTEM ("cannot look up user").
+ */
 int nsiso_user_lookup(const char *name, struct nsiso_user *out, struct nsiso_error *err);
 
 /*
@@ -44,6 +48,38 @@ int nsiso_user_load_groups(struct nsiso_user *u, struct nsiso_error *err);
  */
 struct passwd;
 int nsiso_getpw(const char *name, uid_t uid, struct passwd *pw, char **buf, bool *found);
+
+/*
+ * NSS answers three ways: found, not found (the *_r call returns 0 with no
+ * result), or no answer (it returns an error: the directory is down). Only
+ * the last is an outage; nss-pam-ldapd, for one, reports it as ENOENT.
+ */
+
+/* The group @name: 1 and *@gid, 0 when there is no such group, -errno when NSS cannot say. */
+int nsiso_group_lookup(const char *name, gid_t *gid);
+
+/*
+ * Group lookups that failed, for a decision made without them (a set made
+ * during an outage is provisional, its record names them). Bounded: past
+ * NSISO_UNRESOLVED_MAX names only @more is set.
+ */
+#define NSISO_UNRESOLVED_MAX 4
+#define NSISO_NAME_MAX	     256
+struct nsiso_unresolved {
+	char name[NSISO_UNRESOLVED_MAX][NSISO_NAME_MAX + 1];
+	unsigned n;
+	bool more;
+	int errnum; /* the first failure's */
+};
+
+/* Note that the lookup of @name failed with @errnum (once per name). */
+void nsiso_unresolved_add(struct nsiso_unresolved *un, const char *name, int errnum);
+/* Append the names of @from to @to. */
+void nsiso_unresolved_merge(struct nsiso_unresolved *to, const struct nsiso_unresolved *from);
+static inline bool nsiso_unresolved_any(const struct nsiso_unresolved *un)
+{
+	return un->n > 0 || un->more;
+}
 
 /* Is @u a member of group @gid (primary, or supplementary when the groups are loaded)? */
 bool nsiso_user_in_group(const struct nsiso_user *u, gid_t gid);

@@ -247,20 +247,69 @@ static void log_open_steps(pam_handle_t *pamh, const struct who *w, const struct
 	}
 }
 
+/* "cannot look up group 'A', 'B' (and more): No such file or directory" */
+static const char *fmt_unresolved(char *buf, size_t len, const struct nsiso_unresolved *un)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < un->n && used < len; i++) {
+		char esc[96];
+		int n =
+		    snprintf(buf + used, len - used, "%s'%s'", i ? ", " : "cannot look up group ",
+			     nsiso_escape(esc, sizeof(esc), un->name[i]));
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used < len)
+		snprintf(buf + used, len - used, "%s%s%s", un->more ? " (and more)" : "",
+			 un->errnum ? ": " : "", un->errnum ? strerror(un->errnum) : "");
+	return buf;
+}
+
+/*
+ * A provisional set (enum nsiso_provisional): the reason of the decision's
+ * line (the lookups that failed) and a note on what became of the set.
+ */
+static const char *provisional_note(const struct nsiso_open_result *res, char *why, size_t len)
+{
+	static const char *const notes[] = {
+	    [NSISO_PROV_NONE] = NULL,
+	    [NSISO_PROV_CREATED] = "provisional set: settings resolved without those groups, "
+				   "decided again at the next login",
+	    [NSISO_PROV_STILL] = "provisional set kept: the lookups still fail",
+	    [NSISO_PROV_CONFIRMED] = "provisional set confirmed: the groups it was made without "
+				     "do not change it",
+	    [NSISO_PROV_REBUILT] = "provisional set rebuilt: the groups it was made without "
+				   "change it, and nothing was in it",
+	    [NSISO_PROV_KEPT_BUSY] = "provisional set kept: the groups it was made without change "
+				     "it, but sessions or processes are still in it",
+	};
+
+	why[0] = '\0';
+	if (res->provisional == NSISO_PROV_CREATED || res->provisional == NSISO_PROV_STILL)
+		fmt_unresolved(why, len, &res->unresolved);
+	return notes[res->provisional];
+}
+
 static void log_opened(pam_handle_t *pamh, const struct who *w, const struct nsiso_open_result *res)
 {
 	const struct nsiso_setrec *rec = &res->rec;
-	char inodes[160], note[96];
+	char inodes[160], note[384], why[512];
+	const char *prov = provisional_note(res, why, sizeof(why));
 
-	snprintf(note, sizeof(note), "%s%s%s",
+	snprintf(note, sizeof(note), "%s%s%s%s%s",
 		 res->from_set ? "from another set, via the host" : "",
 		 res->from_set && res->rebuilt ? "; " : "",
 		 !res->rebuilt	      ? ""
 		 : res->foreign_owner ? "the uid's set belonged to another account: discarded"
-				      : "an invalid set was discarded");
-	log_decision(
-	    pamh, LOG_INFO, w, NULL, res->action == NSISO_ACTION_CREATE ? "create" : "join",
-	    fmt_inodes(inodes, sizeof(inodes), rec->ns_mask, rec->ino), note[0] ? note : NULL);
+				      : "an invalid set was discarded",
+		 prov && (res->from_set || res->rebuilt) ? "; " : "", prov ? prov : "");
+	log_decision(pamh, why[0] ? LOG_WARNING : LOG_INFO, w, why[0] ? why : NULL,
+		     res->action == NSISO_ACTION_CREATE ? "create" : "join",
+		     fmt_inodes(inodes, sizeof(inodes), rec->ns_mask, rec->ino),
+		     note[0] ? note : NULL);
 }
 
 static void cleanup_session(pam_handle_t *pamh, void *data, int error_status)
@@ -377,7 +426,8 @@ static int broken_policy(pam_handle_t *pamh, const struct who *w, const struct a
 }
 
 static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct args *a,
-			 const struct nsiso_policy *p, struct nsiso_user *u)
+			 const struct nsiso_policy *p, struct nsiso_user *u,
+			 const struct nsiso_unresolved *exempt_un)
 {
 	struct nsiso_open_result res;
 	struct nsiso_session *sess = NULL;
@@ -385,7 +435,7 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 	int ret;
 
 	log_step(pamh, a, "not exempt");
-	ret = nsiso_session_open(u, p, &sess, &res, &err);
+	ret = nsiso_session_open(u, p, exempt_un, &sess, &res, &err);
 	log_open_steps(pamh, w, a, &res);
 	if (res.keeper_rebuilt)
 		pam_syslog(pamh, LOG_WARNING,
@@ -412,6 +462,7 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	struct nsiso_policy *p = NULL;
 	struct nsiso_user u = {0};
 	struct nsiso_error err = {0}, gerr = {0};
+	struct nsiso_unresolved un = {0};
 	struct nsiso_pcache_result pc;
 	const char *name = NULL, *why = NULL;
 	int loaded, groups = 0, ret;
@@ -427,9 +478,10 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 		log_decision(pamh, LOG_ERR, &w, "unusable user name", "deny", NULL, NULL);
 		return PAM_USER_UNKNOWN;
 	}
+	/* "unknown user" only when NSS says so; "cannot look up user" when it cannot answer. */
 	if (nsiso_user_lookup_passwd(name, &u, &err) < 0) {
 		log_decision(pamh, LOG_ERR, &w, err.msg, "deny", NULL, NULL);
-		return PAM_USER_UNKNOWN;
+		return err.kind == NSISO_ERR_USER ? PAM_USER_UNKNOWN : PAM_SESSION_ERR;
 	}
 	w.uid = (unsigned)u.uid;
 	log_step(pamh, &a, "user %s: uid %u gid %u (NSS)", w.user, w.uid, (unsigned)u.gid);
@@ -451,12 +503,12 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	}
 	if (loaded < 0)
 		ret = broken_policy(pamh, &w, &a, p, &u, &err);
-	else if (nsiso_policy_exempt(p, &u, &why))
+	else if (nsiso_policy_exempt_un(p, &u, &why, &un))
 		ret = open_exempt(pamh, &w, &a, p, &u, why, NULL);
 	else if (groups < 0)
 		ret = fail_open(pamh, &w, p, &gerr);
 	else
-		ret = open_isolated(pamh, &w, &a, p, &u);
+		ret = open_isolated(pamh, &w, &a, p, &u, &un);
 	nsiso_policy_free(p);
 	nsiso_user_free(&u);
 	return ret;

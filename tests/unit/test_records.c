@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the pure registry record helpers: set commit records and session record names. */
 #include <inttypes.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,6 +62,56 @@ static void test_setrec_format_exact(void **state)
 	assert_string_equal(
 	    buf, "version=2\nmask=5\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=boot\n"
 		 "mnt=4026532200\nuts=4026532202\nuser=a\n");
+}
+
+/* A provisional set: the groups NSS could not look up, one line each, and the cap. */
+static void test_setrec_unresolved(void **state)
+{
+	struct nsiso_setrec r = sample(), back;
+	char buf[4096];
+
+	nsiso_unresolved_add(&r.unresolved, "HPC Staff", ENOENT);
+	nsiso_unresolved_add(&r.unresolved, "a=b", ENOENT);
+	nsiso_unresolved_add(&r.unresolved, "HPC Staff", ENOENT); /* once per name */
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_string_equal(
+	    buf, "version=2\nmask=7\ndev=4\nkeeper=9\ncreated=1700000000\nlifetime=session\n"
+		 "mnt=4026532200\nipc=4026532201\nuts=4026532202\nunresolved=HPC Staff\n"
+		 "unresolved=a=b\nuser=a\n");
+	assert_int_equal(nsiso_setrec_parse(buf, &back), 0);
+	assert_rec_equal(&r, &back);
+	assert_int_equal(back.unresolved.n, 2);
+	assert_string_equal(back.unresolved.name[0], "HPC Staff");
+	assert_string_equal(back.unresolved.name[1], "a=b");
+	assert_false(back.unresolved.more);
+
+	/* Past the cap only "more" is kept, and it survives the round trip. */
+	for (int i = 0; i < NSISO_UNRESOLVED_MAX + 2; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "g%d", i);
+		nsiso_unresolved_add(&r.unresolved, name, ENOENT);
+	}
+	assert_int_equal(r.unresolved.n, NSISO_UNRESOLVED_MAX);
+	assert_true(r.unresolved.more);
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_int_equal(nsiso_setrec_parse(buf, &back), 0);
+	assert_int_equal(back.unresolved.n, NSISO_UNRESOLVED_MAX);
+	assert_true(back.unresolved.more);
+
+	/* A name no account can have, or a bad flag: a torn record. */
+	assert_int_equal(nsiso_setrec_parse("version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\n"
+					    "lifetime=session\nmnt=11\nunresolved=a/b\nuser=a\n",
+					    &back),
+			 -1);
+	assert_int_equal(nsiso_setrec_parse("version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\n"
+					    "lifetime=session\nmnt=11\nunresolved=\nuser=a\n",
+					    &back),
+			 -1);
+	assert_int_equal(nsiso_setrec_parse("version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\n"
+					    "lifetime=session\nmnt=11\nunresolved_more=2\nuser=a\n",
+					    &back),
+			 -1);
 }
 
 static void test_setrec_round_trip(void **state)
@@ -411,6 +462,7 @@ int main(void)
 	    cmocka_unit_test(test_setrec_format_small_buffer),
 	    cmocka_unit_test(test_setrec_parse_good),
 	    cmocka_unit_test(test_setrec_parse_rejects),
+	    cmocka_unit_test(test_setrec_unresolved),
 	    cmocka_unit_test(test_setrec_netns_needs_net),
 	    cmocka_unit_test(test_setrec_netns_format_exact),
 	    cmocka_unit_test(test_setrec_netns_round_trip),
