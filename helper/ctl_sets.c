@@ -291,7 +291,7 @@ static void list_line(const struct set_view *v)
 
 static void show_text(const struct set_view *v)
 {
-	char name[160], when[32], tmp[96], ns[160], comm[64];
+	char name[160], when[32], tmp[96], ns[160], comm[64], grp[300];
 
 	nsiso_escape(name, sizeof(name), v->name);
 	ctl_iso_time(v->info.rec.created, when, sizeof(when));
@@ -303,6 +303,12 @@ static void show_text(const struct set_view *v)
 	printf("lifetime:   %s\n", lifetime_word(v->info.rec.lifetime));
 	printf("created:    %s\n", when);
 	printf("namespaces: %s\n", ns);
+	/* Made during a directory outage: decided again at the user's next login. */
+	for (unsigned i = 0; i < v->info.rec.unresolved.n; i++)
+		printf("provisional: made while group '%s' could not be looked up\n",
+		       nsiso_escape(grp, sizeof(grp), v->info.rec.unresolved.name[i]));
+	if (v->info.rec.unresolved.more)
+		printf("provisional: ... and more groups\n");
 	if (v->info.rec.netns[0])
 		printf("netns:      %s\n", nsiso_escape(comm, sizeof(comm), v->info.rec.netns));
 	printf("tmp:        %s\n", tmp);

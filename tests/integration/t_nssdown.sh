@@ -134,6 +134,8 @@ logged m1 report_login m1 nsiso-m
 expect_rc m1 "$RC" 0 "directory down: nsiso-m logs in"
 logged e1 report_login e1 nsiso-e
 expect_rc e1 "$RC" 0 "directory down: nsiso-e logs in"
+like "$("$TOP/build/nsisoctl" show nsiso-m 2>&1)" "provisional: made while group 'ldapg' could not be looked up" \
+	"directory down: nsisoctl show says nsiso-m's set is provisional, and why"
 explain=$("$TOP/build/nsisoctl" explain nsiso-l --config "$CONF" 2>&1)
 like "$explain" "# cannot look up group 'ldapg': No such file or directory: taken as not applying" \
 	"directory down: nsisoctl explain says which group it could not look up"
