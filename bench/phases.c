@@ -292,9 +292,9 @@ WRAP(K_LIB, nsiso_open_trusted, int,
 WRAP(K_LIB, nsiso_read_fd_sized, int, (int a, size_t b, off_t c, char **d, size_t *e),
      (a, b, c, d, e))
 WRAP(K_LIB, nsiso_session_open, int,
-     (struct nsiso_user * a, const struct nsiso_policy *b, struct nsiso_session **c,
-      struct nsiso_open_result *d, struct nsiso_error *e),
-     (a, b, c, d, e))
+     (struct nsiso_user * a, const struct nsiso_policy *b, const struct nsiso_unresolved *c,
+      struct nsiso_session **d, struct nsiso_open_result *e, struct nsiso_error *f),
+     (a, b, c, d, e, f))
 WRAP(K_LIB, nsiso_caller_check, int, (uint64_t * a, struct nsiso_error *b), (a, b))
 WRAP(K_LIB, nsiso_proc_stat, int, (pid_t a, struct nsiso_procstat *b), (a, b))
 WRAP(K_LIB, nsiso_nsset_open_pid, int,
@@ -535,6 +535,7 @@ static void login_child(const char *user, const char *config, bool create, struc
 	struct nsiso_close_result cres;
 	struct nsiso_session *sess = NULL;
 	const char *why = NULL;
+	struct nsiso_unresolved un = {0};
 	bool ok;
 
 	step_begin(S_USER);
@@ -549,12 +550,12 @@ static void login_child(const char *user, const char *config, bool create, struc
 		goto fail;
 	step_begin(S_EXEMPT);
 	ok = (!nsiso_policy_exempt_uses_groups(p) || nsiso_user_load_groups(&u, &err) == 0) &&
-	     !nsiso_policy_exempt(p, &u, &why);
+	     !nsiso_policy_exempt_un(p, &u, &why, &un);
 	step_end(S_EXEMPT);
 	if (!ok)
 		goto fail;
 	step_begin(S_OPEN);
-	ok = nsiso_session_open(&u, p, &sess, &res, &err) == 0;
+	ok = nsiso_session_open(&u, p, &un, &sess, &res, &err) == 0;
 	step_end(S_OPEN);
 	if (!ok) {
 		nsiso_open_result_free(&res);
