@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nsisoctl check and explain: the policy, read with the module's own loader. */
+/* nsisoctl check and explain: the policy and its drop-ins, read with the module's own loader. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,9 +58,34 @@ static void print_warnings(const struct nsiso_policy *p, const char *path)
 		ctl_err("%s", warn.msg[i]);
 }
 
+/*
+ * Which files a login reads: "read FILE" for each one that could be read, in
+ * the loader's order, the names in the drop-in directory that are not
+ * drop-ins, and where drop-ins would be when there are none.
+ */
+static void print_files(const struct nsiso_policy_files *f)
+{
+	char esc[256];
+
+	for (size_t i = 0; i < f->n; i++)
+		if (!f->v[i].problem)
+			printf("read %s\n", nsiso_escape(esc, sizeof(esc), f->v[i].path));
+	for (size_t i = 0; i < f->n_ignored; i++)
+		printf("ignored %s (only *.conf files are drop-ins)\n",
+		       nsiso_escape(esc, sizeof(esc), f->ignored[i]));
+	if (f->more_ignored)
+		printf("ignored %zu more\n", f->more_ignored);
+	if (f->dropin_dir_missing)
+		printf("no drop-ins: %s does not exist\n",
+		       nsiso_escape(esc, sizeof(esc), f->dropin_dir));
+	else if (f->n == 1)
+		printf("no drop-ins in %s\n", nsiso_escape(esc, sizeof(esc), f->dropin_dir));
+}
+
 int ctl_check(const struct ctl_cmd *c, int argc, char **argv)
 {
 	_cleanup_problems_ struct nsiso_problems all = {0};
+	_cleanup_policy_files_ struct nsiso_policy_files f = {0};
 	struct nsiso_policy *p = NULL;
 	struct nsiso_error err = {0};
 	_cleanup_free_ char *abs = NULL;
@@ -72,9 +97,13 @@ int ctl_check(const struct ctl_cmd *c, int argc, char **argv)
 	if (ctl_parse(c, argc, argv, &a, &status))
 		return status;
 	path = absolute(a.n_pos ? a.pos[0] : NSISO_DEFAULT_CONFIG, &abs);
-	if (nsiso_policy_load(path, &p, &all, &err) < 0) {
+	/* The main file cannot be used: nothing else is read (a login does the same). */
+	if (nsiso_policy_read_files(path, &f, &err) < 0)
+		return ctl_core_err(&err);
+	print_files(&f);
+	if (nsiso_policy_load_files(&f, &p, &all, &err) < 0)
 		status = print_problems(&all, path);
-	} else {
+	else {
 		print_warnings(p, path);
 		printf("%s: valid\n", nsiso_escape(esc, sizeof(esc), path));
 	}
@@ -170,17 +199,30 @@ static void (*const formatters[NSISO_KEY__MAX])(const struct nsiso_settings *, c
     [NSISO_KEY_ON_ERROR] = fmt_on_error,
 };
 
+/* Where key @k's value comes from: "FILE:LINE [section]", or "built-in default". */
+static void print_source(const struct nsiso_settings *s, int k)
+{
+	char ef[256], es[128];
+
+	if (!s->source_file[k]) {
+		printf("built-in default\n");
+		return;
+	}
+	printf("%s:%u [%s]\n", nsiso_escape(ef, sizeof(ef), s->source_file[k]), s->source_line[k],
+	       nsiso_escape(es, sizeof(es), s->source[k] ? s->source[k] : "?"));
+}
+
 static void print_settings(const struct nsiso_settings *s)
 {
-	char value[512], ev[512], es[128];
+	char value[512], ev[512];
 
 	for (int k = 0; k < NSISO_KEY__MAX; k++) {
 		if (!formatters[k])
 			continue;
 		formatters[k](s, value, sizeof(value));
-		printf("%-12s = %-24s ; %s\n", nsiso_key_name((enum nsiso_key)k),
-		       nsiso_escape(ev, sizeof(ev), value),
-		       nsiso_escape(es, sizeof(es), s->source[k] ? s->source[k] : "?"));
+		printf("%-12s = %-24s ; ", nsiso_key_name((enum nsiso_key)k),
+		       nsiso_escape(ev, sizeof(ev), value));
+		print_source(s, k);
 	}
 }
 

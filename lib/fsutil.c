@@ -147,20 +147,24 @@ static int open_failed(int dfd, const char *name, int errnum, const char *path, 
 	return nsiso_fail(err, kind, errnum, "%s: cannot open %s", ep, what);
 }
 
-static int open_leaf(int dfd, const char *name, const char *path, int oflags,
-		     enum nsiso_errkind kind, struct stat *st, struct nsiso_error *err)
+int nsiso_openat_trusted(int dfd, const char *name, const char *path, int oflags,
+			 enum nsiso_errkind kind, struct stat *st, struct nsiso_error *err)
 {
 	/* O_NONBLOCK|O_NOCTTY: a FIFO or tty planted here must not hang or grab a login. */
 	_cleanup_close_ int fd =
 	    openat(dfd, name, oflags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	const char *what = (oflags & O_DIRECTORY) ? "the directory" : "the file";
+	struct stat leaf;
 	char ep[256];
 
+	if (!st)
+		st = &leaf;
 	if (fd < 0)
-		return open_failed(dfd, name, errno, path, strlen(path), "the file", kind, err);
+		return open_failed(dfd, name, errno, path, strlen(path), what, kind, err);
 	if (fstat(fd, st) < 0)
 		return nsiso_fail(err, kind, errno, "%s: cannot stat",
 				  nsiso_escape(ep, sizeof(ep), path));
-	if (check_owner_mode(st, "the file", path, strlen(path), kind, err) < 0)
+	if (check_owner_mode(st, what, path, strlen(path), kind, err) < 0)
 		return -1;
 	return nsiso_steal_fd(&fd);
 }
@@ -185,7 +189,6 @@ int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind, st
 {
 	_cleanup_close_ int dfd = -1;
 	const char *p = path;
-	struct stat leaf;
 	char ep[256];
 
 	nsiso_escape(ep, sizeof(ep), path);
@@ -209,7 +212,7 @@ int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind, st
 		if (!*p) {
 			if (*end == '/')
 				return nsiso_fail(err, kind, 0, "%s: not a file name", ep);
-			return open_leaf(dfd, name, path, oflags, kind, st ? st : &leaf, err);
+			return nsiso_openat_trusted(dfd, name, path, oflags, kind, st, err);
 		}
 		nfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd < 0)

@@ -38,6 +38,16 @@ int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind, st
 		       struct nsiso_error *err);
 
 /*
+ * The last step of nsiso_open_trusted(): @name in @dfd, a directory the
+ * caller has already walked and checked (a policy drop-in directory), with
+ * the same flags and checks. @path is @name's whole path, for messages. With
+ * O_DIRECTORY in @oflags the messages say "the directory". A failed open
+ * keeps its errno in @err (ENOENT: there is nothing at @name).
+ */
+int nsiso_openat_trusted(int dfd, const char *name, const char *path, int oflags,
+			 enum nsiso_errkind kind, struct stat *st, struct nsiso_error *err);
+
+/*
  * Unmount everything stacked on @name under @dirfd (MNT_DETACH, at most 16:
  * a tampered pin may hold several). Errors are ignored: what cannot be
  * unmounted is found by the caller's next check.

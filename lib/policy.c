@@ -12,6 +12,7 @@
  * fails closed instead of silently using the wrong value.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -34,7 +35,7 @@
 #include "user.h"
 #include "util.h"
 
-#define POLICY_MAX_SIZE (1u << 20)
+#define POLICY_MAX_SIZE NSISO_POLICY_MAX_BYTES
 /* iniparser reads lines into 1024-byte buffers and fails longer ones. */
 #define LINE_MAX_BYTES 1022
 #define ESC_VALUE      64
@@ -683,6 +684,8 @@ struct section {
 	unsigned set; /* KEY_BIT(k) for every key given a valid value */
 	unsigned bad; /* KEY_BIT(k) for every key given a rejected value (already reported) */
 	unsigned line[NSISO_KEY__MAX];
+	unsigned file[NSISO_KEY__MAX];	 /* index into the policy's files: where line[] is */
+	unsigned first_file, first_line; /* where the section first appears */
 	struct values v;
 	/* Each key in @set as it was validated (stripped): what the policy cache replays. */
 	char *raw[NSISO_KEY__MAX];
@@ -691,7 +694,8 @@ struct section {
 struct nsiso_policy {
 	bool degraded;
 	struct values defaults;
-	struct section *secs; /* valid sections, file order */
+	struct strlist files; /* paths: the main file, then the drop-ins read */
+	struct section *secs; /* valid sections, in order of first appearance */
 	size_t n_secs;
 	/* Effective [global]-only settings: from [global] when valid there, else defaults. */
 	const struct strlist *exempt_users;
@@ -711,6 +715,7 @@ void nsiso_policy_free(struct nsiso_policy *p)
 	}
 	free(p->secs);
 	values_free(&p->defaults);
+	strlist_free(&p->files);
 	free(p);
 }
 
@@ -1020,14 +1025,29 @@ static unsigned ini_msg_line(void)
 /* ------------------------------------------------------------------ */
 /* Validation                                                          */
 
+/*
+ * Sections by name without case, so that a section of a drop-in joins the
+ * one of the same name in an earlier file in O(1) whatever the number of
+ * files and headers: open addressing over indices into p->secs, sized for
+ * NSISO_MAX_SECTIONS (the cap of a policy), so never more than half full.
+ */
+#define SECINDEX_SLOTS (2u * NSISO_MAX_SECTIONS)
+
+struct secindex {
+	uint32_t *slot; /* 0: empty, else index into p->secs + 1 */
+};
+
 struct loader {
-	const char *file;
+	const char *file;  /* the file being loaded, for messages */
+	unsigned file_idx; /* ... its index in p->files */
 	struct nsiso_error *err;
 	struct nsiso_problems *all; /* NULL: the first problem (in err) is all that is wanted */
 	const dictionary *d;
 	struct nsiso_policy *p;
-	size_t cur; /* index into p->secs, or NO_SECTION */
-	bool seen_section;
+	struct secindex idx;
+	size_t cur;	   /* index into p->secs, or NO_SECTION */
+	bool seen_section; /* in the file being loaded */
+	bool file_failed;  /* a problem in the file being loaded */
 	bool failed;
 };
 
@@ -1090,24 +1110,41 @@ void nsiso_problems_free(struct nsiso_problems *all)
 }
 
 /* The first problem goes into the error (what a login logs), every one into the list. */
-__attribute__((format(printf, 5, 6))) static void
-loader_fail(struct loader *l, unsigned line, const char *sec, const char *key, const char *fmt, ...)
+static void loader_report(struct loader *l, const char *msg)
+{
+	if (l->failed && !l->all) {
+		l->file_failed = true;
+		return;
+	}
+	if (!l->failed)
+		nsiso_fail(l->err, NSISO_ERR_POLICY, 0, "%s", msg);
+	l->failed = l->file_failed = true;
+	problems_add(l->all, msg);
+}
+
+/* A problem at @line (0: none) of @file, in section @sec, key @key (either may be NULL). */
+__attribute__((format(printf, 6, 7))) static void loader_fail_in(struct loader *l, const char *file,
+								 unsigned line, const char *sec,
+								 const char *key, const char *fmt,
+								 ...)
 {
 	char where[512], what[510], msg[sizeof(l->err->msg)];
 	va_list ap;
 
-	if (l->failed && !l->all)
+	if (l->failed && !l->all) {
+		l->file_failed = true; /* nothing more is wanted than that */
 		return;
-	locate(where, sizeof(where), l->file, line, sec, key);
+	}
+	locate(where, sizeof(where), file, line, sec, key);
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	snprintf(msg, sizeof(msg), "%s: %s", where, what);
-	if (!l->failed)
-		nsiso_fail(l->err, NSISO_ERR_POLICY, 0, "%s", msg);
-	l->failed = true;
-	problems_add(l->all, msg);
+	loader_report(l, msg);
 }
+
+/* The same in the file being loaded. */
+#define loader_fail(l, ...) loader_fail_in((l), (l)->file, __VA_ARGS__)
 
 /*
  * NAME of [group:NAME] and [user:NAME] is taken exactly as written: blanks
@@ -1156,15 +1193,78 @@ static int section_init(struct section *s, const char *name, int kind)
 	return 0;
 }
 
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a, of the name as iniparser lower-cases it */
+
+	for (; *s; s++)
+		h = (h ^ (uint32_t)tolower((unsigned char)*s)) * 16777619u;
+	return h;
+}
+
+/* tolower() to match iniparser's strlwc() and the pre-pass. */
+static bool same_without_case(const char *a, const char *b)
+{
+	for (; *a && tolower((unsigned char)*a) == tolower((unsigned char)*b); a++, b++)
+		;
+	return tolower((unsigned char)*a) == tolower((unsigned char)*b);
+}
+
+/* The slot of @name: the one that holds its section, or the empty one where it goes. */
+static uint32_t *secindex_slot(const struct loader *l, const char *name)
+{
+	for (uint32_t i = name_hash(name);; i++) {
+		uint32_t *slot = &l->idx.slot[i & (SECINDEX_SLOTS - 1)];
+
+		if (!*slot || same_without_case(l->p->secs[*slot - 1].name, name))
+			return slot;
+	}
+}
+
+/*
+ * A section that an earlier file has already (within one file the pre-pass
+ * refuses a second header): the merge rule, later keys go into it and it
+ * keeps its place. Names that differ only in case cannot be told apart by
+ * iniparser within a file, so they are not two sections across files either.
+ */
+static void join_section(struct loader *l, const struct item *it, size_t i)
+{
+	const struct section *s = &l->p->secs[i];
+	char es[ESC_NAME], ef[256];
+
+	if (strcmp(s->name, it->text) == 0) {
+		l->cur = i;
+		return;
+	}
+	loader_fail(l, it->line, it->text, NULL,
+		    "same section as [%s] at %s:%u (section names are compared without case)",
+		    nsiso_escape(es, sizeof(es), s->name),
+		    nsiso_escape(ef, sizeof(ef), l->p->files.v[s->first_file]), s->first_line);
+}
+
 static int add_section(struct loader *l, const struct item *it)
 {
 	struct nsiso_policy *p = l->p;
 	struct section *ns;
 	const char *bad;
 	int kind = section_kind_of(it->text, &bad);
+	uint32_t *slot;
 
 	if (kind < 0) {
 		loader_fail(l, it->line, it->text, NULL, "%s", bad);
+		return 0;
+	}
+	if (!l->idx.slot && !(l->idx.slot = calloc(SECINDEX_SLOTS, sizeof(*l->idx.slot))))
+		return -1;
+	slot = secindex_slot(l, it->text);
+	if (*slot) {
+		join_section(l, it, *slot - 1);
+		return 0;
+	}
+	if (p->n_secs == NSISO_MAX_SECTIONS) {
+		loader_fail(l, it->line, it->text, NULL,
+			    "too many sections in the policy files together (at most %d)",
+			    NSISO_MAX_SECTIONS);
 		return 0;
 	}
 	ns = realloc(p->secs, (p->n_secs + 1) * sizeof(*ns));
@@ -1173,7 +1273,10 @@ static int add_section(struct loader *l, const struct item *it)
 	p->secs = ns;
 	if (section_init(&p->secs[p->n_secs], it->text, kind) < 0)
 		return -1;
+	p->secs[p->n_secs].first_file = l->file_idx;
+	p->secs[p->n_secs].first_line = it->line;
 	l->cur = p->n_secs++;
+	*slot = (uint32_t)p->n_secs;
 	return 0;
 }
 
@@ -1193,6 +1296,30 @@ static int on_section(struct loader *l, const struct item *it)
 		return 0;
 	}
 	return add_section(l, it);
+}
+
+/*
+ * A key whose value in the file with the last word is rejected: an earlier
+ * file's value does not stand either (it would not apply with a valid
+ * policy), so a degraded policy answers from the default.
+ */
+static void forget_key(struct section *s, enum nsiso_key k)
+{
+	s->bad |= KEY_BIT(k);
+	s->set &= ~KEY_BIT(k);
+	free(s->raw[k]);
+	s->raw[k] = NULL;
+}
+
+/* A valid value, which replaces whatever an earlier file gave this key of @s. */
+static void keep_key(struct section *s, enum nsiso_key k, unsigned file, unsigned line, char **val)
+{
+	s->set |= KEY_BIT(k);
+	s->bad &= ~KEY_BIT(k);
+	s->file[k] = file;
+	s->line[k] = line;
+	free(s->raw[k]);
+	s->raw[k] = nsiso_steal_ptr(val);
 }
 
 static int on_key(struct loader *l, const struct item *it)
@@ -1222,7 +1349,7 @@ static int on_key(struct loader *l, const struct item *it)
 	}
 	if (it->repeated) {
 		/* iniparser kept only the last value: neither occurrence can be trusted. */
-		s->bad |= KEY_BIT(k);
+		forget_key(s, k);
 		if (it->first != it->line)
 			loader_fail(l, it->line, s->name, it->text,
 				    "duplicate key (first at line %u)", it->first);
@@ -1238,13 +1365,11 @@ static int on_key(struct loader *l, const struct item *it)
 	if (!val)
 		return -1;
 	if (def->parse(strip(val), &s->v, &pb) < 0) {
-		s->bad |= KEY_BIT(k);
+		forget_key(s, k);
 		loader_fail(l, it->line, s->name, it->text, "%s", pb.msg);
 		return 0;
 	}
-	s->set |= KEY_BIT(k);
-	s->line[k] = it->line;
-	s->raw[k] = nsiso_steal_ptr(&val);
+	keep_key(s, k, l->file_idx, it->line, &val);
 	return 0;
 }
 
@@ -1286,12 +1411,13 @@ static void check_hooks(struct loader *l)
 		if (h && (h->bad & KEY_BIT(NSISO_KEY_NET_HOOK)))
 			continue;
 		if (!(h ? h->v.net_hook : l->p->defaults.net_hook))
-			loader_fail(l, s->line[NSISO_KEY_NET], s->name, "net",
-				    "net = hook needs net_hook, which is not set");
+			loader_fail_in(l, l->p->files.v[s->file[NSISO_KEY_NET]],
+				       s->line[NSISO_KEY_NET], s->name, "net",
+				       "net = hook needs net_hook, which is not set");
 	}
 }
 
-/* Walk all items in file order: the first problem (lowest line) is the one in the error. */
+/* Walk all items of one file in order: its first problem (lowest line) is reported first. */
 static int validate(struct loader *l, const struct prepass *pp)
 {
 	for (size_t i = 0; i < pp->n; i++) {
@@ -1312,11 +1438,10 @@ static int validate(struct loader *l, const struct prepass *pp)
 		if (r < 0)
 			return -1;
 	}
-	if (!l->failed && (size_t)l->d->n != pp->n_distinct)
+	if (!l->file_failed && (size_t)l->d->n != pp->n_distinct)
 		loader_fail(l, 0, NULL, NULL,
 			    "internal error: iniparser found %d entries, expected %zu", l->d->n,
 			    pp->n_distinct);
-	check_hooks(l);
 	return 0;
 }
 
@@ -1350,21 +1475,19 @@ static void finish(struct nsiso_policy *p)
  * config= pointing at the wrong file (/etc/shadow) it would put a secret into
  * the log. The line number is enough to find it.
  */
-static int syntax_error(const char *file, const struct prepass *pp, struct nsiso_error *err)
+static void syntax_error(struct loader *l, const struct prepass *pp)
 {
-	char ef[256];
 	unsigned line = ini_msg_line();
 
 	for (size_t i = 0; !line && i < pp->n; i++)
 		if (pp->items[i].kind == ITEM_BAD)
 			line = pp->items[i].line;
-	nsiso_escape(ef, sizeof(ef), file);
 	if (line)
-		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s:%u: syntax error", ef, line);
-	return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s: syntax error (cannot parse the file)", ef);
+		loader_fail(l, line, NULL, NULL, "syntax error");
+	else
+		loader_fail(l, 0, NULL, NULL, "syntax error (cannot parse the file)");
 }
 
-/* Everything after the bytes are in memory and @fd (same bytes) is open for iniparser. */
 /*
  * Line of the first section past NSISO_MAX_SECTIONS, or 0. iniparser's
  * dictionary is a linear array (its lookups, and so the load, grow with the
@@ -1381,41 +1504,143 @@ static unsigned section_over_cap(const struct prepass *pp)
 	return 0;
 }
 
-static int load_parsed(const char *file, int fd, const char *buf, size_t len,
-		       struct nsiso_policy **out, struct nsiso_problems *all,
-		       struct nsiso_error *err)
+/* iniparser only reads by path: afterwards @fd (a memfd) holds exactly these bytes. */
+static int memfd_fill(int fd, const char *buf, size_t len)
+{
+	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	return nsiso_write_all(fd, buf, len);
+}
+
+/* The bytes' own checks, before anything parses them: 0, or 1 with the problem reported. */
+static int check_bytes(struct loader *l, const char *buf, size_t len)
+{
+	unsigned line;
+
+	if (len > POLICY_MAX_SIZE) {
+		loader_fail(l, 0, NULL, NULL, "file too large (more than %u bytes)",
+			    POLICY_MAX_SIZE);
+		return 1;
+	}
+	if (find_nul(buf, len, &line)) {
+		loader_fail(l, line, NULL, NULL, "NUL byte in the file");
+		return 1;
+	}
+	return 0;
+}
+
+/* The pre-pass, and the bound it checks before iniparser: 0, 1 (reported) or -1 (no memory). */
+static int run_prepass(struct loader *l, struct prepass *pp, const char *buf, size_t len)
+{
+	unsigned line;
+
+	if (prepass_run(pp, buf, len) < 0)
+		return nsiso_syserr(l->err, ENOMEM, "cannot load the policy");
+	if ((line = section_over_cap(pp)) != 0) {
+		loader_fail(l, line, NULL, NULL,
+			    "too many sections (at most %d): use [group:] sections",
+			    NSISO_MAX_SECTIONS);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * One file of the policy into l->p, parsed from @buf (through @memfd, never
+ * from the disk again: what was read is what is parsed). @problem: the file
+ * could not be read, and that is all there is to say about it. Returns 0
+ * (parsed and validated, its problems reported), 1 (nothing of it can be
+ * used: its one problem reported) or -1 (out of memory, @err set).
+ */
+static int load_one(struct loader *l, const char *path, const char *buf, size_t len,
+		    const char *problem, int memfd)
 {
 	_cleanup_prepass_ struct prepass pp = {0};
-	struct loader l = {.file = file, .err = err, .all = all, .cur = NO_SECTION};
 	dictionary *d;
-	unsigned line;
 	int r;
 
-	if (find_nul(buf, len, &line)) {
-		char ef[256];
-		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "%s:%u: NUL byte in the file",
-				  nsiso_escape(ef, sizeof(ef), file), line);
+	l->file = path;
+	l->cur = NO_SECTION;
+	l->seen_section = l->file_failed = false;
+	if (problem) {
+		loader_report(l, problem);
+		return 1;
 	}
-	if (prepass_run(&pp, buf, len) < 0)
-		return nsiso_syserr(err, ENOMEM, "cannot load the policy");
-	if ((line = section_over_cap(&pp)) != 0) {
-		char ef[256];
-		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
-				  "%s:%u: too many sections (at most %d): use [group:] sections",
-				  nsiso_escape(ef, sizeof(ef), file), line, NSISO_MAX_SECTIONS);
-	}
-	d = ini_load(fd);
+	if ((r = check_bytes(l, buf, len)) != 0 || (r = run_prepass(l, &pp, buf, len)) != 0)
+		return r;
+	if ((r = memfd_fill(memfd, buf, len)) < 0)
+		return nsiso_syserr(l->err, -r, "cannot load the policy: memfd");
+	d = ini_load(memfd);
 	if (!d || ini_msg[0]) {
 		iniparser_freedict(d);
-		return syntax_error(file, &pp, err);
+		syntax_error(l, &pp);
+		return 1;
 	}
-	l.d = d;
-	l.p = calloc(1, sizeof(*l.p));
-	if (!l.p)
-		r = nsiso_syserr(err, ENOMEM, "cannot load the policy");
-	else if ((r = parse_defaults(&l.p->defaults, err)) == 0 && validate(&l, &pp) < 0)
-		r = nsiso_syserr(err, ENOMEM, "cannot load the policy");
+	l->d = d;
+	r = validate(l, &pp);
+	l->d = NULL;
 	iniparser_freedict(d);
+	return r < 0 ? nsiso_syserr(l->err, ENOMEM, "cannot load the policy") : 0;
+}
+
+/* A policy with the built-in defaults and no section yet. */
+static struct nsiso_policy *policy_new(struct nsiso_error *err)
+{
+	struct nsiso_policy *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		nsiso_syserr(err, ENOMEM, "cannot load the policy");
+		return NULL;
+	}
+	if (parse_defaults(&p->defaults, err) < 0) {
+		nsiso_policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* One policy file as nsiso_policy_files holds it; the main file and a buffer alike. */
+struct source {
+	const char *path, *buf, *problem;
+	size_t len;
+};
+
+/*
+ * The files in order into one policy. A main file that cannot be used at
+ * all leaves no policy (nothing of it can be trusted, not even on_error); a
+ * drop-in that cannot be used makes the policy degraded, with what the other
+ * files say.
+ */
+static int load_sources(const struct source *src, size_t n, struct nsiso_policy **out,
+			struct nsiso_problems *all, struct nsiso_error *err)
+{
+	struct loader l = {.err = err, .all = all, .cur = NO_SECTION};
+	_cleanup_close_ int memfd = -1;
+	char ep[256];
+	int r = 0;
+
+	*out = NULL;
+	if (n == 0)
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "no policy file given");
+	memfd = memfd_create("nsiso.conf", MFD_CLOEXEC);
+	if (memfd < 0)
+		return nsiso_syserr(err, errno, "%s: memfd_create",
+				    nsiso_escape(ep, sizeof(ep), src[0].path));
+	if (!(l.p = policy_new(err)))
+		return -1;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		if (strlist_push(&l.p->files, strdup(src[i].path)) < 0) {
+			r = nsiso_syserr(err, ENOMEM, "cannot load the policy");
+			break;
+		}
+		l.file_idx = (unsigned)i;
+		r = load_one(&l, src[i].path, src[i].buf, src[i].len, src[i].problem, memfd);
+		if (r == 1 && i == 0)
+			r = -1;
+	}
+	if (r >= 0)
+		check_hooks(&l);
+	free(l.idx.slot);
 	if (r < 0) {
 		nsiso_policy_free(l.p);
 		return -1;
@@ -1427,7 +1652,7 @@ static int load_parsed(const char *file, int fd, const char *buf, size_t len,
 }
 
 /* ------------------------------------------------------------------ */
-/* Opening the file safely                                             */
+/* Reading the files safely                                            */
 
 /* Walk from / with O_NOFOLLOW, checking every directory, then open the file itself. */
 static int open_policy_file(const char *path, int *out, struct stat *st, struct nsiso_error *err)
@@ -1448,18 +1673,19 @@ static int open_policy_file(const char *path, int *out, struct stat *st, struct 
 	return 0;
 }
 
-/* The trusted open and the read: *@fd stays open (iniparser reads the file through it). */
-static int read_file(const char *path, int *fd, char **buf, size_t *len, struct nsiso_error *err)
+/* The trusted open and the read of the main file. */
+static int read_file(const char *path, char **buf, size_t *len, struct nsiso_error *err)
 {
+	_cleanup_close_ int fd = -1;
 	struct stat st;
 	char ep[256];
 	int r;
 
 	if (!path)
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "no policy file given");
-	if (open_policy_file(path, fd, &st, err) < 0)
+	if (open_policy_file(path, &fd, &st, err) < 0)
 		return -1;
-	r = nsiso_read_fd_sized(*fd, POLICY_MAX_SIZE, st.st_size, buf, len);
+	r = nsiso_read_fd_sized(fd, POLICY_MAX_SIZE, st.st_size, buf, len);
 	nsiso_escape(ep, sizeof(ep), path);
 	if (r == -EFBIG)
 		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
@@ -1469,48 +1695,269 @@ static int read_file(const char *path, int *fd, char **buf, size_t *len, struct 
 	return 0;
 }
 
-static int load_file(const char *path, struct nsiso_policy **out, struct nsiso_problems *all,
-		     struct nsiso_error *err)
+char *nsiso_policy_dropin_dir(const char *path)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
+	const char *base = strrchr(path, '/');
+	size_t n = strlen(path), blen = strlen(base ? base + 1 : path);
+	char *dir = NULL;
 
-	*out = NULL;
-	if (read_file(path, &fd, &buf, &len, err) < 0)
+	/* "x.conf" -> "x.d"; a base name that is only ".conf" (or not *.conf) gets ".d" added. */
+	if (blen > 5 && strcmp(path + n - 5, ".conf") == 0)
+		n -= 5;
+	if (asprintf(&dir, "%.*s.d", (int)n, path) < 0)
+		return NULL;
+	return dir;
+}
+
+/* Takes ownership of *@path, *@buf and *@problem (all NULL afterwards, also on failure). */
+static int files_push(struct nsiso_policy_files *f, char **path, char **buf, size_t len,
+		      char **problem)
+{
+	_cleanup_free_ char *p = nsiso_steal_ptr(path), *b = nsiso_steal_ptr(buf),
+			    *pb = nsiso_steal_ptr(problem);
+	struct nsiso_policy_file *nv;
+
+	/* The reader makes at most one entry per drop-in name it keeps. */
+	if (!p || (!b && !pb) || f->n == NSISO_POLICY_MAX_FILES)
 		return -1;
-	return load_parsed(path, fd, buf, len, out, all, err);
+	nv = realloc(f->v, (f->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -1;
+	f->v = nv;
+	f->v[f->n++] = (struct nsiso_policy_file){
+	    .path = nsiso_steal_ptr(&p),
+	    .buf = nsiso_steal_ptr(&b),
+	    .len = len,
+	    .problem = nsiso_steal_ptr(&pb),
+	};
+	return 0;
 }
 
-int nsiso_policy_read(const char *path, char **buf, size_t *len, struct nsiso_error *err)
+int nsiso_policy_files_add(struct nsiso_policy_files *f, const char *path, const char *buf,
+			   size_t len, const char *problem)
 {
-	_cleanup_close_ int fd = -1;
+	char *p = strdup(path), *b = NULL, *pb = problem ? strdup(problem) : NULL;
 
-	*buf = NULL;
-	*len = 0;
-	return read_file(path, &fd, buf, len, err);
+	if (buf && (b = malloc(len + 1))) {
+		memcpy(b, buf, len);
+		b[len] = '\0';
+	}
+	if (!p || (buf && !b) || (problem && !pb)) {
+		free(p);
+		free(b);
+		free(pb);
+		return -1;
+	}
+	return files_push(f, &p, &b, len, &pb);
 }
 
-static int load_memory(const char *name, const char *buf, size_t len, struct nsiso_policy **out,
-		       struct nsiso_problems *all, struct nsiso_error *err)
+void nsiso_policy_files_free(struct nsiso_policy_files *f)
 {
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].path);
+		free(f->v[i].buf);
+		free(f->v[i].problem);
+	}
+	free(f->v);
+	free(f->dropin_dir);
+	for (size_t i = 0; i < f->n_ignored; i++)
+		free(f->ignored[i]);
+	*f = (struct nsiso_policy_files){0};
+}
+
+bool nsiso_policy_files_ok(const struct nsiso_policy_files *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].problem)
+			return false;
+	return f->n > 0;
+}
+
+/* @path (a drop-in, or the directory) cannot be used: @msg says why. 0, or -1 (no memory). */
+static int files_problem_msg(struct nsiso_policy_files *f, const char *path, const char *msg)
+{
+	char *p = strdup(path), *m = strdup(msg), *none = NULL;
+
+	if (!m)
+		free(nsiso_steal_ptr(&p));
+	return files_push(f, &p, &none, 0, &m);
+}
+
+/* The same, "PATH: what". */
+__attribute__((format(printf, 3, 4))) static int
+files_problem(struct nsiso_policy_files *f, const char *path, const char *fmt, ...)
+{
+	char ep[256], what[512], msg[sizeof(((struct nsiso_error *)0)->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(msg, sizeof(msg), "%s: %s", nsiso_escape(ep, sizeof(ep), path), what);
+	return files_problem_msg(f, path, msg);
+}
+
+/* After a problem that ends the reading of the directory was noted: 1, or -1 (no memory). */
+static int stop_reading(int noted)
+{
+	return noted < 0 ? -1 : 1;
+}
+
+/*
+ * A drop-in by its name: "*.conf", not hidden. Everything else an editor or
+ * a package manager leaves behind (x.conf~, .x.conf.swp, x.conf.dpkg-old,
+ * x.conf.rpmnew, #x.conf#) does not end in ".conf" or starts with '.'.
+ */
+static bool dropin_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0;
+}
+
+static int note_ignored(struct nsiso_policy_files *f, const char *name)
+{
+	if (name[0] == '.')
+		return 0;
+	if (f->n_ignored == NSISO_MAX_IGNORED) {
+		f->more_ignored++;
+		return 0;
+	}
+	if (asprintf(&f->ignored[f->n_ignored], "%s/%s", f->dropin_dir, name) < 0)
+		return -1;
+	f->n_ignored++;
+	return 0;
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+#define _cleanup_closedir_ __attribute__((cleanup(closedirp)))
+
+static int name_cmp(const void *a, const void *b)
+{
+	/* strcmp compares as unsigned char: byte order, whatever the locale. */
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The drop-ins' names in byte order, into @names. 0; 1 when a bound was
+ * passed or the directory cannot be read (the problem is in @f: no drop-in
+ * is read then); -1 (no memory).
+ */
+static int list_dropins(DIR *d, struct nsiso_policy_files *f, struct strlist *names)
+{
+	size_t entries = 0;
+	struct dirent *de;
+
+	for (errno = 0; (de = readdir(d)); errno = 0) {
+		const char *name = de->d_name;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if (++entries > NSISO_MAX_DIR_ENTRIES)
+			return stop_reading(files_problem(f, f->dropin_dir, "more than %d entries",
+							  NSISO_MAX_DIR_ENTRIES));
+		if (!dropin_name(name)) {
+			if (note_ignored(f, name) < 0)
+				return -1;
+			continue;
+		}
+		if (names->n == NSISO_MAX_DROPINS)
+			return stop_reading(files_problem(
+			    f, f->dropin_dir, "more than %d *.conf files", NSISO_MAX_DROPINS));
+		if (strlist_push(names, strdup(name)) < 0)
+			return -1;
+	}
+	if (errno)
+		return stop_reading(files_problem(f, f->dropin_dir, "cannot read the directory: %s",
+						  strerror(errno)));
+	if (names->n)
+		qsort(names->v, names->n, sizeof(*names->v), name_cmp);
+	return 0;
+}
+
+/*
+ * One drop-in, opened on the directory's fd (O_NOFOLLOW: a symbolic link is
+ * refused, not followed) with the main file's checks. 0 (read, or its problem
+ * noted); 1 when it passes the byte bound of all files (noted: nothing more
+ * is read); -1 (no memory).
+ */
+static int read_dropin(int dfd, const char *name, struct nsiso_policy_files *f, size_t *budget)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
 	_cleanup_close_ int fd = -1;
-	char ep[256];
+	struct nsiso_error e = {0};
+	char *none = NULL;
+	struct stat st;
+	size_t len = 0;
 	int r;
 
-	*out = NULL;
-	nsiso_escape(ep, sizeof(ep), name);
-	if (len > POLICY_MAX_SIZE)
-		return nsiso_fail(err, NSISO_ERR_POLICY, 0,
-				  "%s: file too large (more than %u bytes)", ep, POLICY_MAX_SIZE);
-	/* iniparser only reads by path: give it one that holds exactly these bytes. */
-	fd = memfd_create("nsiso.conf", MFD_CLOEXEC);
+	if (asprintf(&path, "%s/%s", f->dropin_dir, name) < 0)
+		return -1;
+	fd = nsiso_openat_trusted(dfd, name, path, O_RDONLY, NSISO_ERR_POLICY, &st, &e);
 	if (fd < 0)
-		return nsiso_syserr(err, errno, "%s: memfd_create", ep);
-	r = nsiso_write_all(fd, buf, len);
+		return files_problem_msg(f, path, e.msg);
+	if (!S_ISREG(st.st_mode))
+		return files_problem(f, path, "not a regular file");
+	r = nsiso_read_fd_sized(fd, *budget, st.st_size, &buf, &len);
+	if (r == -EFBIG)
+		return stop_reading(files_problem(
+		    f, path, "the policy files together are too large (more than %u bytes)",
+		    POLICY_MAX_SIZE));
 	if (r < 0)
-		return nsiso_syserr(err, -r, "%s: write", ep);
-	return load_parsed(name, fd, buf, len, out, all, err);
+		return files_problem(f, path, "cannot read: %s", strerror(-r));
+	*budget -= len;
+	return files_push(f, &path, &buf, len, &none);
+}
+
+/* The drop-ins of f->dropin_dir into @f. 0, or -1 (no memory). */
+static int read_dropins(struct nsiso_policy_files *f, size_t budget)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_strlist_ struct strlist names = {0};
+	struct nsiso_error e = {0};
+	int dfd, r;
+
+	dfd = nsiso_open_trusted(f->dropin_dir, O_RDONLY | O_DIRECTORY, NSISO_ERR_POLICY, NULL, &e);
+	if (dfd < 0 && e.errnum == ENOENT) {
+		f->dropin_dir_missing = true;
+		return 0;
+	}
+	if (dfd < 0)
+		return files_problem_msg(f, f->dropin_dir, e.msg);
+	if (!(d = fdopendir(dfd))) {
+		close(dfd);
+		return -1;
+	}
+	r = list_dropins(d, f, &names);
+	for (size_t i = 0; r == 0 && i < names.n; i++)
+		r = read_dropin(dirfd(d), names.v[i], f, &budget);
+	return r < 0 ? -1 : 0;
+}
+
+int nsiso_policy_read_files(const char *path, struct nsiso_policy_files *out,
+			    struct nsiso_error *err)
+{
+	char *buf = NULL, *p = NULL, *none = NULL;
+	size_t len = 0;
+
+	*out = (struct nsiso_policy_files){0};
+	if (read_file(path, &buf, &len, err) < 0)
+		return -1;
+	p = strdup(path);
+	if (files_push(out, &p, &buf, len, &none) < 0 ||
+	    !(out->dropin_dir = nsiso_policy_dropin_dir(path)) ||
+	    read_dropins(out, POLICY_MAX_SIZE - len) < 0) {
+		nsiso_policy_files_free(out);
+		return nsiso_syserr(err, ENOMEM, "cannot read the policy");
+	}
+	return 0;
 }
 
 /*
@@ -1524,34 +1971,64 @@ static int problems_finish(struct nsiso_problems *all, int r, const struct nsiso
 	return r;
 }
 
-int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_problems *all,
-		      struct nsiso_error *err)
+static int load_files(const struct nsiso_policy_files *f, struct nsiso_policy **out,
+		      struct nsiso_problems *all, struct nsiso_error *err)
+{
+	_cleanup_free_ struct source *src = calloc(f->n + 1, sizeof(*src));
+
+	*out = NULL;
+	if (!src)
+		return nsiso_syserr(err, ENOMEM, "cannot load the policy");
+	for (size_t i = 0; i < f->n; i++)
+		src[i] = (struct source){f->v[i].path, f->v[i].buf, f->v[i].problem, f->v[i].len};
+	return load_sources(src, f->n, out, all, err);
+}
+
+int nsiso_policy_load_files(const struct nsiso_policy_files *f, struct nsiso_policy **out,
+			    struct nsiso_problems *all, struct nsiso_error *err)
 {
 	if (all)
 		*all = (struct nsiso_problems){0};
-	return problems_finish(all, load_file(path, out, all, err), err);
+	return problems_finish(all, load_files(f, out, all, err), err);
+}
+
+int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_problems *all,
+		      struct nsiso_error *err)
+{
+	_cleanup_policy_files_ struct nsiso_policy_files f = {0};
+
+	*out = NULL;
+	if (all)
+		*all = (struct nsiso_problems){0};
+	if (nsiso_policy_read_files(path, &f, err) < 0)
+		return problems_finish(all, -1, err);
+	return problems_finish(all, load_files(&f, out, all, err), err);
 }
 
 int nsiso_policy_load_buffer(const char *name, const char *buf, size_t len,
 			     struct nsiso_policy **out, struct nsiso_problems *all,
 			     struct nsiso_error *err)
 {
+	const struct source src = {name, buf, NULL, len};
+
 	if (all)
 		*all = (struct nsiso_problems){0};
-	return problems_finish(all, load_memory(name, buf, len, out, all, err), err);
+	return problems_finish(all, load_sources(&src, 1, out, all, err), err);
 }
 
 /* ------------------------------------------------------------------ */
 /* The policy cache's form of a valid policy                           */
 
 /*
- * A valid policy is a function of its sections (names as written, in file
- * order) and of each key's value as it was validated. The serialized form
- * holds exactly that, keys by name (a key table that changes between two
- * versions cannot shift a value onto another key):
+ * A valid policy is a function of its sections (names as written, in order
+ * of first appearance, the drop-ins merged in) and of each key's value as it
+ * was validated, plus where each value was given (for nsisoctl explain). The
+ * serialized form holds exactly that, keys by name (a key table that changes
+ * between two versions cannot shift a value onto another key):
  *
+ *   u32 files, then per file: str path
  *   u32 sections, then per section: str name, u32 keys, then per key:
- *   str key, u32 line, str value            (str: u32 length + bytes)
+ *   str key, u32 file (index), u32 line, str value    (str: u32 length + bytes)
  *
  * nsiso_policy_deserialize() replays it through the loader's own rules:
  * section kinds and names, the key table, [global]-only keys, every value's
@@ -1563,6 +2040,9 @@ int nsiso_policy_serialize(const struct nsiso_policy *p, struct nsiso_wbuf *w)
 {
 	if (!p || p->degraded)
 		return -EINVAL;
+	nsiso_wbuf_u32(w, (uint32_t)p->files.n);
+	for (size_t i = 0; i < p->files.n; i++)
+		nsiso_wbuf_str(w, p->files.v[i]);
 	nsiso_wbuf_u32(w, (uint32_t)p->n_secs);
 	for (size_t i = 0; i < p->n_secs; i++) {
 		const struct section *s = &p->secs[i];
@@ -1575,6 +2055,7 @@ int nsiso_policy_serialize(const struct nsiso_policy *p, struct nsiso_wbuf *w)
 			if (!s->raw[k])
 				return -EINVAL;
 			nsiso_wbuf_str(w, key_defs[k].name);
+			nsiso_wbuf_u32(w, s->file[k]);
 			nsiso_wbuf_u32(w, s->line[k]);
 			nsiso_wbuf_str(w, s->raw[k]);
 		}
@@ -1590,26 +2071,25 @@ static bool is_stripped(const char *s)
 	return n == 0 || (!isspace((unsigned char)s[0]) && !isspace((unsigned char)s[n - 1]));
 }
 
-/* One key of a replayed section, under on_key()'s rules. */
-static int replay_key(struct section *s, struct nsiso_rbuf *r)
+/* One key of a replayed section (of a policy of @n_files files), under on_key()'s rules. */
+static int replay_key(struct section *s, size_t n_files, struct nsiso_rbuf *r)
 {
 	_cleanup_free_ char *key = nsiso_rbuf_strdup(r, LINE_MAX_BYTES);
+	unsigned file = nsiso_rbuf_u32(r);
 	unsigned line = nsiso_rbuf_u32(r);
 	_cleanup_free_ char *val = nsiso_rbuf_strdup(r, LINE_MAX_BYTES);
 	const struct key_def *def;
 	struct problem pb;
 	enum nsiso_key k;
 
-	if (!key || !val || !is_stripped(val))
+	if (!key || !val || !is_stripped(val) || file >= n_files)
 		return -1;
 	def = key_by_name(key, &k);
 	if (!def || (s->set & KEY_BIT(k)) || (def->global_only && s->kind != SEC_GLOBAL))
 		return -1;
 	if (def->parse(val, &s->v, &pb) < 0)
 		return -1;
-	s->set |= KEY_BIT(k);
-	s->line[k] = line;
-	s->raw[k] = nsiso_steal_ptr(&val);
+	keep_key(s, k, file, line, &val);
 	return 0;
 }
 
@@ -1627,9 +2107,24 @@ static int replay_section(struct nsiso_policy *p, struct nsiso_rbuf *r)
 	p->n_secs++; /* from here on freed with the policy */
 	n = nsiso_rbuf_count(r, NSISO_KEY__MAX);
 	for (uint32_t i = 0; i < n; i++)
-		if (replay_key(s, r) < 0)
+		if (replay_key(s, p->files.n, r) < 0)
 			return -1;
 	return r->failed ? -1 : 0;
+}
+
+/* The files' paths (a path of a drop-in is its directory's, a name and a '/'). */
+#define PATH_MAX_BYTES 4096
+
+static int replay_files(struct nsiso_policy *p, struct nsiso_rbuf *r)
+{
+	uint32_t n = nsiso_rbuf_count(r, NSISO_POLICY_MAX_FILES);
+
+	if (r->failed || n == 0)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		if (strlist_push(&p->files, nsiso_rbuf_strdup(r, PATH_MAX_BYTES)) < 0)
+			return -1;
+	return 0;
 }
 
 int nsiso_policy_deserialize(const char *buf, size_t len, struct nsiso_policy **out)
@@ -1637,14 +2132,15 @@ int nsiso_policy_deserialize(const char *buf, size_t len, struct nsiso_policy **
 	struct nsiso_rbuf r = nsiso_rbuf_init(buf, len);
 	struct nsiso_error err = {0};
 	struct loader l = {.file = "policy cache", .err = &err, .cur = NO_SECTION};
-	uint32_t n = nsiso_rbuf_count(&r, NSISO_MAX_SECTIONS);
+	uint32_t n;
 
 	*out = NULL;
-	if (r.failed || !(l.p = calloc(1, sizeof(*l.p))))
+	if (!(l.p = policy_new(&err)))
 		return -1;
-	if (n && !(l.p->secs = calloc(n, sizeof(*l.p->secs))))
+	if (replay_files(l.p, &r) < 0)
 		goto fail;
-	if (parse_defaults(&l.p->defaults, &err) < 0)
+	n = nsiso_rbuf_count(&r, NSISO_MAX_SECTIONS);
+	if (r.failed || (n && !(l.p->secs = calloc(n, sizeof(*l.p->secs)))))
 		goto fail;
 	for (uint32_t i = 0; i < n; i++)
 		if (replay_section(l.p, &r) < 0)
@@ -1773,14 +2269,26 @@ static int check_combination(struct nsiso_settings *s, struct nsiso_error *err)
 	return 0;
 }
 
-/* Precedence is by kind first (global < group < user), then file order within a kind. */
+/* Which section, file and line decided key @k (@s NULL: the built-in default). */
+static void note_source(const struct nsiso_policy *p, struct nsiso_settings *out, enum nsiso_key k,
+			const struct section *s)
+{
+	out->source[k] = s ? s->name : "default";
+	out->source_file[k] = s ? p->files.v[s->file[k]] : NULL;
+	out->source_line[k] = s ? s->line[k] : 0;
+}
+
+/*
+ * Precedence is by kind first (global < group < user), then, within a kind,
+ * the order of first appearance (the main file, then the drop-ins by name).
+ */
 static const enum section_kind precedence[] = {SEC_GLOBAL, SEC_GROUP, SEC_USER};
 
 int nsiso_policy_resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 			 struct nsiso_settings *out, struct nsiso_error *err)
 {
 	const struct values *from[NSISO_KEY__MAX];
-	const char *src[NSISO_KEY__MAX];
+	const struct section *by[NSISO_KEY__MAX] = {0}; /* NULL: the built-in default */
 
 	*out = (struct nsiso_settings){0};
 	if (!p || p->degraded)
@@ -1788,10 +2296,8 @@ int nsiso_policy_resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 				  "cannot resolve settings from a broken policy");
 	if (has_group_sections(p) && nsiso_user_load_groups(u, err) < 0)
 		return -1;
-	for (size_t k = 0; k < NSISO_KEY__MAX; k++) {
+	for (size_t k = 0; k < NSISO_KEY__MAX; k++)
 		from[k] = &p->defaults;
-		src[k] = "default";
-	}
 	for (size_t pi = 0; pi < ARRAY_SIZE(precedence); pi++) {
 		for (size_t i = 0; i < p->n_secs; i++) {
 			const struct section *s = &p->secs[i];
@@ -1807,7 +2313,7 @@ int nsiso_policy_resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 			for (size_t k = 0; r > 0 && k < NSISO_KEY__MAX; k++) {
 				if (s->set & KEY_BIT(k)) {
 					from[k] = &s->v;
-					src[k] = s->name;
+					by[k] = s;
 				}
 			}
 		}
@@ -1817,7 +2323,7 @@ int nsiso_policy_resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 			nsiso_settings_free(out);
 			return nsiso_syserr(err, ENOMEM, "cannot resolve settings");
 		}
-		out->source[k] = src[k];
+		note_source(p, out, (enum nsiso_key)k, by[k]);
 	}
 	return check_combination(out, err);
 }

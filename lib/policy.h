@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Policy: load and validate /etc/security/nsiso.conf, resolve the effective
- * settings for one user.
+ * Policy: load and validate /etc/security/nsiso.conf and its drop-ins (the
+ * *.conf files in /etc/security/nsiso.d), resolve the effective settings for
+ * one user.
  *
  * Sections: [global], [group:NAME], [user:NAME]. Precedence: built-in defaults <
- * global < matching group sections in file order < the user's section.
- * The whole file is validated at load time, so a typo in a section that does not
+ * global < matching group sections in order of first appearance < the user's section.
+ * The files are read as one policy: the main file, then the drop-ins in byte
+ * order of their names; a section may appear in several files, and a key given
+ * again in a later file replaces the earlier value (see nsiso.conf(5)).
+ * Every file is validated at load time, so a typo in a section that does not
  * apply to the current user still denies (the administrator learns about it at
  * the first login, not at the first login of that one user).
  */
@@ -28,8 +32,17 @@ enum nsiso_on_error { NSISO_ONERR_DENY, NSISO_ONERR_ALLOW };
 enum nsiso_net_mode { NSISO_NET_LOOPBACK, NSISO_NET_HOOK };
 
 #define NSISO_MAX_TMP_DIRS   8
-#define NSISO_MAX_SECTIONS   4096 /* per policy file; see policy.c for why */
+#define NSISO_MAX_SECTIONS   4096 /* per policy file, and in the merged policy; see policy.c */
 #define NSISO_DEFAULT_CONFIG "/etc/security/nsiso.conf"
+/*
+ * Bounds of a drop-in directory: *.conf files read, entries looked at (of any
+ * name), bytes of all policy files together (the main file's own bound: a
+ * login never reads or parses more than one maximal file did before drop-ins).
+ */
+#define NSISO_MAX_DROPINS      256
+#define NSISO_MAX_DIR_ENTRIES  4096
+#define NSISO_POLICY_MAX_BYTES (1u << 20)
+#define NSISO_POLICY_MAX_FILES (1 + NSISO_MAX_DROPINS)
 
 /* A size for tmpfs: either bytes, or a percentage (1..100) of RAM. */
 struct nsiso_size {
@@ -85,6 +98,10 @@ struct nsiso_settings {
 	/* Which section decided each key: "default", "global", "group:NAME", "user:NAME" (static or
 	 * owned by the policy). */
 	const char *source[NSISO_KEY__MAX];
+	/* ... in which file and on which line: NULL and 0 for the built-in default (owned by the
+	 * policy: valid while it is). */
+	const char *source_file[NSISO_KEY__MAX];
+	unsigned source_line[NSISO_KEY__MAX];
 };
 
 struct nsiso_policy; /* opaque */
@@ -107,25 +124,102 @@ struct nsiso_problems {
 /*
  * Open @path safely (O_NOFOLLOW, regular file, root-owned, not group/world
  * writable, every parent directory root-owned and not group/world writable),
- * parse it with iniparser (its messages are captured, never printed) and
- * validate every section and key.
+ * and its drop-ins the same way (nsiso_policy_read_files()), parse each file
+ * with iniparser (its messages are captured, never printed) and validate
+ * every section and key of every file.
  *
  * Returns 0 and a policy in *@out, or -1 with @err naming file, line (where
  * known), section and key in one line. On failure *@out may still be set to a
- * *degraded* policy when the file itself was trustworthy (safe ownership,
- * parsed): it answers nsiso_policy_exempt() and nsiso_policy_on_error() from
- * the [global] keys that were valid. Otherwise *@out is NULL.
+ * *degraded* policy when the main file itself was trustworthy (safe
+ * ownership, parsed): it answers nsiso_policy_exempt() and
+ * nsiso_policy_on_error() from the [global] keys that were valid in the files
+ * that could be read and parsed (a drop-in that is unsafe, unreadable or not
+ * INI contributes nothing). Otherwise *@out is NULL.
  *
  * @all (may be NULL) is overwritten with every problem: the per-key ones
  * (unknown key, bad value, duplicate, ...) in the order they are found, which
- * is file order, then the checks across keys (net = hook without net_hook),
- * in file order too. Its first message is the one in @err. A problem that
- * stops the load before validation (unsafe or unreadable file, NUL byte, too
- * many sections, syntax error) is its only message. Empty on success; release
- * it with nsiso_problems_free() after every call.
+ * is file order (the main file, then the drop-ins), then the checks across
+ * keys (net = hook without net_hook), in section order. Its first message is
+ * the one in @err. A problem that stops the load of one file (unsafe or
+ * unreadable file, NUL byte, too many sections, syntax error) is that file's
+ * only message; in the main file, it is the list's only message. Empty on
+ * success; release it with nsiso_problems_free() after every call.
  */
 int nsiso_policy_load(const char *path, struct nsiso_policy **out, struct nsiso_problems *all,
 		      struct nsiso_error *err);
+
+/*
+ * The drop-in directory of the policy file @path: its name with a final
+ * ".conf" replaced by ".d" (/etc/security/nsiso.conf -> /etc/security/nsiso.d),
+ * or ".d" appended to a name that does not end in ".conf". malloc'ed, NULL
+ * when out of memory.
+ */
+char *nsiso_policy_dropin_dir(const char *path);
+
+#define NSISO_MAX_IGNORED 16 /* ignored names kept by struct nsiso_policy_files */
+
+/* One policy file as read: its bytes, or why it cannot be used. All owned. */
+struct nsiso_policy_file {
+	char *path; /* the main file's path as given, or DROPIN_DIR/NAME */
+	char *buf;  /* NUL-terminated, @len bytes before the NUL; NULL when unusable */
+	size_t len;
+	char *problem; /* a whole message naming the file (or the directory); NULL when read */
+};
+
+struct nsiso_policy_files {
+	struct nsiso_policy_file *v; /* v[0] the main file, then the drop-ins in byte order */
+	size_t n;
+	char *dropin_dir;	 /* the directory looked at */
+	bool dropin_dir_missing; /* it does not exist: no drop-ins */
+	/* Entries of the directory that are not drop-ins by their name, except hidden ones
+	 * (for nsisoctl check): the first NSISO_MAX_IGNORED paths, and how many more. */
+	char *ignored[NSISO_MAX_IGNORED];
+	size_t n_ignored, more_ignored;
+};
+
+/*
+ * Read @path (the trusted open of nsiso_policy_load()) and the *.conf files
+ * of its drop-in directory, without parsing anything.
+ *
+ * The directory must pass the same checks as the main file (the trusted walk,
+ * root-owned, not group/world writable, not a symbolic link); a missing one
+ * means no drop-ins. Its entries whose names end in ".conf" and do not start
+ * with '.' are the drop-ins, read in byte order of their names; each must be
+ * a regular file (a symbolic link is refused, not followed), root-owned and
+ * not group/world writable; it is opened on the directory's fd with
+ * O_NOFOLLOW. Every other name (editor leftovers, .dpkg-old, .swp, ~) is
+ * ignored. Bounds: NSISO_MAX_DROPINS files, NSISO_MAX_DIR_ENTRIES entries,
+ * NSISO_POLICY_MAX_BYTES for all files together.
+ *
+ * Returns -1 with @err when the main file cannot be used (*@out is then
+ * empty), or out of memory. Otherwise 0: a drop-in (or the directory) that
+ * cannot be used is an entry with its problem, at its place in the order,
+ * and nothing is read past a bound. Release with nsiso_policy_files_free().
+ */
+int nsiso_policy_read_files(const char *path, struct nsiso_policy_files *out,
+			    struct nsiso_error *err);
+
+/* True when every file of @f was read (no entry has a problem). */
+bool nsiso_policy_files_ok(const struct nsiso_policy_files *f);
+
+/*
+ * Append a file (@buf: @len bytes, copied, may be NULL with @problem set), for
+ * the reader and for tests that build a policy from several buffers. 0 or -1.
+ */
+int nsiso_policy_files_add(struct nsiso_policy_files *f, const char *path, const char *buf,
+			   size_t len, const char *problem);
+
+void nsiso_policy_files_free(struct nsiso_policy_files *f);
+
+#define _cleanup_policy_files_ __attribute__((cleanup(nsiso_policy_files_free)))
+
+/*
+ * Parse and validate @f as one policy, as nsiso_policy_load() does (same
+ * results): every file through iniparser from the bytes in @f, never from the
+ * disk again. An entry with a problem is reported at its place.
+ */
+int nsiso_policy_load_files(const struct nsiso_policy_files *f, struct nsiso_policy **out,
+			    struct nsiso_problems *all, struct nsiso_error *err);
 
 /* Same, from an in-memory buffer (for unit tests and fuzzing); @name is used in messages. */
 int nsiso_policy_load_buffer(const char *name, const char *buf, size_t len,
@@ -217,11 +311,8 @@ int nsiso_template_expand(const char *tmpl, const char *user, uid_t uid, const c
 			  char *buf, size_t len);
 
 /*
- * For the policy cache (policycache.h).
- *
- * nsiso_policy_read: the trusted open and the read of nsiso_policy_load(),
- * with the same checks and messages, without parsing: the bytes the cache
- * compares (*@buf: malloc'ed, NUL-terminated, *@len bytes before the NUL).
+ * For the policy cache (policycache.h), which compares the bytes of
+ * nsiso_policy_read_files().
  *
  * nsiso_policy_serialize appends a valid policy to @w: 0, -EINVAL for a
  * degraded policy, -ENOMEM. nsiso_policy_deserialize rebuilds one from
@@ -229,7 +320,6 @@ int nsiso_template_expand(const char *tmpl, const char *user, uid_t uid, const c
  * anything that a serialized valid policy cannot be (never a partial policy).
  */
 struct nsiso_wbuf;
-int nsiso_policy_read(const char *path, char **buf, size_t *len, struct nsiso_error *err);
 int nsiso_policy_serialize(const struct nsiso_policy *p, struct nsiso_wbuf *w);
 int nsiso_policy_deserialize(const char *buf, size_t len, struct nsiso_policy **out);
 

@@ -31,8 +31,6 @@
 static const char magic[8] = {'n', 's', 'i', 's', 'o', 'p', 'c', '\n'};
 /* Where the check value ends: it covers every byte after this. */
 #define SUMMED_FROM (sizeof(magic) + sizeof(uint32_t) + sizeof(uint64_t))
-/* A path of a key; real ones are short, the bound keeps a damaged entry cheap. */
-#define PATH_MAX_BYTES 4096
 
 /* ------------------------------------------------------------------ */
 /* The entry's bytes                                                   */
@@ -241,24 +239,48 @@ static void store(int dfd, const struct nsiso_pcache_key *key, const struct nsis
 /* ------------------------------------------------------------------ */
 /* A load through the cache                                            */
 
+/* The key of the files read: each one's path and bytes, in order (views into @f). */
+static struct nsiso_pcache_file *key_of(const struct nsiso_policy_files *f)
+{
+	struct nsiso_pcache_file *v = calloc(f->n, sizeof(*v));
+
+	for (size_t i = 0; v && i < f->n; i++)
+		v[i] = (struct nsiso_pcache_file){f->v[i].path, f->v[i].buf, f->v[i].len};
+	return v;
+}
+
 int nsiso_policy_load_cached_at(const char *dir, const char *path, struct nsiso_policy **out,
 				struct nsiso_pcache_result *res, struct nsiso_error *err)
 {
-	_cleanup_free_ char *buf = NULL, *blob = NULL;
+	_cleanup_policy_files_ struct nsiso_policy_files f = {0};
+	_cleanup_free_ struct nsiso_pcache_file *files = NULL;
+	_cleanup_free_ char *blob = NULL;
 	_cleanup_close_ int dfd = -1;
-	struct nsiso_pcache_file file;
-	struct nsiso_pcache_key key = {&file, 1};
-	size_t len, blen;
+	struct nsiso_pcache_key key;
+	size_t blen;
 	const char *why = NULL;
 
 	*out = NULL;
 	*res = (struct nsiso_pcache_result){0};
-	/* Every load walks and checks the file: its ownership can change, its content not. */
-	if (nsiso_policy_read(path, &buf, &len, err) < 0) {
+	/*
+	 * Every load walks and checks every file, the drop-ins too: ownership
+	 * and modes can change, and files come and go, without the content of
+	 * any one of them changing.
+	 */
+	if (nsiso_policy_read_files(path, &f, err) < 0) {
 		res->miss = "the file cannot be used";
 		return -1;
 	}
-	file = (struct nsiso_pcache_file){path, buf, len};
+	/* A drop-in that cannot be used: the policy is broken, parsed every time, never stored. */
+	if (!nsiso_policy_files_ok(&f)) {
+		res->miss = "a drop-in cannot be used";
+		return nsiso_policy_load_files(&f, out, NULL, err);
+	}
+	if (!(files = key_of(&f))) {
+		res->miss = "out of memory";
+		return nsiso_policy_load_files(&f, out, NULL, err);
+	}
+	key = (struct nsiso_pcache_key){files, f.n};
 	dfd = open_dir(dir, &why);
 	if (dfd >= 0 && read_entry(dfd, &blob, &blen, &why) == 0 &&
 	    nsiso_pcache_decode(blob, blen, &key, out, &why) == 0) {
@@ -271,7 +293,7 @@ int nsiso_policy_load_cached_at(const char *dir, const char *path, struct nsiso_
 	 * edit racing this login cannot store one content's policy under
 	 * another's key.
 	 */
-	if (nsiso_policy_load_buffer(path, buf, len, out, NULL, err) < 0) {
+	if (nsiso_policy_load_files(&f, out, NULL, err) < 0) {
 		if (dfd >= 0)
 			res->store = "not stored: the policy has problems";
 		return -1;

@@ -3,15 +3,17 @@
  * The policy cache: a login does not re-parse an unchanged policy.
  *
  * One file in the root-only registry, /run/nsiso/policy.cache, holds one
- * entry: its key is the list of (path, content) of the policy files (today
- * one file; the drop-ins of /etc/security/nsiso.d will add more), and its
- * value a valid policy in the form of nsiso_policy_serialize(). A lookup
- * still walks and checks the policy file (the trusted path, ownership and
- * mode can change without the content changing), reads its bytes and
- * compares them with the entry's, byte for byte: an edit within one
- * timestamp tick, or with the old size and mtime restored, is a miss, and
- * no hash can collide. Anything doubtful about the entry (missing, for other
- * files, damaged, truncated, of another format, not a root-owned 0600
+ * entry: its key is the list of (path, content) of the policy files (the
+ * main file, then its drop-ins in the order they are read), and its value a
+ * valid policy in the form of nsiso_policy_serialize(). A lookup still walks
+ * and checks the policy file and its drop-in directory and reads every file
+ * (nsiso_policy_read_files(): the trusted path, ownership and mode can change
+ * without the content changing), and compares the list with the entry's,
+ * byte for byte: a drop-in added, removed or renamed changes the list, an
+ * edit within one timestamp tick, or with the old size and mtime restored,
+ * changes a content; each is a miss, and no hash can collide. A drop-in that
+ * cannot be used makes the policy broken: it is parsed, never looked up. Anything doubtful about
+ * the entry (missing, for other files, damaged, truncated, of another format, not a root-owned 0600
  * regular file, too large) is a miss, and a miss is a full load, exactly as
  * nsiso_policy_load() does it. Only a policy that loaded with no problem at
  * all is stored; a broken one is parsed every time, so every login reports
@@ -27,11 +29,14 @@
 #include "policy.h"
 
 #define NSISO_PCACHE_NAME "policy.cache"
-/* Bump when the layout or a rule that is not replayed (INI syntax, duplicates) changes. */
-#define NSISO_PCACHE_FORMAT 1u
-/* An entry larger than this is refused unread (policy files are at most 1 MiB). */
+/*
+ * Bump when the layout or a rule that is not replayed (INI syntax, duplicates,
+ * the merge of drop-ins) changes. 2: the drop-ins (files and each key's file).
+ */
+#define NSISO_PCACHE_FORMAT 2u
+/* An entry larger than this is refused unread (policy files are at most 1 MiB together). */
 #define NSISO_PCACHE_MAX_SIZE  (4u << 20)
-#define NSISO_PCACHE_MAX_FILES 64
+#define NSISO_PCACHE_MAX_FILES NSISO_POLICY_MAX_FILES
 
 /* One policy file of a key: its path as given and its bytes. */
 struct nsiso_pcache_file {

@@ -278,6 +278,14 @@ static char *forge(const char *text, uint32_t format, const struct nsiso_wbuf *p
 	return w.buf;
 }
 
+/* The start of a payload: one file (CONF), then the count of the sections that follow. */
+static void payload_start(struct nsiso_wbuf *w, uint32_t sections)
+{
+	nsiso_wbuf_u32(w, 1);
+	nsiso_wbuf_str(w, CONF);
+	nsiso_wbuf_u32(w, sections);
+}
+
 /* A payload of sections given as "name", then "key", "value" pairs, NULL-terminated each. */
 static void payload_add(struct nsiso_wbuf *w, const char *name, const char *const *kv, size_t n)
 {
@@ -285,7 +293,8 @@ static void payload_add(struct nsiso_wbuf *w, const char *name, const char *cons
 	nsiso_wbuf_u32(w, (uint32_t)(n / 2));
 	for (size_t i = 0; i + 1 < n; i += 2) {
 		nsiso_wbuf_str(w, kv[i]);
-		nsiso_wbuf_u32(w, 1);
+		nsiso_wbuf_u32(w, 0); /* the file: CONF */
+		nsiso_wbuf_u32(w, 1); /* the line */
 		nsiso_wbuf_str(w, kv[i + 1]);
 	}
 }
@@ -316,7 +325,7 @@ static void test_hostile_payloads(void **state)
 	char *blob;
 
 	/* Control: a forged but well-formed payload is replayed (the forge helper works). */
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "global", "hostname", "x%u");
 	blob = forge(sample, NSISO_PCACHE_FORMAT, &w, &len);
 	{
@@ -333,61 +342,81 @@ static void test_hostile_payloads(void **state)
 	nsiso_wbuf_free(&w);
 
 	/* Values and names a policy file could not hold. */
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "global", "tmp", "bogus");
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "global", "no_such_key", "1");
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "user:alice", "exempt_users", "alice");
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "global", "tmp", "off", "tmp", "tmpfs");
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "global", "tmp_dirs", "/proc/x");
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "global", "hostname", " x");
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "global", "namespaces", "ipc");
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "group:", "tmp", "off");
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "users:x", "tmp", "off");
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "user: ab", "tmp", "off");
 	expect_forged_miss(&w, unusable);
 	/* The check across keys: net = hook without net_hook. */
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	SECTION(&w, "global", "namespaces", "mnt, net", "net", "hook");
 	expect_forged_miss(&w, unusable);
 
 	/* Shapes: a NUL in a value, counts above their caps, too few sections, trailing bytes. */
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	nsiso_wbuf_str(&w, "global");
 	nsiso_wbuf_u32(&w, 1);
 	nsiso_wbuf_str(&w, "hostname");
+	nsiso_wbuf_u32(&w, 0);
 	nsiso_wbuf_u32(&w, 1);
 	nsiso_wbuf_bytes(&w, "a\0b", 3);
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, NSISO_MAX_SECTIONS + 1);
+	payload_start(&w, NSISO_MAX_SECTIONS + 1);
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, UINT32_MAX);
+	payload_start(&w, UINT32_MAX);
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 1);
+	payload_start(&w, 1);
 	nsiso_wbuf_str(&w, "global");
 	nsiso_wbuf_u32(&w, NSISO_KEY__MAX + 1);
 	expect_forged_miss(&w, unusable);
-	nsiso_wbuf_u32(&w, 3);
+	payload_start(&w, 3);
 	SECTION(&w, "global", "tmp", "off");
 	expect_forged_miss(&w, unusable);
+	/* Files: none, more than a policy can have, a key of a file that is not there. */
+	nsiso_wbuf_u32(&w, 0);
 	nsiso_wbuf_u32(&w, 1);
+	SECTION(&w, "global", "tmp", "off");
+	expect_forged_miss(&w, unusable);
+	nsiso_wbuf_u32(&w, NSISO_POLICY_MAX_FILES + 1);
+	for (int i = 0; i <= NSISO_POLICY_MAX_FILES; i++)
+		nsiso_wbuf_str(&w, CONF);
+	nsiso_wbuf_u32(&w, 1);
+	SECTION(&w, "global", "tmp", "off");
+	expect_forged_miss(&w, unusable);
+	payload_start(&w, 1);
+	nsiso_wbuf_str(&w, "global");
+	nsiso_wbuf_u32(&w, 1);
+	nsiso_wbuf_str(&w, "tmp");
+	nsiso_wbuf_u32(&w, 1); /* file 1 of a policy of one file */
+	nsiso_wbuf_u32(&w, 1);
+	nsiso_wbuf_str(&w, "off");
+	expect_forged_miss(&w, unusable);
+	payload_start(&w, 1);
 	SECTION(&w, "global", "tmp", "off");
 	nsiso_wbuf_u32(&w, 0);
 	expect_forged_miss(&w, unusable);
