@@ -1936,6 +1936,8 @@ static int read_dropins(struct nsiso_policy_files *f, size_t budget)
 		return -1;
 	}
 	r = list_dropins(d, f, &names);
+	if (f->n_ignored)
+		qsort(f->ignored, f->n_ignored, sizeof(*f->ignored), name_cmp);
 	for (size_t i = 0; r == 0 && i < names.n; i++)
 		r = read_dropin(dirfd(d), names.v[i], f, &budget);
 	return r < 0 ? -1 : 0;
