@@ -468,9 +468,10 @@ static void test_garbage_and_degraded(void **state)
 /* Loads through a cache directory                                     */
 
 struct fsdir {
-	char dir[64];	 /* root 0700: stands for /run/nsiso */
-	char cache[128]; /* the cache directory's entry */
-	char conf[128];	 /* the policy file */
+	char dir[64];	   /* root 0700: stands for /run/nsiso */
+	char cache[128];   /* the cache directory's entry */
+	char conf[128];	   /* the policy file */
+	char dropins[128]; /* its drop-in directory (made by the tests that use it) */
 };
 
 static int fs_setup(void **state)
@@ -486,6 +487,7 @@ static int fs_setup(void **state)
 	}
 	snprintf(f->cache, sizeof(f->cache), "%s/" NSISO_PCACHE_NAME, f->dir);
 	snprintf(f->conf, sizeof(f->conf), "%s.conf", f->dir);
+	snprintf(f->dropins, sizeof(f->dropins), "%s.d", f->dir);
 	*state = f;
 	return 0;
 }
@@ -500,6 +502,8 @@ static int fs_teardown(void **state)
 	struct fsdir *f = *state;
 	int r = nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 
+	if (access(f->dropins, F_OK) == 0 && nftw(f->dropins, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		r = -1;
 	unlink(f->conf);
 	free(f);
 	return r;
@@ -761,6 +765,91 @@ static void test_load_hostile_entry_files(void **state)
 	}
 }
 
+/* f->dropins/@name, for the drop-in tests. */
+static void dropin_path(const struct fsdir *f, const char *name, char *buf, size_t len)
+{
+	assert_true(snprintf(buf, len, "%s/%s", f->dropins, name) < (int)len);
+}
+
+/*
+ * The drop-ins are part of the key: one added, edited in place (same size,
+ * inode and mtime), renamed or removed is a miss at the very next load; a
+ * name that is not a drop-in is not part of it.
+ */
+static void test_load_dropins_in_key(void **state)
+{
+	struct fsdir *f = *state;
+	char a[192], b[192], junk[192];
+
+	write_file(f->conf, sample, 0644);
+	expect_load(f, false, "alice-box", "no entry", "stored");
+	assert_int_equal(mkdir(f->dropins, 0755), 0);
+	expect_load(f, true, "alice-box", NULL, NULL); /* an empty directory: the same files */
+	dropin_path(f, "50-a.conf", a, sizeof(a));
+	write_file(a, "[user:alice]\nhostname = drop-a\n", 0644);
+	expect_load(f, false, "drop-a", "entry for other policy files", "stored");
+	expect_load(f, true, "drop-a", NULL, NULL);
+	rewrite_in_place(a, "[user:alice]\nhostname = drop-b\n");
+	expect_load(f, false, "drop-b", "stale entry (the file changed)", "stored");
+	expect_load(f, true, "drop-b", NULL, NULL);
+	dropin_path(f, "60-a.conf", b, sizeof(b));
+	assert_int_equal(rename(a, b), 0);
+	expect_load(f, false, "drop-b", "entry for other policy files", "stored");
+	expect_load(f, true, "drop-b", NULL, NULL);
+	dropin_path(f, "60-a.conf~", junk, sizeof(junk));
+	write_file(junk, "[user:alice]\nhostname = junk\n", 0644);
+	expect_load(f, true, "drop-b", NULL, NULL);
+	assert_int_equal(unlink(b), 0);
+	expect_load(f, false, "alice-box", "entry for other policy files", "stored");
+	expect_load(f, true, "alice-box", NULL, NULL);
+}
+
+/*
+ * A drop-in that cannot be used: the full load's error and degraded policy,
+ * no lookup and no store (the valid entry stays); a damaged entry with
+ * drop-ins is a miss and a full load.
+ */
+static void test_load_unusable_dropin(void **state)
+{
+	struct fsdir *f = *state;
+	struct nsiso_pcache_result res;
+	struct nsiso_error err = {0}, full = {0};
+	struct nsiso_policy *p = NULL, *q = NULL;
+	struct nsiso_user carol = pcache_users[4];
+	struct stat st1, st2;
+	char a[192];
+
+	write_file(f->conf, sample, 0644);
+	assert_int_equal(mkdir(f->dropins, 0755), 0);
+	dropin_path(f, "50-a.conf", a, sizeof(a));
+	write_file(a, "[user:alice]\nhostname = drop-a\n", 0644);
+	expect_load(f, false, "drop-a", "no entry", "stored");
+	assert_int_equal(stat(f->cache, &st1), 0);
+	assert_int_equal(chmod(a, 0664), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(cached(f, &p, &res, &err), -1);
+		assert_int_equal(nsiso_policy_load(f->conf, &q, NULL, &full), -1);
+		assert_string_equal(err.msg, full.msg);
+		assert_non_null(strstr(err.msg, "50-a.conf: the file is group or world writable"));
+		assert_false(res.hit);
+		assert_string_equal(res.miss, "a drop-in cannot be used");
+		assert_null(res.store);
+		assert_true(nsiso_policy_degraded(p));
+		assert_true(
+		    nsiso_policy_exempt(p, &carol, NULL)); /* the main file's exempt_users */
+		nsiso_policy_free(p);
+		nsiso_policy_free(q);
+		nsiso_error_clear(&full);
+	}
+	assert_int_equal(stat(f->cache, &st2), 0);
+	assert_int_equal(st1.st_ino, st2.st_ino);
+	assert_int_equal(chmod(a, 0644), 0);
+	expect_load(f, true, "drop-a", NULL, NULL);
+	write_file(f->cache, "garbage\n", 0600);
+	expect_load(f, false, "drop-a", "not an entry (no magic)", "stored");
+	expect_load(f, true, "drop-a", NULL, NULL);
+}
+
 /* The directory: used only when root-only; never created. */
 static void test_load_directory_rules(void **state)
 {
@@ -808,6 +897,8 @@ int main(void)
 					    fs_teardown),
 	    cmocka_unit_test_setup_teardown(test_load_hostile_entry_files, fs_setup, fs_teardown),
 	    cmocka_unit_test_setup_teardown(test_load_directory_rules, fs_setup, fs_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_dropins_in_key, fs_setup, fs_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_unusable_dropin, fs_setup, fs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
