@@ -19,6 +19,9 @@ uid_x=$(uid_of nsiso-x)
 uid_owner=$(uid_of nsiso-owner)
 D=$CONFDIR
 P=$D/p.conf
+# What check prints first about $P (its drop-ins are in t_dropins.sh): the files it read.
+NODROP="read $P
+no drop-ins: $D/p.d does not exist"
 
 # policy TEXT: $P, root-owned 0644 (printf %s: no format expansion of TEXT)
 policy()
@@ -38,14 +41,15 @@ lifetime = session
 [user:nsiso-e]
 hostname = %u-box"
 ctl check "$P"
-expect 0 "$P: valid" "" "check: a valid policy: 'FILE: valid', exit 0, nothing on stderr"
+expect 0 "$NODROP
+$P: valid" "" "check: a valid policy: the file read, 'FILE: valid', exit 0, nothing on stderr"
 
-# check_bad DESC TEXT MESSAGE: the exact one-line problem, exit 1, nothing on stdout.
+# check_bad DESC TEXT MESSAGE: the exact one-line problem, exit 1, only the file read on stdout.
 check_bad()
 {
 	policy "$2"
 	ctl check "$P"
-	expect 1 "" "nsisoctl: $3" "check: $1"
+	expect 1 "$NODROP" "nsisoctl: $3" "check: $1"
 }
 
 check_bad "unknown key" "[global]
@@ -81,7 +85,7 @@ lifetime = forever
 [group:staff]
 tmp_size = 0"
 ctl check "$P"
-expect 1 "" "nsisoctl: $P:2: [global] frobnicate: unknown key
+expect 1 "$NODROP" "nsisoctl: $P:2: [global] frobnicate: unknown key
 nsisoctl: $P:3: [global] lifetime: invalid value 'forever' (expected processes, session or boot)
 nsisoctl: $P:5: [group:staff] tmp_size: invalid size '0' (expected bytes with K/M/G/T suffix or 1-100%)" \
 	"check: three problems, three lines in file order, exit 1"
@@ -95,7 +99,7 @@ frobnicate = 1
 this line is not ini
 lifetime = forever"
 ctl check "$P"
-expect 1 "" "nsisoctl: $P:3: syntax error" "check: a syntax error is the only line"
+expect 1 "$NODROP" "nsisoctl: $P:3: syntax error" "check: a syntax error is the only line"
 
 # The list is bounded: past 64 lines, one line counts the rest.
 {
@@ -139,7 +143,8 @@ expect 1 "" "nsisoctl: $D/missing.conf: cannot open the file: No such file or di
 
 RC=0
 (cd "$D" && "$CTL" check p.conf >"$STATE/out" 2>&1) || RC=$?
-is "$RC $(cat "$STATE/out")" "0 $P: valid" "check: a relative FILE is taken from the working directory"
+is "$RC $(cat "$STATE/out")" "0 $NODROP
+$P: valid" "check: a relative FILE is taken from the working directory"
 
 mkdir -p /etc/security
 ctl check
@@ -147,7 +152,9 @@ expect 1 "" "nsisoctl: /etc/security/nsiso.conf: cannot open the file: No such f
 	"check: the default file is /etc/security/nsiso.conf"
 install -m 0644 "$TOP/config/nsiso.conf" /etc/security/nsiso.conf
 ctl check
-expect 0 "/etc/security/nsiso.conf: valid" "" "check: the shipped example policy is valid"
+expect 0 "read /etc/security/nsiso.conf
+no drop-ins: /etc/security/nsiso.d does not exist
+/etc/security/nsiso.conf: valid" "" "check: the shipped example policy is valid"
 
 ctl check a b
 is "$RC" 2 "check: two files are a usage error (exit 2)"
@@ -176,12 +183,13 @@ row()
 	printf '%s\n' "$COUT" | grep -E "^$1 +=" || echo "no row $1"
 }
 is "$(printf '%s\n' "$COUT" | head -n 1)" "# nsiso-e (uid $uid_e), policy $P" "explain: header names user, uid and file"
-is "$(row tmp_size)" "tmp_size     = 10%                      ; global" "explain: a [global] value and its source"
-is "$(row lifetime)" "lifetime     = boot                     ; group:nsiso-g2" \
+is "$(row tmp_size)" "tmp_size     = 10%                      ; $P:2 [global]" \
+	"explain: a [global] value and its source (file, line, section)"
+is "$(row lifetime)" "lifetime     = boot                     ; $P:8 [group:nsiso-g2]" \
 	"explain: of two matching groups the later one in the file wins"
-is "$(row hostname)" "hostname     = %u-box                   ; user:nsiso-e" "explain: the user's section wins"
-is "$(row namespaces)" "namespaces   = mnt, ipc, uts            ; default" "explain: a built-in default"
-is "$(row tmp_dirs)" "tmp_dirs     = /tmp, /var/tmp           ; default" "explain: a list value"
+is "$(row hostname)" "hostname     = %u-box                   ; $P:10 [user:nsiso-e]" "explain: the user's section wins"
+is "$(row namespaces)" "namespaces   = mnt, ipc, uts            ; built-in default" "explain: a built-in default"
+is "$(row tmp_dirs)" "tmp_dirs     = /tmp, /var/tmp           ; built-in default" "explain: a list value"
 keys=$(sed -n 's/^[[:space:]]*\[NSISO_KEY_[A-Z_]*\] = {"\([a-z_]*\)".*/\1/p' "$TOP/lib/policy.c" |
 	grep -v '^exempt_' | sort | tr '\n' ' ')
 is "$(printf '%s\n' "$COUT" | sed -n '2,$s/ .*//p' | sort | tr '\n' ' ')" "$keys" \
