@@ -4,7 +4,8 @@
 # (exit 3) in bounded time (a FIFO or a device must not hang a login), root
 # still gets in (in the sandbox's own namespaces), nothing is created,
 # changed or chowned in any writable tree (not even /run/nsiso), and the
-# policy file itself is left as it was. A file with more than 4096 sections is
+# policy file itself is left as it was. The same for a good policy file with a
+# hostile drop-in directory (issue 15). A file with more than 4096 sections is
 # refused too; one with exactly 4096 is
 # checked for what it does when valid: it loads in bounded time and the
 # user's own section (the last one) applies.
@@ -192,6 +193,80 @@ case_start "10000 valid sections (over the cap of 4096: refused before iniparser
 	done
 } | put_policy "$CONF" 0644 root:root
 refused 10000-valid-sections "$CONF"
+
+# ---------------------------------------------------------------- drop-ins
+# A good main file, a hostile nsiso.d next to it: each is refused like a
+# hostile main file (the login does not hang or take long, nothing is made).
+DROP=$CONFDIR/nsiso.d
+echo "$GOOD" | put_policy "$CONF" 0644 root:root
+mkdir -m 0755 "$DROP"
+
+case_start "a drop-in that is a FIFO (no writer: a blocking open would hang)"
+mkfifo -m 0644 "$DROP/50-fifo.conf"
+refused dropin-fifo "$CONF"
+rm -f "$DROP/50-fifo.conf"
+
+case_start "a drop-in that is a character device (/dev/zero: an endless read)"
+if mknod -m 0644 "$DROP/50-zero.conf" c 1 5 2>/dev/null; then
+	refused dropin-dev-zero "$CONF"
+	rm -f "$DROP/50-zero.conf"
+else
+	skip "a /dev/zero drop-in is refused" "mknod is not permitted in this sandbox"
+fi
+
+case_start "a drop-in that is a symlink to /dev/zero"
+ln -s /dev/zero "$DROP/50-zero.conf"
+refused dropin-symlink-dev-zero "$CONF"
+rm -f "$DROP/50-zero.conf"
+
+case_start "a drop-in directory owned by the user"
+chown nsiso-p: "$DROP"
+refused dropin-dir-user "$CONF"
+chown root:root "$DROP"
+
+case_start "a drop-in directory that is a symlink to a directory of the user's"
+mkdir -m 0755 "$OUT/nsiso-p/d"
+chown nsiso-p: "$OUT/nsiso-p/d"
+rmdir "$DROP"
+ln -s "$OUT/nsiso-p/d" "$DROP"
+refused dropin-dir-symlink "$CONF"
+rm -f "$DROP"
+mkdir -m 0755 "$DROP"
+
+case_start "300 drop-ins (over the bound of 256)"
+i=0
+while [ $i -lt 300 ]; do
+	printf '[user:u%d]
+tmp_size = 1M
+' $i >"$DROP/$i.conf"
+	i=$((i + 1))
+done
+refused dropin-300-files "$CONF"
+rm -f "$DROP"/*.conf
+
+case_start "5000 entries in the drop-in directory (over the bound of 4096)"
+i=0
+while [ $i -lt 5000 ]; do
+	: >"$DROP/junk$i"
+	i=$((i + 1))
+done
+refused dropin-5000-entries "$CONF"
+rm -f "$DROP"/junk*
+
+case_start "drop-ins of more than 1 MiB together (each one less)"
+for f in a b; do
+	{
+		printf '[global]
+'
+		i=0
+		while [ $i -lt 9100 ]; do
+			printf '; %s\n' "padding padding padding padding padding padding padding"
+			i=$((i + 1))
+		done
+	} >"$DROP/$f.conf"
+done
+refused dropin-over-1mib "$CONF"
+rm -rf "$DROP"
 
 case_start "4096 sections, the cap (accepted: the user's own, last, section applies)"
 {
