@@ -189,11 +189,14 @@ demo-check: all $(PAMH) $(KEEPERTOOL) $(HELPERS)
 	@sh tests/demo.sh
 
 # What install puts where (DESTDIR-aware). The policy is installed only when
-# none exists, and uninstall leaves it: it is the administrator's file.
+# none exists, and uninstall leaves it: it is the administrator's file. So is
+# its drop-in directory, made (empty, 0755) by install and left by uninstall;
+# the example drop-in goes with the other examples.
 PAMCONFIGDIR ?= $(PREFIX)/share/pam-configs
 MAN5_PAGES   := docs/nsiso.conf.5
 MAN8_PAGES   := docs/pam_nsiso.8 docs/nsisoctl.8
 POLICY_DEST   = $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf
+DROPIN_DEST   = $(DESTDIR)$(SYSCONFDIR)/security/nsiso.d
 
 EXAMPLESDIR ?= $(PREFIX)/share/doc/libpam-nsiso/examples
 # systemd's units: the gc timer and the user@.service drop-in (lifetimes under systemd).
@@ -207,8 +210,10 @@ install: $(MODULE) $(CTL)
 	install -m 0644 $(MAN5_PAGES) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN8_PAGES) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 config/pam-configs/nsiso $(DESTDIR)$(PAMCONFIGDIR)/nsiso
-	install -d $(DESTDIR)$(EXAMPLESDIR)
+	install -d $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(EXAMPLESDIR)/nsiso.d
 	install -m 0644 config/nsiso-net-hook $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook
+	install -m 0644 config/nsiso.d/50-students.conf $(DESTDIR)$(EXAMPLESDIR)/nsiso.d/
+	install -d -m 0755 $(DROPIN_DEST)
 	install -d $(DESTDIR)$(UNITDIR)/user@.service.d
 	install -m 0644 config/systemd/nsiso-gc.service config/systemd/nsiso-gc.timer $(DESTDIR)$(UNITDIR)/
 	install -m 0644 config/systemd/user@.service.d/pam_nsiso.conf $(DESTDIR)$(UNITDIR)/user@.service.d/
@@ -221,11 +226,14 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5_PAGES))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8_PAGES))) \
 		$(DESTDIR)$(PAMCONFIGDIR)/nsiso $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook \
+		$(DESTDIR)$(EXAMPLESDIR)/nsiso.d/50-students.conf \
 		$(DESTDIR)$(UNITDIR)/nsiso-gc.service $(DESTDIR)$(UNITDIR)/nsiso-gc.timer \
 		$(DESTDIR)$(UNITDIR)/user@.service.d/pam_nsiso.conf
 	-rmdir $(DESTDIR)$(UNITDIR)/user@.service.d 2>/dev/null
+	-rmdir $(DESTDIR)$(EXAMPLESDIR)/nsiso.d 2>/dev/null
 	-rmdir $(DESTDIR)$(EXAMPLESDIR) 2>/dev/null
 	@echo "left $(POLICY_DEST) in place (the administrator's file); remove it by hand"
+	@echo "left $(DROPIN_DEST) in place (the administrator's drop-ins); remove it by hand"
 
 # nsisoctl, the manual, make install and the Debian package (tests/ctl).
 .PHONY: ctl-test

@@ -71,11 +71,15 @@ missing=""
 for f in "$libdir/security/pam_nsiso.so" /usr/sbin/nsisoctl /usr/share/man/man8/pam_nsiso.8.gz \
 	/usr/share/man/man8/nsisoctl.8.gz /usr/share/man/man5/nsiso.conf.5.gz \
 	/etc/security/nsiso.conf /usr/share/pam-configs/nsiso /usr/share/doc/$PKG/copyright \
+	/usr/share/doc/$PKG/examples/nsiso.d/50-students.conf \
 	/lib/systemd/system/nsiso-gc.timer /lib/systemd/system/nsiso-gc.service \
 	/lib/systemd/system/user@.service.d/pam_nsiso.conf; do
 	[ -f "$S/root$f" ] || missing="$missing $f"
 done
-is "${missing# }" "" "the package has the module, nsisoctl, the man pages, the policy, the profile, the gc timer and the user@.service drop-in"
+is "${missing# }" "" "the package has the module, nsisoctl, the man pages, the policy, the example drop-in, the profile, the gc timer and the user@.service drop-in"
+is "$(stat -c '%F %a' "$S/root/etc/security/nsiso.d" 2>&1)" "directory 755" \
+	"the package has the drop-in directory /etc/security/nsiso.d, 0755"
+empty "$(ls -A "$S/root/etc/security/nsiso.d" 2>&1)" "... empty (the example drop-in is not active)"
 ok_cmd "the packaged nsisoctl runs" "$S/root/usr/sbin/nsisoctl" --help
 if have nm; then
 	is "$(module_exports "$S/root$libdir/security/pam_nsiso.so")" "$MODULE_EXPORTS" \

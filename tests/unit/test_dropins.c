@@ -432,6 +432,66 @@ static void test_sections_cap_across_files(void **state)
 	nsiso_policy_free(p);
 }
 
+/* "# [section]" and "# key = value" lines of @text uncommented; prose stays a comment. */
+static char *uncomment(char *text, size_t len)
+{
+	char *out = calloc(1, len + 2), *save = NULL;
+	size_t used = 0;
+
+	assert_non_null(out);
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *eq = strstr(line, " = ");
+		bool key =
+		    strncmp(line, "# ", 2) == 0 && eq &&
+		    strspn(line + 2, "abcdefghijklmnopqrstuvwxyz_") == (size_t)(eq - line - 2);
+
+		used += (size_t)snprintf(out + used, len + 2 - used, "%s\n",
+					 strncmp(line, "# [", 3) == 0 || key ? line + 2 : line);
+	}
+	return out;
+}
+
+/*
+ * The shipped example drop-in: as shipped it changes nothing; with its
+ * commented section and keys uncommented it is valid, and its keys apply
+ * (to bob, its section renamed [user:bob]: the group may not exist here).
+ */
+static void test_example_dropin(void **state)
+{
+	static const char path[] = "config/nsiso.d/50-students.conf";
+	_cleanup_free_ char *buf = NULL, *active = NULL;
+	struct nsiso_user u = mkuser("bob", 1000, NULL, 0);
+	struct nsiso_settings s;
+	struct nsiso_policy *p;
+	size_t len = 0;
+	char sz[32], *sec;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail_msg("cannot open %s (run from the source tree): %s", path, strerror(errno));
+	assert_int_equal(nsiso_read_fd(fd, 1u << 20, &buf, &len), 0);
+	close(fd);
+	p = load_ok(FILES(MAIN, "[global]\n", D1, buf));
+	resolve_ok(p, &u, &s);
+	for (int k = 0; k < NSISO_KEY__MAX; k++)
+		assert_null(s.source_file[k]);
+	nsiso_settings_free(&s);
+	nsiso_policy_free(p);
+
+	active = uncomment(buf, len);
+	assert_non_null(sec = strstr(active, "[group:students]\n"));
+	memcpy(sec, "[user:bob]\n     ", 16); /* same length: blanks after the header */
+	p = load_ok(FILES(MAIN, "[global]\n", D1, active));
+	resolve_ok(p, &u, &s);
+	assert_string_equal(size_str(&s, sz, sizeof(sz)), "536870912");
+	assert_int_equal(s.lifetime, NSISO_LIFE_SESSION);
+	assert_string_equal(s.hostname, "%h-%u");
+	assert_string_equal(s.source_file[NSISO_KEY_TMP_SIZE], D1);
+	assert_string_equal(s.source[NSISO_KEY_TMP_SIZE], "user:bob");
+	nsiso_settings_free(&s);
+	nsiso_policy_free(p);
+}
+
 /* ------------------------------------------------------------------ */
 /* Real files                                                          */
 
@@ -806,6 +866,7 @@ int main(void)
 	    cmocka_unit_test(test_rejected_value_forgets_earlier),
 	    cmocka_unit_test(test_broken_main_file),
 	    cmocka_unit_test(test_sections_cap_across_files),
+	    cmocka_unit_test(test_example_dropin),
 	    cmocka_unit_test(test_dropin_dir_name),
 	    cmocka_unit_test_setup_teardown(test_read_order_and_ignored, fs_setup, fs_teardown),
 	    cmocka_unit_test_setup_teardown(test_no_dropin_dir, fs_setup, fs_teardown),
