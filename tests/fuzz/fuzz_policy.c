@@ -118,7 +118,9 @@ static void same_answers(const struct nsiso_policy *a, const struct nsiso_policy
 			if (!same_str(sa.tmp_dirs[i], sb.tmp_dirs[i]))
 				abort();
 		for (int k = 0; k < NSISO_KEY__MAX; k++)
-			if (!same_str(sa.source[k], sb.source[k]))
+			if (!same_str(sa.source[k], sb.source[k]) ||
+			    !same_str(sa.source_file[k], sb.source_file[k]) ||
+			    sa.source_line[k] != sb.source_line[k])
 				abort();
 	}
 	nsiso_settings_free(&sa);
@@ -168,6 +170,60 @@ static void cache(const uint8_t *data, size_t size, const struct nsiso_policy *p
 	free(blob);
 }
 
+/* Where drop-ins start in an input: each "\n#--\n" ends one file. */
+#define FILE_CUT     "\n#--\n"
+#define MAX_FUZZ_FILES 8
+
+/*
+ * The input cut into a policy file and its drop-ins: the merge across files,
+ * the problems' list, and the cache's form of a merged policy (each key's
+ * file) under the same invariants as one file.
+ */
+static void dropins(const uint8_t *data, size_t size, const struct nsiso_user *users,
+		    size_t n_users)
+{
+	static const char *const names[MAX_FUZZ_FILES] = {
+	    "/etc/security/nsiso.conf",	      "/etc/security/nsiso.d/1.conf",
+	    "/etc/security/nsiso.d/2.conf", "/etc/security/nsiso.d/3.conf",
+	    "/etc/security/nsiso.d/4.conf", "/etc/security/nsiso.d/5.conf",
+	    "/etc/security/nsiso.d/6.conf", "/etc/security/nsiso.d/7.conf"};
+	struct nsiso_policy_files f = {0};
+	struct nsiso_problems all;
+	struct nsiso_policy *p = NULL, *q = NULL;
+	struct nsiso_error err = {0}, err_all = {0};
+	const char *pos = (const char *)data, *end = pos + size;
+	int r;
+
+	if (!memmem(data, size, FILE_CUT, strlen(FILE_CUT)))
+		return;
+	while (f.n < MAX_FUZZ_FILES) {
+		const char *cut = memmem(pos, (size_t)(end - pos), FILE_CUT, strlen(FILE_CUT));
+		size_t len = cut && f.n + 1 < MAX_FUZZ_FILES ? (size_t)(cut - pos) + 1
+							     : (size_t)(end - pos);
+
+		if (nsiso_policy_files_add(&f, names[f.n], pos, len, NULL) < 0)
+			goto out;
+		if (len == (size_t)(end - pos))
+			break;
+		pos += len + strlen(FILE_CUT) - 1;
+	}
+	r = nsiso_policy_load_files(&f, &p, NULL, &err);
+	if (memchr(err.msg, '\0', sizeof(err.msg)) == NULL)
+		abort();
+	if (nsiso_policy_load_files(&f, &q, &all, &err_all) != r || strcmp(err.msg, err_all.msg))
+		abort();
+	if ((r == 0) != (all.n == 0 && all.more == 0) || (all.n && strcmp(all.msg[0], err.msg)))
+		abort();
+	nsiso_problems_free(&all);
+	nsiso_policy_free(q);
+	cache(data, size, p, users, n_users);
+	for (size_t i = 0; p && i < n_users; i++)
+		ask(p, (struct nsiso_user *)&users[i]);
+	nsiso_policy_free(p);
+out:
+	nsiso_policy_files_free(&f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static gid_t groups_alice[] = {1000, 0, 27, 100};
@@ -190,6 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		const struct nsiso_user users[] = {alice, root};
 		cache(data, size, p, users, 2);
+		dropins(data, size, users, 2);
 	}
 	if (p) {
 		ask(p, &alice);
