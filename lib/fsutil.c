@@ -184,8 +184,8 @@ static char *next_component(const char **p, const char **end)
 	return *end == comp ? NULL : strndup(comp, (size_t)(*end - comp));
 }
 
-int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind, struct stat *st,
-		       struct nsiso_error *err)
+int nsiso_open_trusted_dir_of(const char *path, const char **leaf, enum nsiso_errkind kind,
+			      struct nsiso_error *err)
 {
 	_cleanup_close_ int dfd = -1;
 	const char *p = path;
@@ -212,7 +212,8 @@ int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind, st
 		if (!*p) {
 			if (*end == '/')
 				return nsiso_fail(err, kind, 0, "%s: not a file name", ep);
-			return nsiso_openat_trusted(dfd, name, path, oflags, kind, st, err);
+			*leaf = end - strlen(name); /* the end of @path: NUL-terminated */
+			return nsiso_steal_fd(&dfd);
 		}
 		nfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd < 0)
@@ -223,6 +224,17 @@ int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind, st
 		if (check_dir(dfd, path, (size_t)(end - path), kind, err) < 0)
 			return -1;
 	}
+}
+
+int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind, struct stat *st,
+		       struct nsiso_error *err)
+{
+	const char *leaf;
+	_cleanup_close_ int dfd = nsiso_open_trusted_dir_of(path, &leaf, kind, err);
+
+	if (dfd < 0)
+		return -1;
+	return nsiso_openat_trusted(dfd, leaf, path, oflags, kind, st, err);
 }
 
 void nsiso_unmount_all(int dirfd, const char *name)

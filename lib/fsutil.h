@@ -38,6 +38,15 @@ int nsiso_open_trusted(const char *path, int oflags, enum nsiso_errkind kind, st
 		       struct nsiso_error *err);
 
 /*
+ * The walk of nsiso_open_trusted() up to the directory that holds @path's
+ * last component, checked the same way: an O_PATH fd of it, and *@leaf
+ * pointing at that last component inside @path. For opening several names
+ * next to each other (a policy file and its drop-in directory) from one walk.
+ */
+int nsiso_open_trusted_dir_of(const char *path, const char **leaf, enum nsiso_errkind kind,
+			      struct nsiso_error *err);
+
+/*
  * The last step of nsiso_open_trusted(): @name in @dfd, a directory the
  * caller has already walked and checked (a policy drop-in directory), with
  * the same flags and checks. @path is @name's whole path, for messages. With

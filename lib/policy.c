@@ -1654,13 +1654,14 @@ static int load_sources(const struct source *src, size_t n, struct nsiso_policy 
 /* ------------------------------------------------------------------ */
 /* Reading the files safely                                            */
 
-/* Walk from / with O_NOFOLLOW, checking every directory, then open the file itself. */
-static int open_policy_file(const char *path, int *out, struct stat *st, struct nsiso_error *err)
+/* The file itself, @leaf in @dfd (its directory, walked from / with O_NOFOLLOW and checked). */
+static int open_policy_file(int dfd, const char *leaf, const char *path, int *out, struct stat *st,
+			    struct nsiso_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	char ep[256];
 
-	fd = nsiso_open_trusted(path, O_RDONLY, NSISO_ERR_POLICY, st, err);
+	fd = nsiso_openat_trusted(dfd, leaf, path, O_RDONLY, NSISO_ERR_POLICY, st, err);
 	if (fd < 0)
 		return -1;
 	nsiso_escape(ep, sizeof(ep), path);
@@ -1674,16 +1675,15 @@ static int open_policy_file(const char *path, int *out, struct stat *st, struct 
 }
 
 /* The trusted open and the read of the main file. */
-static int read_file(const char *path, char **buf, size_t *len, struct nsiso_error *err)
+static int read_file(int dfd, const char *leaf, const char *path, char **buf, size_t *len,
+		     struct nsiso_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 	char ep[256];
 	int r;
 
-	if (!path)
-		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "no policy file given");
-	if (open_policy_file(path, &fd, &st, err) < 0)
+	if (open_policy_file(dfd, leaf, path, &fd, &st, err) < 0)
 		return -1;
 	r = nsiso_read_fd_sized(fd, POLICY_MAX_SIZE, st.st_size, buf, len);
 	nsiso_escape(ep, sizeof(ep), path);
@@ -1916,15 +1916,19 @@ static int read_dropin(int dfd, const char *name, struct nsiso_policy_files *f, 
 	return files_push(f, &path, &buf, len, &none);
 }
 
-/* The drop-ins of f->dropin_dir into @f. 0, or -1 (no memory). */
-static int read_dropins(struct nsiso_policy_files *f, size_t budget)
+/*
+ * The drop-ins of f->dropin_dir into @f. It is next to the main file: opened
+ * on @pdfd, the directory the main file's walk checked. 0, or -1 (no memory).
+ */
+static int read_dropins(struct nsiso_policy_files *f, int pdfd, size_t budget)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	_cleanup_strlist_ struct strlist names = {0};
 	struct nsiso_error e = {0};
 	int dfd, r;
 
-	dfd = nsiso_open_trusted(f->dropin_dir, O_RDONLY | O_DIRECTORY, NSISO_ERR_POLICY, NULL, &e);
+	dfd = nsiso_openat_trusted(pdfd, strrchr(f->dropin_dir, '/') + 1, f->dropin_dir,
+				   O_RDONLY | O_DIRECTORY, NSISO_ERR_POLICY, NULL, &e);
 	if (dfd < 0 && e.errnum == ENOENT) {
 		f->dropin_dir_missing = true;
 		return 0;
@@ -1946,16 +1950,22 @@ static int read_dropins(struct nsiso_policy_files *f, size_t budget)
 int nsiso_policy_read_files(const char *path, struct nsiso_policy_files *out,
 			    struct nsiso_error *err)
 {
+	_cleanup_close_ int pdfd = -1;
 	char *buf = NULL, *p = NULL, *none = NULL;
+	const char *leaf;
 	size_t len = 0;
 
 	*out = (struct nsiso_policy_files){0};
-	if (read_file(path, &buf, &len, err) < 0)
+	if (!path)
+		return nsiso_fail(err, NSISO_ERR_POLICY, 0, "no policy file given");
+	/* One walk for both: the file and its drop-in directory are in the same directory. */
+	pdfd = nsiso_open_trusted_dir_of(path, &leaf, NSISO_ERR_POLICY, err);
+	if (pdfd < 0 || read_file(pdfd, leaf, path, &buf, &len, err) < 0)
 		return -1;
 	p = strdup(path);
 	if (files_push(out, &p, &buf, len, &none) < 0 ||
 	    !(out->dropin_dir = nsiso_policy_dropin_dir(path)) ||
-	    read_dropins(out, POLICY_MAX_SIZE - len) < 0) {
+	    read_dropins(out, pdfd, POLICY_MAX_SIZE - len) < 0) {
 		nsiso_policy_files_free(out);
 		return nsiso_syserr(err, ENOMEM, "cannot read the policy");
 	}
