@@ -2623,7 +2623,11 @@ void nsiso_policy_lint(const struct nsiso_policy *p, const char *file, struct ns
 	for (size_t i = 0; p && i < p->n_secs; i++) {
 		for (size_t n = 0; n < ARRAY_SIZE(names); n++) {
 			const struct section *s = &p->secs[i];
-			struct linter w = {file, s, names[n].k, names[n].kind, out};
+			/* A drop-in's key is reported in the drop-in. */
+			const char *in = s->file[names[n].k] < p->files.n
+					     ? p->files.v[s->file[names[n].k]]
+					     : file;
+			struct linter w = {in, s, names[n].k, names[n].kind, out};
 			_cleanup_list_ struct nsiso_list l = {0};
 			char why[64];
 

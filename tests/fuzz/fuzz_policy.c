@@ -171,7 +171,7 @@ static void cache(const uint8_t *data, size_t size, const struct nsiso_policy *p
 }
 
 /* Where drop-ins start in an input: each "\n#--\n" ends one file. */
-#define FILE_CUT     "\n#--\n"
+#define FILE_CUT       "\n#--\n"
 #define MAX_FUZZ_FILES 8
 
 /*
@@ -183,7 +183,7 @@ static void dropins(const uint8_t *data, size_t size, const struct nsiso_user *u
 		    size_t n_users)
 {
 	static const char *const names[MAX_FUZZ_FILES] = {
-	    "/etc/security/nsiso.conf",	      "/etc/security/nsiso.d/1.conf",
+	    "/etc/security/nsiso.conf",	    "/etc/security/nsiso.d/1.conf",
 	    "/etc/security/nsiso.d/2.conf", "/etc/security/nsiso.d/3.conf",
 	    "/etc/security/nsiso.d/4.conf", "/etc/security/nsiso.d/5.conf",
 	    "/etc/security/nsiso.d/6.conf", "/etc/security/nsiso.d/7.conf"};
@@ -198,8 +198,8 @@ static void dropins(const uint8_t *data, size_t size, const struct nsiso_user *u
 		return;
 	while (f.n < MAX_FUZZ_FILES) {
 		const char *cut = memmem(pos, (size_t)(end - pos), FILE_CUT, strlen(FILE_CUT));
-		size_t len = cut && f.n + 1 < MAX_FUZZ_FILES ? (size_t)(cut - pos) + 1
-							     : (size_t)(end - pos);
+		size_t len =
+		    cut && f.n + 1 < MAX_FUZZ_FILES ? (size_t)(cut - pos) + 1 : (size_t)(end - pos);
 
 		if (nsiso_policy_files_add(&f, names[f.n], pos, len, NULL) < 0)
 			goto out;
