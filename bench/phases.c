@@ -278,8 +278,8 @@ WRAP(K_LIB, nsiso_user_load_groups, int, (struct nsiso_user * a, struct nsiso_er
 WRAP(K_LIB, nsiso_policy_load_cached, int,
      (const char *a, struct nsiso_policy **b, struct nsiso_pcache_result *c, struct nsiso_error *d),
      (a, b, c, d))
-WRAP(K_LIB, nsiso_policy_read, int, (const char *a, char **b, size_t *c, struct nsiso_error *d),
-     (a, b, c, d))
+WRAP(K_LIB, nsiso_policy_read_files, int,
+     (const char *a, struct nsiso_policy_files *b, struct nsiso_error *c), (a, b, c))
 WRAP(K_LIB, nsiso_policy_deserialize, int, (const char *a, size_t b, struct nsiso_policy **c),
      (a, b, c))
 WRAP(K_LIB, nsiso_policy_resolve, int,
