@@ -10,6 +10,7 @@
 #include "admin.h"
 #include "nsset.h"
 #include "session.h"
+#include "store.h"
 #include "util.h"
 
 int nsiso_admin_open(struct nsiso_registry *reg, struct nsiso_error *err)
@@ -79,14 +80,42 @@ static int host_mnt_fd(struct nsiso_error *err)
 	return fd;
 }
 
-static int count_processes(const struct nsiso_setrec *rec, unsigned *count, struct nsiso_error *err)
+/* nsisoctl runs in the registry's mount namespace (nsiso_admin_open checks): its inode. */
+static int own_mnt_ino(uint64_t *ino, struct nsiso_error *err)
 {
 	struct stat host;
 
-	/* nsisoctl runs in the registry's mount namespace (nsiso_admin_open checks). */
+	*ino = 0;
 	if (stat("/proc/self/ns/mnt", &host) < 0)
 		return nsiso_syserr(err, errno, "cannot stat /proc/self/ns/mnt");
-	return nsiso_nsset_count_processes(rec, (uint64_t)host.st_ino, 0, 0, count, err);
+	*ino = (uint64_t)host.st_ino;
+	return 0;
+}
+
+static int count_processes(const struct nsiso_setrec *rec, unsigned *count, struct nsiso_error *err)
+{
+	uint64_t host;
+
+	if (own_mnt_ino(&host, err) < 0)
+		return -1;
+	return nsiso_nsset_count_processes(rec, host, 0, 0, count, err);
+}
+
+/*
+ * The user's tmpfs (store.h): the generations nothing uses go, but never
+ * the live set's (@live: its record); with no set, the tmpfs too once idle.
+ */
+static int reap_store(const struct nsiso_registry *reg, uid_t uid, const struct nsiso_setrec *live,
+		      struct nsiso_error *err)
+{
+	uint64_t host;
+
+	if (own_mnt_ino(&host, err) < 0)
+		return -1;
+	if (live && !live->tmp_gen)
+		return 0; /* a set without a generation (made before them): nothing to tell apart */
+	return nsiso_store_reap(reg, uid, live ? live->tmp_gen : 0, 0, host, !live, err) < 0 ? -1
+											     : 0;
 }
 
 static int info_locked(const struct nsiso_registry *reg, const struct nsiso_userdir *ud,
@@ -148,6 +177,8 @@ static int teardown_locked(const struct nsiso_registry *reg, const struct nsiso_
 	if (nsiso_nsset_remove_pins(reg, host, ud->uid, netns, err) < 0)
 		return -1;
 	nsiso_registry_release_name(reg, ud->uid, netns);
+	/* Released: what is left of the user's tmpfs is for gc to finish if this cannot. */
+	(void)reap_store(reg, ud->uid, NULL, NULL);
 	return 0;
 }
 
@@ -199,9 +230,13 @@ int nsiso_admin_gc_one(const struct nsiso_registry *reg, uid_t uid, struct nsiso
 	 * release; session ends with the last session, whatever still runs;
 	 * processes also waits for the last process.
 	 */
-	if (!info.has_set || info.rec.lifetime == NSISO_LIFE_BOOT || info.n_sessions > 0 ||
-	    (info.rec.lifetime == NSISO_LIFE_PROCESSES && info.processes > 0))
+	if (ud.lock_fd < 0)
 		return 0;
+	if (!info.has_set)
+		return reap_store(reg, uid, NULL, err);
+	if (info.rec.lifetime == NSISO_LIFE_BOOT || info.n_sessions > 0 ||
+	    (info.rec.lifetime == NSISO_LIFE_PROCESSES && info.processes > 0))
+		return reap_store(reg, uid, &info.rec, err);
 	return teardown_locked(reg, &ud, err) < 0 ? -1 : 1;
 }
 

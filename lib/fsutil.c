@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -8,9 +9,10 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
-
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "fsutil.h"
 #include "util.h"
@@ -245,4 +247,121 @@ void nsiso_unmount_all(int dirfd, const char *name)
 	for (int i = 0; i < 16; i++)
 		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
 			break;
+}
+
+/* ---- removing a tree a user has written to ---- */
+
+#define REMOVE_DEPTH  32 /* directory levels held open at once */
+#define REMOVE_PASSES 64 /* passes over the tree before giving up */
+
+struct remove_walk {
+	int top;	/* the tree's top: a directory too deep is moved up here */
+	unsigned moved; /* names for those */
+	bool progress;	/* this pass removed or moved something */
+};
+
+/* Directory @name of @dirfd, neither through a symlink nor across a mount point. */
+static int open_subdir(int dirfd, const char *name)
+{
+	struct open_how how = {
+	    .flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+	    .resolve =
+		RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+}
+
+/* A directory too deep to descend into now: up to the top, for the next pass. */
+static void move_up(struct remove_walk *w, int dirfd, const char *name)
+{
+	char to[32];
+
+	for (int tries = 0; tries < 64; tries++) {
+		snprintf(to, sizeof(to), ".nsiso-deep-%u", w->moved++);
+		if (renameat2(dirfd, name, w->top, to, RENAME_NOREPLACE) == 0) {
+			w->progress = true;
+			return;
+		}
+		if (errno != EEXIST)
+			return;
+	}
+}
+
+static void empty_dir(struct remove_walk *w, int fd, unsigned depth);
+
+static void remove_entry(struct remove_walk *w, int dirfd, const char *name, unsigned depth)
+{
+	_cleanup_close_ int sub = -1;
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		/* A symlink goes itself: its target is never looked at. */
+		if (unlinkat(dirfd, name, 0) == 0)
+			w->progress = true;
+		return;
+	}
+	/*
+	 * A mount point (EXDEV) stays, and so the tree cannot go; a directory
+	 * swapped for a symlink meanwhile (ELOOP) is unlinked in the next pass.
+	 */
+	if ((sub = open_subdir(dirfd, name)) < 0)
+		return;
+	if (depth >= REMOVE_DEPTH) {
+		move_up(w, dirfd, name);
+		return;
+	}
+	empty_dir(w, sub, depth + 1);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
+		w->progress = true;
+}
+
+static void empty_dir(struct remove_walk *w, int fd, unsigned depth)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	struct dirent *de;
+	DIR *d;
+
+	if (dup_fd < 0)
+		return;
+	if (!(d = fdopendir(dup_fd))) {
+		close(dup_fd);
+		return;
+	}
+	rewinddir(d); /* the dup shares the offset of an earlier pass */
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			remove_entry(w, fd, de->d_name, depth);
+	closedir(d);
+}
+
+int nsiso_remove_tree(int dirfd, const char *name, struct nsiso_error *err)
+{
+	_cleanup_close_ int top = -1;
+	struct remove_walk w = {0};
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : nsiso_syserr(err, errno, "cannot stat %s", name);
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT
+			   ? 0
+			   : nsiso_syserr(err, errno, "cannot remove %s", name);
+	if ((top = open_subdir(dirfd, name)) < 0)
+		return nsiso_syserr(err, errno, "cannot open %s", name);
+	w.top = top;
+	for (int pass = 0; pass < REMOVE_PASSES; pass++) {
+		w.progress = false;
+		empty_dir(&w, top, 1);
+		if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			return 0;
+		if (!w.progress)
+			break;
+	}
+	return nsiso_syserr(err, errno,
+			    "cannot remove everything in %s (a mount point inside, or a tree that "
+			    "keeps changing)",
+			    name);
 }

@@ -63,4 +63,16 @@ int nsiso_openat_trusted(int dfd, const char *name, const char *path, int oflags
  */
 void nsiso_unmount_all(int dirfd, const char *name);
 
+/*
+ * Remove @name under @dirfd and everything below it, for trees a user has
+ * written to (persistent tmp dirs, a set's tmp dirs): every step is relative
+ * to a directory fd, a symlink is removed and never followed, a mount point
+ * (another file system, or a bind mount) is never entered and makes it
+ * fail, and the depth of the walk is bounded (a deeper directory is moved
+ * up under @name and taken in a later pass), so a deep tree costs passes,
+ * not file descriptors. A @name that is not a directory is unlinked.
+ * 0 removed (or absent), -1 with what was left in the way.
+ */
+int nsiso_remove_tree(int dirfd, const char *name, struct nsiso_error *err);
+
 #endif

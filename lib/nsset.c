@@ -25,6 +25,7 @@
 #include "nsset.h"
 #include "place.h"
 #include "polydir.h"
+#include "store.h"
 #include "util.h"
 
 void nsiso_nsfds_close(struct nsiso_nsfds *f)
@@ -138,6 +139,7 @@ struct create_args {
 	const char *hostname;
 	const char *netns_name;
 	uint64_t keeper_id; /* a new mount namespace must be newer to be pinned in the keeper */
+	struct nsiso_store *store; /* the user's store: the new generation's clones */
 };
 
 /*
@@ -197,7 +199,7 @@ static int hide_registry(struct nsiso_error *err)
 }
 
 /* The mount work inside the new namespaces (the caller is in them now). */
-static int build_inside(const struct create_args *a, uint64_t *tmp_dev, struct nsiso_error *err)
+static int build_inside(const struct create_args *a, struct nsiso_error *err)
 {
 	const struct nsiso_settings *s = a->settings;
 	unsigned long prop = s->propagation == NSISO_PROP_SLAVE ? MS_SLAVE : MS_PRIVATE;
@@ -208,7 +210,7 @@ static int build_inside(const struct create_args *a, uint64_t *tmp_dev, struct n
 		return nsiso_syserr(err, errno, "cannot set mount propagation");
 	if (hide_registry(err) < 0 || nsiso_netns_hide(err) < 0)
 		return -1;
-	if (nsiso_polydir_setup(a->user, s, tmp_dev, err) < 0)
+	if (nsiso_polydir_setup(a->user, s, a->store, err) < 0)
 		return -1;
 	if ((s->ns_mask & NSISO_NS_BIT(NSISO_NS_NET)) &&
 	    nsiso_netns_child_setup(a->netns_name, err) < 0)
@@ -230,7 +232,7 @@ static int build_inside(const struct create_args *a, uint64_t *tmp_dev, struct n
  * changes nothing): home_return() brings it back.
  */
 static int unshare_and_build(const struct create_args *a, struct nsiso_nsfds *ns, bool *inside,
-			     uint64_t *tmp_dev, struct nsiso_error *err)
+			     struct nsiso_error *err)
 {
 	unsigned mask = a->settings->ns_mask;
 
@@ -241,7 +243,7 @@ static int unshare_and_build(const struct create_args *a, struct nsiso_nsfds *ns
 		return -1;
 	if (nsiso_mntns_id(ns->fd[NSISO_NS_MNT]) <= a->keeper_id)
 		return 1;
-	return build_inside(a, tmp_dev, err);
+	return build_inside(a, err);
 }
 
 static int record_pin(int dirfd, const char *name, enum nsiso_ns ns, struct nsiso_setrec *rec,
@@ -268,7 +270,8 @@ static int pin_here(uid_t uid, const struct nsiso_nsfds *ns, unsigned mask,
 	int ret;
 
 	pin_dir(uid, path, sizeof(path));
-	if (mkdirat(AT_FDCWD, path, 0700) < 0)
+	/* It may be there already: the user's store (store.h) lives next to the pins. */
+	if (mkdirat(AT_FDCWD, path, 0700) < 0 && errno != EEXIST)
 		return nsiso_syserr(err, errno, "cannot create the pin directory of uid %u",
 				    (unsigned)uid);
 	dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -391,7 +394,7 @@ static int create_attempt(const struct nsiso_registry *r, const struct create_ar
 
 	if (cpu >= 0 && pin_cpu(cpu, err) < 0)
 		return -1;
-	ret = unshare_and_build(a, ns, &inside, &rec->tmp_dev, err);
+	ret = unshare_and_build(a, ns, &inside, err);
 	if (inside && home_return(h, ret < 0 ? NULL : err) < 0) {
 		nsiso_nsfds_close(ns);
 		return -1;
@@ -420,7 +423,7 @@ static int attempt_in_child(void *ctx, struct nsiso_setrec *rec, struct nsiso_er
 
 	if (c->cpu >= 0 && pin_cpu(c->cpu, err) < 0)
 		return -1;
-	ret = unshare_and_build(c->a, &ns, &inside, &rec->tmp_dev, err);
+	ret = unshare_and_build(c->a, &ns, &inside, err);
 	if (ret == 0)
 		ret = pin_all(c->r, c->h, c->a->user->uid, &ns, c->a->settings->ns_mask, rec, err);
 	nsiso_nsfds_close(&ns);
@@ -496,11 +499,13 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 		       struct nsiso_setrec *rec, struct nsiso_nsfds *fds, int *attempts,
 		       struct nsiso_error *err)
 {
+	struct nsiso_store store;
 	struct create_args a = {.user = u,
 				.settings = s,
 				.hostname = hostname,
 				.netns_name = netns_name,
-				.keeper_id = r->keeper_id};
+				.keeper_id = r->keeper_id,
+				.store = &store};
 	struct home h = {.place = NSISO_PLACE_INIT, .ns = NSISO_NSFDS_INIT};
 	sigset_t all, saved;
 	int ret;
@@ -509,6 +514,9 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 	rec->lifetime = s->lifetime;
 	snprintf(rec->user, sizeof(rec->user), "%s", u->name);
 	*attempts = 0;
+	nsiso_store_init(&store);
+	if (nsiso_polydir_plan(s, &store, err) < 0)
+		return -1;
 	if (home_save(&h, s->ns_mask, err) < 0) {
 		home_close(&h);
 		return -1;
@@ -520,7 +528,9 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 	 */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &saved);
-	ret = create_pinned(r, &a, &h, rec, fds, attempts, err);
+	ret = nsiso_store_prepare(r, u, &s->tmp_size, &store, err);
+	if (ret == 0)
+		ret = create_pinned(r, &a, &h, rec, fds, attempts, err);
 	home_close(&h); /* restores the affinity */
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	if (ret == 0 && wire_net(&a, fds, rec, err) < 0)
@@ -528,8 +538,12 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 	if (ret < 0) {
 		nsiso_nsset_remove_pins(r, -1, u->uid, rec->netns[0] ? rec->netns : NULL, NULL);
 		nsiso_nsfds_close(fds);
+		nsiso_store_discard(&store);
 		return -1;
 	}
+	rec->tmp_dev = store.dev;
+	rec->tmp_gen = store.gen;
+	nsiso_store_close(&store);
 	rec->created = (int64_t)time(NULL);
 	for (int i = 0; i < NSISO_NS__MAX; i++)
 		fds->ino[i] = (s->ns_mask & NSISO_NS_BIT(i)) ? rec->ino[i] : 0;
@@ -798,71 +812,26 @@ int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid
 	return remove_pins_self(r, host_mnt_fd, uid, netns_name, err);
 }
 
-/* Does the mount table of (any process of) /proc/@pid hold a mount of device @dev? */
-static bool mountinfo_has_dev(int procfd, const char *pid, uint64_t dev)
+/*
+ * Does the mount table of /proc/@pid hold generation @gen of the user's
+ * store on @dev (@gen 0, a record from before generations: any mount of it)?
+ */
+static bool table_holds(int procfd, const char *pid, uint64_t dev, uint64_t gen)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	char path[300], line[4096], want[48];
-	int fd;
+	struct nsiso_u64s gens = {0};
+	bool holds;
 
-	snprintf(path, sizeof(path), "%s/mountinfo", pid);
-	snprintf(want, sizeof(want), "%u:%u", major((dev_t)dev), minor((dev_t)dev));
-	fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !(f = fdopen(fd, "r"))) {
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...": the third field. */
-	while (fgets(line, sizeof(line), f)) {
-		char field[48];
-
-		if (sscanf(line, "%*s %*s %47s", field) == 1 && strcmp(field, want) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Mount namespaces already looked at, with their answer: each is read once per scan. */
-struct ns_seen {
-	uint64_t *ino;
-	bool *holds;
-	size_t n, cap;
-};
-
-static int seen_lookup(const struct ns_seen *s, uint64_t ino)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (s->ino[i] == ino)
-			return s->holds[i];
-	return -1;
-}
-
-static void seen_add(struct ns_seen *s, uint64_t ino, bool holds)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		uint64_t *i2 = reallocarray(s->ino, cap, sizeof(*i2));
-		bool *h2;
-
-		if (!i2)
-			return;
-		s->ino = i2;
-		h2 = reallocarray(s->holds, cap, sizeof(*h2));
-		if (!h2)
-			return;
-		s->holds = h2;
-		s->cap = cap;
-	}
-	s->ino[s->n] = ino;
-	s->holds[s->n++] = holds;
+	(void)nsiso_store_table_gens(procfd, pid, dev, &gens);
+	holds = gen ? nsiso_u64s_has(&gens, gen) : gens.n > 0;
+	nsiso_u64s_free(&gens);
+	return holds;
 }
 
 int nsiso_nsset_count_processes(const struct nsiso_setrec *rec, uint64_t host_mnt_ino, pid_t self,
 				unsigned limit, unsigned *count, struct nsiso_error *err)
 {
 	_cleanup_close_ int procfd = -1;
-	struct ns_seen seen = {0};
+	struct nsiso_u64s holding = {0}, other = {0}; /* mount namespaces read, by answer */
 	uint64_t set_ino = rec->ino[NSISO_NS_MNT];
 	struct dirent *de;
 	DIR *d;
@@ -875,8 +844,7 @@ int nsiso_nsset_count_processes(const struct nsiso_setrec *rec, uint64_t host_mn
 	while ((limit == 0 || *count < limit) && (de = readdir(d))) {
 		char path[300];
 		struct stat st;
-		uint64_t pid;
-		int holds;
+		uint64_t pid, ino;
 
 		if (nsiso_parse_u64(de->d_name, &pid) < 0 || pid == (uint64_t)self)
 			continue;
@@ -894,18 +862,21 @@ int nsiso_nsset_count_processes(const struct nsiso_setrec *rec, uint64_t host_mn
 		 * stays pinned, so such a process is still "in" it. Only namespaces
 		 * other than the host's are read, each once.
 		 */
-		if (!rec->tmp_dev || (uint64_t)st.st_ino == host_mnt_ino)
+		ino = (uint64_t)st.st_ino;
+		if (!rec->tmp_dev || ino == host_mnt_ino || nsiso_u64s_has(&other, ino))
 			continue;
-		holds = seen_lookup(&seen, (uint64_t)st.st_ino);
-		if (holds < 0) {
-			holds = mountinfo_has_dev(dirfd(d), de->d_name, rec->tmp_dev);
-			seen_add(&seen, (uint64_t)st.st_ino, holds);
+		if (!nsiso_u64s_has(&holding, ino)) {
+			bool holds = table_holds(dirfd(d), de->d_name, rec->tmp_dev, rec->tmp_gen);
+
+			/* Out of memory to remember it: read it again next time. */
+			(void)nsiso_u64s_add(holds ? &holding : &other, ino);
+			if (!holds)
+				continue;
 		}
-		if (holds)
-			(*count)++;
+		(*count)++;
 	}
 	closedir(d);
-	free(seen.ino);
-	free(seen.holds);
+	nsiso_u64s_free(&holding);
+	nsiso_u64s_free(&other);
 	return 0;
 }

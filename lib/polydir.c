@@ -190,106 +190,71 @@ static int bind_instance(int userdir, const char *path, struct nsiso_error *err)
 	return 0;
 }
 
-/*
- * The set's one RAM-backed store. Every tmpfs directory of the set (the
- * tmp_dirs with tmp = tmpfs, and /dev/shm) is a directory of one tmpfs, so
- * tmp_size bounds what a user can pin in RAM through the set: one figure,
- * not one per mount (three tmpfs of 25% each let two users pin 150% of RAM).
- * A detached mount (fsmount): only its directories are ever attached.
- */
-static int make_store(const struct nsiso_size *size, struct nsiso_error *err)
+/* Mount the store's directory @i onto its place (opened without following symlinks). */
+static int mount_store_dir(struct nsiso_store *st, unsigned i, struct nsiso_error *err)
 {
-	_cleanup_close_ int fs = -1;
-	char sz[32];
-	int mnt;
+	_cleanup_close_ int dst = -1;
 
-	nsiso_format_size(size, sz, sizeof(sz));
-	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "source", "nsiso-tmp", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "size", sz, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return nsiso_syserr(err, errno, "cannot make the set's tmpfs (size %s)", sz);
-	mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-	if (mnt < 0)
-		return nsiso_syserr(err, errno, "cannot mount the set's tmpfs");
-	return mnt;
-}
-
-/*
- * Directory @sub of the store, root-owned 1777 like the real /tmp (the
- * kernel's protected_symlinks and the sticky bit then guard root inside the
- * set as outside), bound onto @path (opened without following symlinks).
- */
-static int bind_store_dir(int store, const char *sub, const char *path, struct nsiso_error *err)
-{
-	_cleanup_close_ int dir = -1, dst = -1, tree = -1;
-
-	if (mkdirat(store, sub, 0700) < 0)
-		return nsiso_syserr(err, errno, "cannot make the directory for %s", path);
-	dir = openat(store, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dir < 0 || fchmod(dir, 01777) < 0)
-		return nsiso_syserr(err, errno, "cannot set up the directory for %s", path);
-	if ((dst = open_target(path, err)) < 0)
+	if ((dst = open_target(st->path[i], err)) < 0)
 		return -1;
-	tree = open_tree(dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (tree < 0 ||
-	    move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return nsiso_syserr(err, errno, "cannot mount a private %s", path);
+	if (move_mount(st->tree[i], "", dst, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return nsiso_syserr(err, errno, "cannot mount a private %s", st->path[i]);
 	return 0;
 }
 
-/* The store, made on first use. */
-static int store_fd(int *store, const struct nsiso_settings *s, struct nsiso_error *err)
-{
-	if (*store < 0)
-		*store = make_store(&s->tmp_size, err);
-	return *store;
-}
-
-static int setup_tmp_dirs(const struct nsiso_user *u, const struct nsiso_settings *s, int *store,
-			  struct nsiso_error *err)
+static int setup_persistent(const struct nsiso_user *u, const struct nsiso_settings *s,
+			    struct nsiso_error *err)
 {
 	_cleanup_close_ int userdir = -1;
 
-	if (s->tmp == NSISO_TMP_OFF)
+	if (s->tmp != NSISO_TMP_PERSISTENT)
 		return 0;
-	if (s->tmp == NSISO_TMP_PERSISTENT && (userdir = open_user_statedir(u, err)) < 0)
+	if ((userdir = open_user_statedir(u, err)) < 0)
 		return -1;
-	for (unsigned i = 0; i < s->n_tmp_dirs; i++) {
-		char sub[NAME_MAX + 1] = "t.";
-		int r;
-
-		if (s->tmp == NSISO_TMP_PERSISTENT) {
-			r = bind_instance(userdir, s->tmp_dirs[i], err);
-		} else if (nsiso_instance_name(s->tmp_dirs[i], sub + 2, sizeof(sub) - 2) < 0) {
-			r = nsiso_fail(err, NSISO_ERR_POLICY, 0, "tmp_dirs: %s has no usable name",
-				       s->tmp_dirs[i]);
-		} else {
-			r = store_fd(store, s, err) < 0
-				? -1
-				: bind_store_dir(*store, sub, s->tmp_dirs[i], err);
-		}
-		if (r < 0)
+	for (unsigned i = 0; i < s->n_tmp_dirs; i++)
+		if (bind_instance(userdir, s->tmp_dirs[i], err) < 0)
 			return -1;
+	return 0;
+}
+
+static void plan_add(struct nsiso_store *st, const char *sub, const char *path)
+{
+	snprintf(st->sub[st->n], sizeof(st->sub[st->n]), "%s", sub);
+	st->path[st->n++] = path;
+}
+
+int nsiso_polydir_plan(const struct nsiso_settings *s, struct nsiso_store *st,
+		       struct nsiso_error *err)
+{
+	st->n = 0;
+	for (unsigned i = 0; s->tmp == NSISO_TMP_TMPFS && i < s->n_tmp_dirs; i++) {
+		char sub[NAME_MAX + 1] = "t.";
+
+		if (nsiso_instance_name(s->tmp_dirs[i], sub + 2, sizeof(sub) - 2) < 0)
+			return nsiso_fail(err, NSISO_ERR_POLICY, 0,
+					  "tmp_dirs: %s has no usable name", s->tmp_dirs[i]);
+		plan_add(st, sub, s->tmp_dirs[i]);
 	}
+	/*
+	 * POSIX shared memory is files in /dev/shm: private whenever IPC is.
+	 * "shm": an instance name is never that short without the "t." of a tmp dir.
+	 */
+	if (s->ns_mask & NSISO_NS_BIT(NSISO_NS_IPC))
+		plan_add(st, "shm", "/dev/shm");
 	return 0;
 }
 
 /*
- * A new IPC namespace covers SysV IPC and the mqueue filesystem, but POSIX
- * shared memory is just files in the /dev/shm tmpfs: it needs its own.
+ * A new IPC namespace covers SysV IPC and the mqueue filesystem; only where
+ * the host has one: a fresh mqueue instance belongs to the new IPC ns.
  */
-static int setup_ipc_dirs(const struct nsiso_settings *s, int *store, struct nsiso_error *err)
+static int setup_mqueue(const struct nsiso_settings *s, struct nsiso_error *err)
 {
 	struct statfs sfs;
 
 	if (!(s->ns_mask & NSISO_NS_BIT(NSISO_NS_IPC)))
 		return 0;
-	/* "shm": an instance name is never that short without the "t." of a tmp dir. */
-	if (store_fd(store, s, err) < 0 || bind_store_dir(*store, "shm", "/dev/shm", err) < 0)
-		return -1;
-	/* Only where the host has one: a fresh mqueue instance belongs to the new IPC ns. */
 	if (statfs("/dev/mqueue", &sfs) == 0 && sfs.f_type == MQUEUE_MAGIC &&
 	    mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return nsiso_syserr(err, errno, "cannot mount a private /dev/mqueue");
@@ -297,15 +262,12 @@ static int setup_ipc_dirs(const struct nsiso_settings *s, int *store, struct nsi
 }
 
 int nsiso_polydir_setup(const struct nsiso_user *u, const struct nsiso_settings *s,
-			uint64_t *tmp_dev, struct nsiso_error *err)
+			struct nsiso_store *st, struct nsiso_error *err)
 {
-	_cleanup_close_ int store = -1;
-	struct stat st;
-
-	*tmp_dev = 0;
-	if (setup_tmp_dirs(u, s, &store, err) < 0 || setup_ipc_dirs(s, &store, err) < 0)
+	if (setup_persistent(u, s, err) < 0 || nsiso_store_clone(st, err) < 0)
 		return -1;
-	if (store >= 0 && fstat(store, &st) == 0)
-		*tmp_dev = (uint64_t)st.st_dev;
-	return 0;
+	for (unsigned i = 0; i < st->n; i++)
+		if (mount_store_dir(st, i, err) < 0)
+			return -1;
+	return setup_mqueue(s, err);
 }

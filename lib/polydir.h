@@ -11,17 +11,26 @@
 
 #include "error.h"
 #include "policy.h"
+#include "store.h"
 #include "user.h"
 
 #define NSISO_STATEDIR "/var/lib/nsiso"
 
 /*
+ * Which directories of the user's store (store.h) a set made with @s
+ * mounts, and where: st->n, st->sub[], st->path[] (the tmp_dirs with
+ * tmp = tmpfs, then /dev/shm when IPC is isolated).
+ */
+int nsiso_polydir_plan(const struct nsiso_settings *s, struct nsiso_store *st,
+		       struct nsiso_error *err);
+
+/*
  * Mount the set's private directories (the caller is in the new mount
- * namespace). *@tmp_dev: st_dev of the set's one tmpfs (every RAM-backed
- * directory of the set is in it), 0 when it has none.
+ * namespace): the persistent instance dirs, the store's directories (the
+ * generation nsiso_store_prepare made), a fresh /dev/mqueue.
  */
 int nsiso_polydir_setup(const struct nsiso_user *u, const struct nsiso_settings *s,
-			uint64_t *tmp_dev, struct nsiso_error *err);
+			struct nsiso_store *st, struct nsiso_error *err);
 
 /*
  * Instance directory name for a tmp dir, systemd-style path escaping

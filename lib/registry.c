@@ -63,6 +63,12 @@ int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 			return -1;
 		used += (size_t)n;
 	}
+	if (rec->tmp_gen) {
+		n = snprintf(buf + used, len - used, "tmpgen=%" PRIu64 "\n", rec->tmp_gen);
+		if (n < 0 || (size_t)n >= len - used)
+			return -1;
+		used += (size_t)n;
+	}
 	if (rec->netns[0]) {
 		if (!nsiso_netns_name_ok(rec->netns))
 			return -1;
@@ -139,10 +145,12 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 		*seen |= 1u << 0;
 		return v == 2 ? 0 : -1;
 	}
-	if (strcmp(key, "tmpdev") == 0) {
+	if (strcmp(key, "tmpdev") == 0 || strcmp(key, "tmpgen") == 0) {
+		uint64_t *field = strcmp(key, "tmpdev") == 0 ? &rec->tmp_dev : &rec->tmp_gen;
+
 		if (v == 0)
 			return -1;
-		rec->tmp_dev = v;
+		*field = v;
 		return 0;
 	}
 	if (strcmp(key, "keeper") == 0) {

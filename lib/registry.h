@@ -53,7 +53,8 @@ struct nsiso_setrec {
 	uint64_t ino[NSISO_NS__MAX]; /* namespace inode per pinned namespace */
 	uint64_t dev;		     /* st_dev of nsfs (all namespaces share it) */
 	uint64_t keeper;	     /* id of the keeper holding the pins (NS_GET_MNTNS_ID) */
-	uint64_t tmp_dev;	     /* st_dev of the set's one tmpfs, 0 when none */
+	uint64_t tmp_dev;	     /* st_dev of the user's tmpfs (store.h), 0 when none */
+	uint64_t tmp_gen;	     /* the set's generation in it, 0 when none */
 	int64_t created;	     /* CLOCK_REALTIME seconds */
 	enum nsiso_lifetime lifetime;
 	char netns[65]; /* /run/netns name of the net namespace, "" when none */

@@ -13,6 +13,7 @@
 #include "netns.h"
 #include "nsset.h"
 #include "session.h"
+#include "store.h"
 #include "util.h"
 
 struct nsiso_session {
@@ -238,10 +239,23 @@ static int expand_netns_name(const struct nsiso_user *u, const struct nsiso_sett
 	return 0;
 }
 
+/* The registry's mount namespace (kept from open), whose table is never read. */
+static uint64_t host_ino(const struct nsiso_session *sess)
+{
+	struct stat st;
+
+	return sess->host_mnt_fd >= 0 && fstat(sess->host_mnt_fd, &st) == 0 ? (uint64_t)st.st_ino
+									    : 0;
+}
+
 /*
  * Tear down the user's set: the record first (the commit point), then the
- * pins. @at_registry: the caller is known to sit in the registry's mount
- * namespace (open, before the join), which spares the check.
+ * pins; then the generations of the user's tmpfs nothing uses any more go
+ * (the closing process, still inside, does not count), and with them, at a
+ * close, the tmpfs itself when nothing at all holds it (store.h): best
+ * effort, `nsisoctl gc` finishes what is left. @at_registry: the caller is
+ * known to sit in the registry's mount namespace (open, before the join:
+ * a set is made next, which takes the tmpfs as it is).
  */
 static int teardown(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
 		    const char *netns_name, bool at_registry, struct nsiso_error *err)
@@ -254,6 +268,8 @@ static int teardown(const struct nsiso_session *sess, const struct nsiso_userdir
 				    netns_name, err) < 0)
 		return -1;
 	nsiso_registry_release_name(&sess->reg, ud->uid, netns_name);
+	(void)nsiso_store_reap(&sess->reg, ud->uid, 0, sess->pid, host_ino(sess), !at_registry,
+			       NULL);
 	return 0;
 }
 
@@ -527,15 +543,6 @@ out:
 	}
 	nsiso_nsfds_close(&origin);
 	return ret;
-}
-
-/* The registry's mount namespace (kept from open), whose table is never read. */
-static uint64_t host_ino(const struct nsiso_session *sess)
-{
-	struct stat st;
-
-	return sess->host_mnt_fd >= 0 && fstat(sess->host_mnt_fd, &st) == 0 ? (uint64_t)st.st_ino
-									    : 0;
 }
 
 static int set_busy(const struct nsiso_session *sess, const struct nsiso_userdir *ud,

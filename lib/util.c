@@ -244,3 +244,34 @@ int nsiso_proc_starttime(pid_t pid, uint64_t *out)
 		*out = st.start;
 	return r;
 }
+
+bool nsiso_u64s_has(const struct nsiso_u64s *s, uint64_t x)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == x)
+			return true;
+	return false;
+}
+
+int nsiso_u64s_add(struct nsiso_u64s *s, uint64_t x)
+{
+	if (nsiso_u64s_has(s, x))
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		uint64_t *v = reallocarray(s->v, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = x;
+	return 0;
+}
+
+void nsiso_u64s_free(struct nsiso_u64s *s)
+{
+	free(s->v);
+	*s = (struct nsiso_u64s){0};
+}

@@ -79,4 +79,15 @@ int nsiso_proc_stat(pid_t pid, struct nsiso_procstat *out);
 /* Start time of @pid only, 0 or -errno. */
 int nsiso_proc_starttime(pid_t pid, uint64_t *out);
 
+/* A small set of 64-bit numbers (namespace inodes, generations): a grown array, linear lookups. */
+struct nsiso_u64s {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+bool nsiso_u64s_has(const struct nsiso_u64s *s, uint64_t x);
+/* Add @x unless it is there: 0, or -ENOMEM. */
+int nsiso_u64s_add(struct nsiso_u64s *s, uint64_t x);
+void nsiso_u64s_free(struct nsiso_u64s *s);
+
 #endif

@@ -275,6 +275,37 @@ static void test_setrec_netns_needs_net(void **state)
 	assert_string_equal(r.netns, "nsiso-alice");
 }
 
+/* ---- the optional tmpdev= and tmpgen= lines (the user's tmpfs and the set's generation in it)
+ * ---- */
+
+static void test_setrec_tmp_lines(void **state)
+{
+	struct nsiso_setrec r = sample(), back;
+	char buf[512];
+
+	(void)state;
+	r.tmp_dev = 61;
+	r.tmp_gen = 798329105237u;
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "\ntmpdev=61\ntmpgen=798329105237\n"));
+	assert_int_equal(nsiso_setrec_parse(buf, &back), 0);
+	assert_rec_equal(&r, &back);
+	assert_true(back.tmp_dev == 61 && back.tmp_gen == 798329105237u);
+
+	/* A record from before generations: no tmpgen line, read as 0. */
+	r.tmp_gen = 0;
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_null(strstr(buf, "tmpgen="));
+	assert_int_equal(nsiso_setrec_parse(buf, &back), 0);
+	assert_true(back.tmp_dev == 61 && back.tmp_gen == 0);
+
+	/* Generation 0 is never written: a record that says so is torn. */
+	assert_int_equal(nsiso_setrec_parse("version=2\nmask=1\ndev=4\nkeeper=9\ncreated=1\n"
+					    "lifetime=boot\nmnt=5\ntmpgen=0\nuser=a\n",
+					    &back),
+			 -1);
+}
+
 /* ---- the optional netns=<name> line (a set with a net namespace and a /run/netns name) ---- */
 
 #define ALL4 (ALL3 | NSISO_NS_BIT(NSISO_NS_NET))
@@ -466,6 +497,7 @@ int main(void)
 	    cmocka_unit_test(test_setrec_netns_needs_net),
 	    cmocka_unit_test(test_setrec_netns_format_exact),
 	    cmocka_unit_test(test_setrec_netns_round_trip),
+	    cmocka_unit_test(test_setrec_tmp_lines),
 	    cmocka_unit_test(test_setrec_netns_format_rejects),
 	    cmocka_unit_test(test_setrec_netns_parse_rejects),
 	    cmocka_unit_test(test_sessrec_round_trip),
