@@ -12,6 +12,7 @@
 #include "fault.h"
 #include "netns.h"
 #include "nsset.h"
+#include "rundir.h"
 #include "session.h"
 #include "store.h"
 #include "util.h"
@@ -451,6 +452,26 @@ static int get_set(const struct nsiso_session *sess, const struct nsiso_userdir 
 	return make_set(sess, ud, u, p, exempt_un, fds, res, err);
 }
 
+/*
+ * The set's /run/user/UID is made the host's (rundir.h). Not worth a login
+ * when it fails: the front-end says why. Only a caller that could not come
+ * back into the set from the host's namespace must not go on.
+ */
+static int sync_rundir(const struct nsiso_session *sess, const struct nsiso_rundir *host,
+		       const struct nsiso_nsfds *set, struct nsiso_open_result *res,
+		       struct nsiso_error *err)
+{
+	struct nsiso_error e = {0};
+	int r = nsiso_rundir_sync(host, sess->host_mnt_fd, &res->rundir_refreshed, &e);
+
+	if (r == -2 && nsiso_nsset_join(set, NULL, err) < 0)
+		return -1;
+	if (r < 0)
+		snprintf(res->rundir_error, sizeof(res->rundir_error), "%.*s",
+			 (int)sizeof(res->rundir_error) - 1, e.msg);
+	return 0;
+}
+
 /* With the user's lock held: record the session and move the caller in. */
 static int enter_locked(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
 			struct nsiso_user *u, const struct nsiso_policy *p,
@@ -458,6 +479,7 @@ static int enter_locked(const struct nsiso_session *sess, const struct nsiso_use
 			struct nsiso_open_result *res, struct nsiso_error *err)
 {
 	struct nsiso_nsfds fds = NSISO_NSFDS_INIT;
+	struct nsiso_rundir rundir = NSISO_RUNDIR_INIT;
 	int ret = -1;
 
 	if (get_set(sess, ud, u, p, exempt_un, &fds, res, err) < 0)
@@ -470,13 +492,19 @@ static int enter_locked(const struct nsiso_session *sess, const struct nsiso_use
 		nsiso_registry_remove_session(ud, sess->pid, sess->start, NULL);
 		goto out;
 	}
+	nsiso_rundir_note(u->uid, &rundir); /* the host's, from here */
 	if (nsiso_nsset_join(&fds, here, err) < 0) {
 		nsiso_registry_remove_session(ud, sess->pid, sess->start, NULL);
 		goto out;
 	}
 	step(res, NSISO_STEP_JOINED);
+	if (sync_rundir(sess, &rundir, &fds, res, err) < 0) {
+		nsiso_registry_remove_session(ud, sess->pid, sess->start, NULL);
+		goto out;
+	}
 	ret = 0;
 out:
+	nsiso_rundir_close(&rundir);
 	/* A set made for a login that then failed would hold nothing: do not keep it. */
 	if (ret < 0 && res->action == NSISO_ACTION_CREATE && res->rec.lifetime != NSISO_LIFE_BOOT)
 		teardown(sess, ud, res->rec.netns[0] ? res->rec.netns : NULL, false, NULL);

@@ -60,7 +60,9 @@ struct nsiso_open_result {
 	bool resolved;		 /* settings holds the policy's answer for the user */
 	struct nsiso_settings settings; /* resolved only to make a set; nsiso_open_result_free() */
 	enum nsiso_provisional provisional;
-	struct nsiso_unresolved unresolved;   /* the lookups that failed (CREATED, STILL) */
+	struct nsiso_unresolved unresolved; /* the lookups that failed (CREATED, STILL) */
+	bool rundir_refreshed;		    /* the set's /run/user/UID was stale: now the host's */
+	char rundir_error[256];		    /* why it could not be refreshed ("" when it could) */
 	unsigned char steps[NSISO_STEPS_MAX]; /* enum nsiso_step, in the order they were done */
 	unsigned nsteps;
 };

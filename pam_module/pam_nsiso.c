@@ -296,16 +296,23 @@ static const char *provisional_note(const struct nsiso_open_result *res, char *w
 static void log_opened(pam_handle_t *pamh, const struct who *w, const struct nsiso_open_result *res)
 {
 	const struct nsiso_setrec *rec = &res->rec;
-	char inodes[160], note[384], why[512];
+	char inodes[160], note[768], why[512];
 	const char *prov = provisional_note(res, why, sizeof(why));
+	int n;
 
-	snprintf(note, sizeof(note), "%s%s%s%s%s",
-		 res->from_set ? "from another set, via the host" : "",
-		 res->from_set && res->rebuilt ? "; " : "",
-		 !res->rebuilt	      ? ""
-		 : res->foreign_owner ? "the uid's set belonged to another account: discarded"
-				      : "an invalid set was discarded",
-		 prov && (res->from_set || res->rebuilt) ? "; " : "", prov ? prov : "");
+	n = snprintf(note, sizeof(note), "%s%s%s%s%s",
+		     res->from_set ? "from another set, via the host" : "",
+		     res->from_set && res->rebuilt ? "; " : "",
+		     !res->rebuilt	  ? ""
+		     : res->foreign_owner ? "the uid's set belonged to another account: discarded"
+					  : "an invalid set was discarded",
+		     prov && (res->from_set || res->rebuilt) ? "; " : "", prov ? prov : "");
+	/* The set's /run/user/UID (lib/rundir.h): replaced, or why not. */
+	if (n >= 0 && (size_t)n < sizeof(note) && (res->rundir_refreshed || res->rundir_error[0]))
+		snprintf(note + n, sizeof(note) - (size_t)n, "%s%s%s", n ? "; " : "",
+			 res->rundir_error[0] ? "/run/user/UID not refreshed: "
+					      : "the set's /run/user/UID was stale: now the host's",
+			 res->rundir_error);
 	log_decision(pamh, why[0] ? LOG_WARNING : LOG_INFO, w, why[0] ? why : NULL,
 		     res->action == NSISO_ACTION_CREATE ? "create" : "join",
 		     fmt_inodes(inodes, sizeof(inodes), rec->ns_mask, rec->ino),
