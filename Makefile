@@ -201,6 +201,8 @@ DROPIN_DEST   = $(DESTDIR)$(SYSCONFDIR)/security/nsiso.d
 EXAMPLESDIR ?= $(PREFIX)/share/doc/libpam-nsiso/examples
 # systemd's units: the gc timer and the user@.service drop-in (lifetimes under systemd).
 UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+# The aging rule of the persistent tmp dirs (tmp = persistent), for systemd-tmpfiles.
+TMPFILESDIR ?= $(shell pkg-config --variable=tmpfilesdir systemd 2>/dev/null || echo /usr/lib/tmpfiles.d)
 
 install: $(MODULE) $(CTL)
 	install -d $(DESTDIR)$(SECUREDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/security \
@@ -217,6 +219,8 @@ install: $(MODULE) $(CTL)
 	install -d $(DESTDIR)$(UNITDIR)/user@.service.d
 	install -m 0644 config/systemd/nsiso-gc.service config/systemd/nsiso-gc.timer $(DESTDIR)$(UNITDIR)/
 	install -m 0644 config/systemd/user@.service.d/pam_nsiso.conf $(DESTDIR)$(UNITDIR)/user@.service.d/
+	install -d $(DESTDIR)$(TMPFILESDIR)
+	install -m 0644 config/tmpfiles.d/nsiso.conf $(DESTDIR)$(TMPFILESDIR)/nsiso.conf
 	@if [ -e $(POLICY_DEST) ] || [ -L $(POLICY_DEST) ]; then \
 	  echo "keeping existing $(POLICY_DEST)"; \
 	else install -m 0644 config/nsiso.conf $(POLICY_DEST); fi
@@ -228,7 +232,7 @@ uninstall:
 		$(DESTDIR)$(PAMCONFIGDIR)/nsiso $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook \
 		$(DESTDIR)$(EXAMPLESDIR)/nsiso.d/50-students.conf \
 		$(DESTDIR)$(UNITDIR)/nsiso-gc.service $(DESTDIR)$(UNITDIR)/nsiso-gc.timer \
-		$(DESTDIR)$(UNITDIR)/user@.service.d/pam_nsiso.conf
+		$(DESTDIR)$(UNITDIR)/user@.service.d/pam_nsiso.conf $(DESTDIR)$(TMPFILESDIR)/nsiso.conf
 	-rmdir $(DESTDIR)$(UNITDIR)/user@.service.d 2>/dev/null
 	-rmdir $(DESTDIR)$(EXAMPLESDIR)/nsiso.d 2>/dev/null
 	-rmdir $(DESTDIR)$(EXAMPLESDIR) 2>/dev/null

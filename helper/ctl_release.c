@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "ctl.h"
+#include "polydir.h"
 #include "util.h"
 
 static int all_uids(const struct nsiso_registry *reg, uid_t **uids, size_t *n)
@@ -45,26 +46,51 @@ static int release_all(const struct nsiso_registry *reg, bool force)
 	return status;
 }
 
+/*
+ * --purge: the set (if any) and the persistent tmp dirs. @reg NULL: no
+ * registry (no login since boot: no set, no session).
+ */
+static int purge_one(const struct nsiso_registry *reg, const struct ctl_target *t, bool force)
+{
+	struct nsiso_purge_result res;
+	struct nsiso_error err = {0};
+
+	if (nsiso_admin_purge(reg, t->uid, force, &res, &err) < 0)
+		return ctl_core_err(&err);
+	if (res.released)
+		printf("released %s\n", t->label);
+	if (res.removed)
+		printf("removed " NSISO_STATEDIR "/%u\n", (unsigned)t->uid);
+	if (!res.released && !res.removed)
+		printf("nothing to purge for %s\n", t->label);
+	return CTL_OK;
+}
+
 int ctl_release(const struct ctl_cmd *c, int argc, char **argv)
 {
 	struct nsiso_registry reg = NSISO_REGISTRY_INIT;
 	struct ctl_target t;
 	struct ctl_args a;
-	bool all, force;
+	bool all, force, purge;
 	int status = CTL_OK, r;
 
 	if (ctl_parse(c, argc, argv, &a, &status))
 		return status;
 	all = a.set[ctl_opt(c, "all")];
 	force = a.set[ctl_opt(c, "force")];
+	purge = a.set[ctl_opt(c, "purge")];
 	if (all == (a.n_pos == 1))
 		return ctl_usage_err(c, "release: give either USER or --all");
+	if (all && purge)
+		return ctl_usage_err(c, "release: --purge takes one USER, never --all");
 	if (!all && ctl_resolve(a.pos[0], &t) < 0)
 		return CTL_FAIL;
 	r = ctl_open_registry(&reg);
 	if (r < 0)
 		return CTL_FAIL;
-	if (all) {
+	if (purge) {
+		status = purge_one(r == 0 ? &reg : NULL, &t, force);
+	} else if (all) {
 		status = r > 0 ? CTL_OK : release_all(&reg, force);
 	} else {
 		/* r > 0: no registry yet, so no set either. */

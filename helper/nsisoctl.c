@@ -12,6 +12,7 @@
 
 #include "ctl.h"
 #include "policy.h"
+#include "polydir.h"
 #include "util.h"
 
 const struct ctl_cmd ctl_cmds[] = {
@@ -50,12 +51,15 @@ const struct ctl_cmd ctl_cmds[] = {
     },
     {
 	.name = "release",
-	.synopsis = "USER|--all [--force]",
+	.synopsis = "USER|--all [--force] [--purge]",
 	.summary = "tear a set down (refused while sessions or processes remain)",
 	.help = "  --all    every set\n"
 		"  --force  tear down even with open sessions or processes inside; they keep\n"
-		"           their namespaces, the next login gets a new set\n",
-	.opts = {{"all", false}, {"force", false}},
+		"           their namespaces, the next login gets a new set\n"
+		"  --purge  (one USER) also remove USER's persistent tmp dirs,\n"
+		"           " NSISO_STATEDIR "/UID: refused while USER has an open session,\n"
+		"           even with --force; a symlink in them is removed, never followed\n",
+	.opts = {{"all", false}, {"force", false}, {"purge", false}},
 	.max_pos = 1,
 	.run = ctl_release,
     },

@@ -9,6 +9,7 @@
 
 #include "admin.h"
 #include "nsset.h"
+#include "polydir.h"
 #include "session.h"
 #include "store.h"
 #include "util.h"
@@ -199,6 +200,22 @@ static int inspect_locked(const struct nsiso_registry *reg, uid_t uid, struct ns
 	return r;
 }
 
+/* Under @uid's lock, as nsiso_admin_release. */
+static int release_locked(const struct nsiso_registry *reg, uid_t uid,
+			  const struct nsiso_userdir *ud, const struct nsiso_setinfo *info,
+			  bool force, struct nsiso_error *err)
+{
+	/* No record: clear stale pins (under the lock), report "no set". */
+	if (!info->has_set)
+		return ud->lock_fd < 0 || teardown_locked(reg, ud, err) == 0 ? 1 : -1;
+	if (!force && (info->n_sessions > 0 || info->processes > 0))
+		return nsiso_fail(err, NSISO_ERR_CALLER, 0,
+				  "the set of uid %u still has %zu open session(s) and %u "
+				  "process(es): not released (use --force)",
+				  (unsigned)uid, info->n_sessions, info->processes);
+	return teardown_locked(reg, ud, err);
+}
+
 int nsiso_admin_release(const struct nsiso_registry *reg, uid_t uid, bool force,
 			struct nsiso_error *err)
 {
@@ -207,15 +224,48 @@ int nsiso_admin_release(const struct nsiso_registry *reg, uid_t uid, bool force,
 
 	if (inspect_locked(reg, uid, &ud, &info, err) < 0)
 		return -1;
-	/* No record: clear stale pins (under the lock), report "no set". */
-	if (!info.has_set)
-		return ud.lock_fd < 0 || teardown_locked(reg, &ud, err) == 0 ? 1 : -1;
-	if (!force && (info.n_sessions > 0 || info.processes > 0))
+	return release_locked(reg, uid, &ud, &info, force, err);
+}
+
+int nsiso_admin_purge(const struct nsiso_registry *reg, uid_t uid, bool force,
+		      struct nsiso_purge_result *res, struct nsiso_error *err)
+{
+	_cleanup_userdir_ struct nsiso_userdir ud = NSISO_USERDIR_INIT;
+	struct nsiso_setinfo info = {0};
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	/*
+	 * The lock even for a uid the registry has never seen: a login must not
+	 * make a set, and the directories with it, while they are removed.
+	 * Without a registry (none since boot) no session is open, no set exists.
+	 */
+	if (reg) {
+		size_t n;
+
+		r = nsiso_registry_lock_user(reg, uid, true, &ud, err);
+		if (r == 0)
+			r = info_locked(reg, &ud, &info, err);
+		n = info.n_sessions; /* only the count is needed */
+		nsiso_setinfo_free(&info);
+		info.n_sessions = n;
+		if (r < 0)
+			return -1;
+	}
+	/* Not even --force: a session works in those files now. */
+	if (info.n_sessions > 0)
 		return nsiso_fail(err, NSISO_ERR_CALLER, 0,
-				  "the set of uid %u still has %zu open session(s) and %u "
-				  "process(es): not released (use --force)",
-				  (unsigned)uid, info.n_sessions, info.processes);
-	return teardown_locked(reg, &ud, err);
+				  "uid %u still has %zu open session(s): not purged (its tmp "
+				  "directories are in use; end them first)",
+				  (unsigned)uid, info.n_sessions);
+	if (reg && ud.lock_fd >= 0) {
+		r = release_locked(reg, uid, &ud, &info, force, err);
+		if (r < 0)
+			return -1;
+		res->released = r == 0;
+	}
+	/* Still under the user's lock: no login makes a set (and the directories) meanwhile. */
+	return nsiso_polydir_purge(uid, &res->removed, err);
 }
 
 int nsiso_admin_gc_one(const struct nsiso_registry *reg, uid_t uid, struct nsiso_error *err)

@@ -39,6 +39,21 @@ void nsiso_setinfo_free(struct nsiso_setinfo *info);
 int nsiso_admin_release(const struct nsiso_registry *reg, uid_t uid, bool force,
 			struct nsiso_error *err);
 
+struct nsiso_purge_result {
+	bool released; /* a set was torn down */
+	bool removed;  /* persistent tmp dirs were removed */
+};
+
+/*
+ * Purge @uid: release its set (as nsiso_admin_release: @force for
+ * processes still inside) and remove its persistent tmp dirs
+ * (/var/lib/nsiso/<uid>, nsiso_polydir_purge), under the user's lock.
+ * Refuses (kind NSISO_ERR_CALLER) while a session is open, even with
+ * @force. @reg NULL: there is no registry (no login since boot).
+ */
+int nsiso_admin_purge(const struct nsiso_registry *reg, uid_t uid, bool force,
+		      struct nsiso_purge_result *res, struct nsiso_error *err);
+
 /*
  * Tear down @uid's set when no session is open and no process is inside
  * (what `processes` lifetime would have done at the last close, had a

@@ -114,16 +114,16 @@ static int check_owner(int userdir, const struct nsiso_user *u, struct nsiso_err
 	return nsiso_fail(err, NSISO_ERR_USER, 0,
 			  "the persistent tmp directories " NSISO_STATEDIR
 			  "/%u belong to account '%s', not '%s' (a reused uid): an administrator "
-			  "must remove them before this account can have a set",
+			  "must remove them (nsisoctl release --purge %u) before this account can "
+			  "have a set",
 			  (unsigned)u->uid, nsiso_escape(esc, sizeof(esc), text),
-			  nsiso_escape(esc2, sizeof(esc2), u->name));
+			  nsiso_escape(esc2, sizeof(esc2), u->name), (unsigned)u->uid);
 }
 
-/* /var/lib/nsiso/<uid>: created and checked fd by fd, never through a name twice. */
-static int open_user_statedir(const struct nsiso_user *u, struct nsiso_error *err)
+/* /var/lib/nsiso, created when @create; -1, or -2 when it does not exist. */
+static int open_statedir(bool create, struct nsiso_error *err)
 {
-	_cleanup_close_ int varlib = -1, state = -1, user = -1;
-	char name[16], what[64];
+	_cleanup_close_ int varlib = -1;
 	struct stat st;
 
 	varlib = open("/var/lib", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -134,7 +134,18 @@ static int open_user_statedir(const struct nsiso_user *u, struct nsiso_error *er
 	if (st.st_uid != 0 || (st.st_mode & 022))
 		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0,
 				  "/var/lib is not root-owned or is writable by others");
-	if ((state = nsiso_open_root_dir(varlib, "nsiso", NSISO_STATEDIR, true, err)) < 0)
+	if (!create && faccessat(varlib, "nsiso", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return -2;
+	return nsiso_open_root_dir(varlib, "nsiso", NSISO_STATEDIR, create, err);
+}
+
+/* /var/lib/nsiso/<uid>: created and checked fd by fd, never through a name twice. */
+static int open_user_statedir(const struct nsiso_user *u, struct nsiso_error *err)
+{
+	_cleanup_close_ int state = -1, user = -1;
+	char name[16], what[64];
+
+	if ((state = open_statedir(true, err)) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%u", (unsigned)u->uid);
 	snprintf(what, sizeof(what), NSISO_STATEDIR "/%u", (unsigned)u->uid);
@@ -270,4 +281,30 @@ int nsiso_polydir_setup(const struct nsiso_user *u, const struct nsiso_settings 
 		if (mount_store_dir(st, i, err) < 0)
 			return -1;
 	return setup_mqueue(s, err);
+}
+
+int nsiso_polydir_purge(uid_t uid, bool *removed, struct nsiso_error *err)
+{
+	_cleanup_close_ int state = -1;
+	char name[16];
+
+	*removed = false;
+	state = open_statedir(false, err);
+	if (state == -2)
+		return 0;
+	if (state < 0)
+		return -1;
+	snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	if (faccessat(state, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT
+			   ? 0
+			   : nsiso_syserr(err, errno, "cannot look at " NSISO_STATEDIR "/%s", name);
+	if (nsiso_remove_tree(state, name, NULL) < 0) {
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, 0,
+				  "cannot remove all of " NSISO_STATEDIR "/%s: a mount point (or a "
+				  "tree that keeps changing) is in the way; the rest is removed",
+				  name);
+	}
+	*removed = true;
+	return 0;
 }

@@ -6,8 +6,10 @@
 #ifndef NSISO_POLYDIR_H
 #define NSISO_POLYDIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "policy.h"
@@ -37,5 +39,13 @@ int nsiso_polydir_setup(const struct nsiso_user *u, const struct nsiso_settings 
  * ("/var/tmp" -> "var-tmp"): injective, so two tmp dirs never share an instance.
  */
 int nsiso_instance_name(const char *path, char *buf, size_t len);
+
+/*
+ * Remove the persistent tmp dirs of @uid, NSISO_STATEDIR/<uid> and all in
+ * it (nsiso_remove_tree: no symlink followed, no mount point crossed).
+ * *@removed: there were some. The caller holds the user's lock and knows
+ * no session uses them.
+ */
+int nsiso_polydir_purge(uid_t uid, bool *removed, struct nsiso_error *err);
 
 #endif

@@ -14,11 +14,13 @@ trap 'exit 130' INT TERM
 libdir=$(pkg-config --variable=libdir pam 2>/dev/null || echo /lib/x86_64-linux-gnu)
 module=$libdir/security/pam_nsiso.so
 unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+tmpfilesdir=$(pkg-config --variable=tmpfilesdir systemd 2>/dev/null || echo /usr/lib/tmpfiles.d)
 FILES="$module /usr/sbin/nsisoctl /usr/share/man/man5/nsiso.conf.5 /usr/share/man/man8/pam_nsiso.8
 /usr/share/man/man8/nsisoctl.8 /usr/share/pam-configs/nsiso /etc/security/nsiso.conf
 /usr/share/doc/libpam-nsiso/examples/nsiso-net-hook
 /usr/share/doc/libpam-nsiso/examples/nsiso.d/50-students.conf
-$unitdir/nsiso-gc.service $unitdir/nsiso-gc.timer $unitdir/user@.service.d/pam_nsiso.conf"
+$unitdir/nsiso-gc.service $unitdir/nsiso-gc.timer $unitdir/user@.service.d/pam_nsiso.conf
+$tmpfilesdir/nsiso.conf"
 
 RC=0
 out=$(make -s -C "$TOP" install DESTDIR="$D" 2>&1) || RC=$?
@@ -28,7 +30,7 @@ missing=""
 for f in $FILES; do
 	[ -f "$D$f" ] || missing="$missing $f"
 done
-is "${missing# }" "" "every file is installed: module, nsisoctl, 3 man pages, pam-auth-update profile, policy, example drop-in, gc timer and user@.service drop-in"
+is "${missing# }" "" "every file is installed: module, nsisoctl, 3 man pages, pam-auth-update profile, policy, example drop-in, gc timer, user@.service drop-in and tmpfiles.d rule"
 is "$(find "$D" -type f | sed "s|^$D||" | sort | paste -sd ' ' -)" \
 	"$(printf '%s\n' $FILES | sort | paste -sd ' ' -)" "nothing else is installed"
 is "$(stat -c %a "$D$module") $(stat -c %a "$D/usr/sbin/nsisoctl") $(stat -c %a "$D/etc/security/nsiso.conf")" \
@@ -47,6 +49,7 @@ is "$(stat -c '%F %U %a' "$D/etc/security/nsiso.d" 2>&1)" "directory root 755" \
 	"the drop-in directory /etc/security/nsiso.d is made, root 0755"
 empty "$(ls -A "$D/etc/security/nsiso.d")" "... and empty (the example drop-in is not active)"
 ok_cmd "the installed profile is config/pam-configs/nsiso" cmp "$TOP/config/pam-configs/nsiso" "$D/usr/share/pam-configs/nsiso"
+ok_cmd "the installed tmpfiles.d rule is config/tmpfiles.d/nsiso.conf" cmp "$TOP/config/tmpfiles.d/nsiso.conf" "$D$tmpfilesdir/nsiso.conf"
 ok_cmd "the installed nsisoctl runs" "$D/usr/sbin/nsisoctl" --help
 
 echo "# edited by the administrator" >>"$D/etc/security/nsiso.conf"

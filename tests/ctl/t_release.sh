@@ -142,7 +142,7 @@ ctl release
 is "$RC" 2 "release: neither USER nor --all: exit 2"
 ctl release nsiso-k1 --all
 is "$RC $CERR" "2 nsisoctl: release: give either USER or --all
-usage: nsisoctl release USER|--all [--force]" "release: both USER and --all: exit 2"
+usage: nsisoctl release USER|--all [--force] [--purge]" "release: both USER and --all: exit 2"
 ctl release nosuch
 expect 1 "" "nsisoctl: unknown user 'nosuch'" "release: an unknown user: exit 1"
 
