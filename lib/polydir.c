@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,10 @@
 #include "nstable.h"
 #include "polydir.h"
 #include "util.h"
+
+/* A new IPC namespace's defaults: bytes per message queue, and queues. */
+#define SYSV_MSGMNB 16384
+#define SYSV_MSGMNI 32000
 
 #ifndef MQUEUE_MAGIC
 #define MQUEUE_MAGIC 0x19800202
@@ -256,16 +261,57 @@ int nsiso_polydir_plan(const struct nsiso_settings *s, struct nsiso_store *st,
 	return 0;
 }
 
+static int write_sysctl(const char *name, uint64_t value, struct nsiso_error *err)
+{
+	char path[64], text[32];
+	_cleanup_close_ int fd = -1;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+	n = snprintf(text, sizeof(text), "%" PRIu64 "\n", value);
+	fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || nsiso_write_all(fd, text, (size_t)n) < 0)
+		return nsiso_syserr(err, errno, "cannot set kernel.%s of the set's IPC namespace",
+				    name);
+	return 0;
+}
+
+/*
+ * SysV shared memory segments and message queues live as long as their IPC
+ * namespace, with no process at all (a segment nobody attaches, a queue
+ * nobody reads): for a set, as long as the set. A new IPC namespace allows
+ * them without bound (kernel.shmall is 2^64 - 2^24 pages, 32000 queues of
+ * 16 KiB): tmp_size bounds each, written to the new namespace's own
+ * sysctls (the caller is in it now).
+ */
+static int bound_sysv(const struct nsiso_settings *s, struct nsiso_error *err)
+{
+	uint64_t bytes = nsiso_size_bytes(&s->tmp_size), page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t queues = bytes / SYSV_MSGMNB;
+
+	if (!bytes)
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, 0,
+				  "cannot tell the RAM size for tmp_size");
+	queues = queues < 1 ? 1 : queues > SYSV_MSGMNI ? SYSV_MSGMNI : queues;
+	if (write_sysctl("shmmax", bytes, err) < 0 ||
+	    write_sysctl("shmall", bytes / page, err) < 0 ||
+	    write_sysctl("msgmni", queues, err) < 0)
+		return -1;
+	return 0;
+}
+
 /*
  * A new IPC namespace covers SysV IPC and the mqueue filesystem; only where
  * the host has one: a fresh mqueue instance belongs to the new IPC ns.
  */
-static int setup_mqueue(const struct nsiso_settings *s, struct nsiso_error *err)
+static int setup_ipc(const struct nsiso_settings *s, struct nsiso_error *err)
 {
 	struct statfs sfs;
 
 	if (!(s->ns_mask & NSISO_NS_BIT(NSISO_NS_IPC)))
 		return 0;
+	if (bound_sysv(s, err) < 0)
+		return -1;
 	if (statfs("/dev/mqueue", &sfs) == 0 && sfs.f_type == MQUEUE_MAGIC &&
 	    mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return nsiso_syserr(err, errno, "cannot mount a private /dev/mqueue");
@@ -280,7 +326,7 @@ int nsiso_polydir_setup(const struct nsiso_user *u, const struct nsiso_settings 
 	for (unsigned i = 0; i < st->n; i++)
 		if (mount_store_dir(st, i, err) < 0)
 			return -1;
-	return setup_mqueue(s, err);
+	return setup_ipc(s, err);
 }
 
 int nsiso_polydir_purge(uid_t uid, bool *removed, struct nsiso_error *err)

@@ -125,16 +125,21 @@ static int find_store(int dir, uid_t uid, const char *owner)
 	return nsiso_steal_fd(&fd);
 }
 
+uint64_t nsiso_size_bytes(const struct nsiso_size *size)
+{
+	struct sysinfo si;
+
+	if (!size->percent)
+		return size->value;
+	return sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit / 100 * size->value : 0;
+}
+
 /* tmpfs options for @size: the size, and a bound on inodes (each costs ~1 KiB beyond the size). */
 static void store_options(const struct nsiso_size *size, char *sz, size_t szlen, char *ino,
 			  size_t inolen)
 {
-	uint64_t bytes = size->value;
-	struct sysinfo si;
+	uint64_t bytes = nsiso_size_bytes(size);
 
-	if (size->percent)
-		bytes =
-		    sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit / 100 * size->value : 0;
 	nsiso_format_size(size, sz, szlen);
 	snprintf(ino, inolen, "%" PRIu64,
 		 bytes / INODE_BYTES > INODES_MIN ? bytes / INODE_BYTES : INODES_MIN);

@@ -57,6 +57,9 @@ struct nsiso_store {
 
 void nsiso_store_init(struct nsiso_store *st);
 
+/* @size in bytes (a percentage of the RAM as the kernel counts it); 0 when unknown. */
+uint64_t nsiso_size_bytes(const struct nsiso_size *size);
+
 /*
  * In the keeper: find @u's store (a store made for another account that had
  * the uid is detached from the keeper: its processes keep it, this account

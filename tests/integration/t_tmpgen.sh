@@ -88,6 +88,20 @@ ok_cmd "cycle 6: the space of the generations nobody uses is back (wrote $(cfact
 	test "$(cfact 6 bytes)" -ge 524288
 is "$(nsiso_tmpfs)" "1" "still one nsiso tmpfs on the machine"
 
+# SysV IPC outlives every process for as long as the set does: tmp_size
+# bounds its shared memory and message queues too (a new IPC namespace
+# allows 2^64 pages and 32000 queues).
+RC=0
+login ipc nsiso-g -- sh -c "d=$OUT/nsiso-g/cipc; mkdir \$d
+cat /proc/sys/kernel/shmmax /proc/sys/kernel/shmall /proc/sys/kernel/msgmni | paste -sd ' ' - >\$d/sysctl
+if ipcmk -M 2097152 >/dev/null 2>&1; then echo made; else echo refused; fi >\$d/big
+if ipcmk -M 786432 >/dev/null 2>&1 && ipcmk -M 786432 >/dev/null 2>&1; then echo made; else echo refused; fi >\$d/two
+ipcs -m | grep -c '^0x' >\$d/segments" || RC=$?
+expect_rc ipc "$RC" 0 "a login that tries SysV shared memory"
+is "$(cfact ipc sysctl)" "1048576 256 64" "the set's IPC namespace: shmmax, shmall (pages) and msgmni follow tmp_size (1M)"
+is "$(cfact ipc big)/$(cfact ipc two)/$(cfact ipc segments)" "refused/refused/1" \
+	"a 2M segment is refused, and a second 768K one (1M in all): one segment made"
+
 # No set and no process: gc removes the rest, and the tmpfs itself.
 kill "$(cfact 5 bg)" "$(cfact 6 bg)" 2>/dev/null
 wait_gone "$(cfact 5 bg)" || true
