@@ -11,6 +11,7 @@
 #include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -19,10 +20,15 @@
 #include "place.h"
 #include "store.h"
 
-#define STORE_NAME  "tmp"   /* under the keeper's /<uid> */
-#define OWNER_NAME  "owner" /* in the store's root: no generation is named like that */
-#define STORE_IDLE  2	    /* inodes in use of a store nothing holds: its root and owner */
-#define INODE_BYTES 4096    /* one inode allowed per this much of the size */
+#define STORE_NAME "tmp" /* under the keeper's /<uid> */
+/*
+ * The account a store was made for: an xattr of its root, not a file, which
+ * would take a page of the user's tmp_size. trusted.*: root's alone.
+ */
+#define OWNER_XATTR "trusted.nsiso.owner"
+/* Inodes in use (as statfs counts them) of a store nothing holds: its root, and the xattr. */
+#define STORE_IDLE  2
+#define INODE_BYTES 4096 /* one inode allowed per this much of the size */
 #define INODES_MIN  1024
 
 void nsiso_store_init(struct nsiso_store *st)
@@ -89,14 +95,15 @@ static int open_uid_dir(uid_t uid, bool create)
 	return fd < 0 ? -errno : fd;
 }
 
+/* A kernel without tmpfs xattrs cannot tell: the store is taken as the account's. */
 static bool owned_by(int root, const char *owner)
 {
-	_cleanup_close_ int fd = openat(root, OWNER_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
+	char text[257]; /* a user name is at most 256 bytes (user.h) */
+	ssize_t len = fgetxattr(root, OWNER_XATTR, text, sizeof(text));
 
-	return fd >= 0 && nsiso_read_fd(fd, 512, &text, &len) == 0 && len == strlen(owner) &&
-	       memcmp(text, owner, len) == 0;
+	if (len < 0)
+		return errno == EOPNOTSUPP;
+	return (size_t)len == strlen(owner) && memcmp(text, owner, (size_t)len) == 0;
 }
 
 /*
@@ -160,7 +167,7 @@ static int configure(int fs, const struct nsiso_size *size)
 static int make_store(int dir, const char *owner, const struct nsiso_size *size,
 		      struct nsiso_error *err)
 {
-	_cleanup_close_ int fs = -1, mnt = -1, root = -1, rec = -1;
+	_cleanup_close_ int fs = -1, mnt = -1, root = -1;
 	char sz[32];
 
 	nsiso_format_size(size, sz, sizeof(sz));
@@ -177,8 +184,8 @@ static int make_store(int dir, const char *owner, const struct nsiso_size *size,
 	root = openat(dir, STORE_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (root < 0)
 		return nsiso_syserr(err, errno, "cannot open the user's tmpfs");
-	rec = openat(root, OWNER_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (rec < 0 || nsiso_write_all(rec, owner, strlen(owner)) < 0)
+	if (fsetxattr(root, OWNER_XATTR, owner, strlen(owner), XATTR_CREATE) < 0 &&
+	    errno != EOPNOTSUPP)
 		return nsiso_syserr(err, errno, "cannot record the owner of the user's tmpfs");
 	return nsiso_steal_fd(&root);
 }

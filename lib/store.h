@@ -4,8 +4,8 @@
  * has (the tmp_dirs with tmp = tmpfs, and /dev/shm) is a directory of one
  * tmpfs, mounted in the keeper next to the pins:
  *
- *   keeper: /<uid>/tmp/          tmpfs "nsiso-tmp", root 0700, size = tmp_size
- *             owner              the account it was made for
+ *   keeper: /<uid>/tmp/          tmpfs "nsiso-tmp", root 0700, size = tmp_size,
+ *                                xattr trusted.nsiso.owner: the account it was made for
  *             g<N>/              one generation: the directories of one set
  *               t.<instance>     1777, bound onto one of the set's tmp_dirs
  *               shm              1777, bound onto the set's /dev/shm
@@ -95,7 +95,7 @@ void nsiso_store_close(struct nsiso_store *st);
  * @self: a process whose table is not read (0: none): the closing session,
  * still inside the set it tears down. With @drop, no live set and no
  * generation left, the store is unmounted from the keeper when the kernel
- * counts no inode in use but its root and owner record (a file still open,
+ * counts no inode in use but its root (and owner xattr) (a file still open,
  * a directory a user's detached mount holds: it stays, bounded as ever).
  * The caller holds the user's lock. 1 no store (any more), 0 kept, -1.
  */

@@ -214,7 +214,8 @@ keeper_clear()
 	local ns i
 	keeper_pinned || return 0
 	keeper rm "/$1" 2>/dev/null && return 0
-	for ns in mnt ipc uts net; do
+	# tmp: the user's tmpfs (lib/store.h), mounted next to the pins.
+	for ns in mnt ipc uts net tmp; do
 		i=0
 		while [ $i -lt 16 ] && keeper umount "/$1/$ns" 2>/dev/null; do i=$((i + 1)); done
 		keeper rm "/$1/$ns" 2>/dev/null
