@@ -95,14 +95,17 @@ static int open_uid_dir(uid_t uid, bool create)
 	return fd < 0 ? -errno : fd;
 }
 
-/* A kernel without tmpfs xattrs cannot tell: the store is taken as the account's. */
+/*
+ * A store without a record (below) cannot tell: it is taken as the account's
+ * that has the uid now, as persistent tmp dirs from before their .owner are.
+ */
 static bool owned_by(int root, const char *owner)
 {
 	char text[257]; /* a user name is at most 256 bytes (user.h) */
 	ssize_t len = fgetxattr(root, OWNER_XATTR, text, sizeof(text));
 
 	if (len < 0)
-		return errno == EOPNOTSUPP;
+		return true;
 	return (size_t)len == strlen(owner) && memcmp(text, owner, (size_t)len) == 0;
 }
 
@@ -184,9 +187,12 @@ static int make_store(int dir, const char *owner, const struct nsiso_size *size,
 	root = openat(dir, STORE_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (root < 0)
 		return nsiso_syserr(err, errno, "cannot open the user's tmpfs");
-	if (fsetxattr(root, OWNER_XATTR, owner, strlen(owner), XATTR_CREATE) < 0 &&
-	    errno != EOPNOTSUPP)
-		return nsiso_syserr(err, errno, "cannot record the owner of the user's tmpfs");
+	/*
+	 * Best effort: trusted.* needs CAP_SYS_ADMIN in the initial user
+	 * namespace (a caller in a child one may lack it), and tmpfs xattrs a
+	 * kernel built with them.
+	 */
+	(void)fsetxattr(root, OWNER_XATTR, owner, strlen(owner), XATTR_CREATE);
 	return nsiso_steal_fd(&root);
 }
 

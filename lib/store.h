@@ -5,7 +5,7 @@
  * tmpfs, mounted in the keeper next to the pins:
  *
  *   keeper: /<uid>/tmp/          tmpfs "nsiso-tmp", root 0700, size = tmp_size,
- *                                xattr trusted.nsiso.owner: the account it was made for
+ *                                xattr trusted.nsiso.owner: its account (when it can be set)
  *             g<N>/              one generation: the directories of one set
  *               t.<instance>     1777, bound onto one of the set's tmp_dirs
  *               shm              1777, bound onto the set's /dev/shm
