@@ -345,7 +345,7 @@ WRAP(K_LIB, nsiso_nsset_create, int,
       struct nsiso_error *i),
      (a, b, c, d, e, f, g, h, i))
 WRAP(K_LIB, nsiso_polydir_setup, int,
-     (const struct nsiso_user *a, const struct nsiso_settings *b, uint64_t *c,
+     (const struct nsiso_user *a, const struct nsiso_settings *b, struct nsiso_store *c,
       struct nsiso_error *d),
      (a, b, c, d))
 WRAP(K_LIB, nsiso_bind_nsfd, int, (int a, int b, const char *c, struct nsiso_error *d),
