@@ -247,7 +247,10 @@ host_mounts()
 
 host_cgroups()
 {
-	find "$CG2" -maxdepth 1 -mindepth 1 -type d | LC_ALL=C sort
+	# Another run of this suite on the machine (a second worktree) comes and
+	# goes with its own NAME.PID.RANDOM directory: only ours is this run's.
+	find "$CG2" -maxdepth 1 -mindepth 1 -type d | LC_ALL=C sort |
+		awk -v mine="$CG" -v pre="$CG2/$NAME." 'index($0, pre) != 1 || $0 == mine'
 }
 
 # procs_in_ns NS-LIST: pids of processes in any of these namespaces ("pid:[N]" ...).
