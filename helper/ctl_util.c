@@ -150,44 +150,6 @@ void ctl_human_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%.1f%c", v, units[u]);
 }
 
-/* Length of the valid UTF-8 sequence at @s (1-4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	static const struct {
-		unsigned char mask, lead, lo, hi; /* lead byte pattern, range of the 2nd byte */
-		size_t len;
-	} forms[] = {
-	    {0xe0, 0xc0, 0x80, 0xbf, 2},
-	    {0xf0, 0xe0, 0x80, 0xbf, 3},
-	    {0xf8, 0xf0, 0x80, 0xbf, 4},
-	};
-
-	for (size_t f = 0; f < ARRAY_SIZE(forms); f++) {
-		unsigned char lo = forms[f].lo, hi = forms[f].hi;
-
-		if ((s[0] & forms[f].mask) != forms[f].lead)
-			continue;
-		/* Overlong forms, surrogates and code points above U+10FFFF are not UTF-8. */
-		if (s[0] == 0xc0 || s[0] == 0xc1 || s[0] > 0xf4)
-			return 0;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-		else if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-		if (s[1] < lo || s[1] > hi)
-			return 0;
-		for (size_t i = 2; i < forms[f].len; i++)
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-		return forms[f].len;
-	}
-	return 0;
-}
-
 void ctl_json_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -202,7 +164,7 @@ void ctl_json_str(FILE *f, const char *s)
 			fprintf(f, "\\u%04x", *p++);
 		} else if (*p < 0x80) {
 			fputc(*p++, f);
-		} else if ((n = utf8_len(p)) > 0) {
+		} else if ((n = nsiso_utf8_len(p)) > 0) {
 			fwrite(p, 1, n, f);
 			p += n;
 		} else {

@@ -74,6 +74,43 @@ char *nsiso_escape(char *out, size_t outlen, const char *in)
 	return nsiso_escape_mem(out, outlen, in, strlen(in));
 }
 
+size_t nsiso_utf8_len(const unsigned char *s)
+{
+	static const struct {
+		unsigned char mask, lead, lo, hi; /* lead byte pattern, range of the 2nd byte */
+		size_t len;
+	} forms[] = {
+	    {0xe0, 0xc0, 0x80, 0xbf, 2},
+	    {0xf0, 0xe0, 0x80, 0xbf, 3},
+	    {0xf8, 0xf0, 0x80, 0xbf, 4},
+	};
+
+	for (size_t f = 0; f < ARRAY_SIZE(forms); f++) {
+		unsigned char lo = forms[f].lo, hi = forms[f].hi;
+
+		if ((s[0] & forms[f].mask) != forms[f].lead)
+			continue;
+		/* Overlong forms, surrogates and code points above U+10FFFF are not UTF-8. */
+		if (s[0] == 0xc0 || s[0] == 0xc1 || s[0] > 0xf4)
+			return 0;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+		else if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+		if (s[1] < lo || s[1] > hi)
+			return 0;
+		for (size_t i = 2; i < forms[f].len; i++)
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+		return forms[f].len;
+	}
+	return 0;
+}
+
 int nsiso_parse_u64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;

@@ -49,6 +49,13 @@ char *nsiso_escape(char *out, size_t outlen, const char *in);
 /* Like nsiso_escape for a byte range that may contain NULs. */
 char *nsiso_escape_mem(char *out, size_t outlen, const char *in, size_t inlen);
 
+/*
+ * Length of the valid UTF-8 sequence that starts at @s (2-4 bytes), or 0 when
+ * it is not one (ASCII included: callers handle bytes below 0x80 first).
+ * Overlong forms, surrogates and code points above U+10FFFF are not UTF-8.
+ */
+size_t nsiso_utf8_len(const unsigned char *s);
+
 /* Parse a non-negative decimal number that fits in uint64; whole string only. */
 int nsiso_parse_u64(const char *s, uint64_t *out);
 
