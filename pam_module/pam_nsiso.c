@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "policycache.h"
 #include "session.h"
+#include "stats.h"
 #include "user.h"
 #include "util.h"
 
@@ -111,17 +112,20 @@ static const char *join_reasons(char *buf, size_t len, const char *a, const char
  *   [REASON; ]action=A service=S user=U uid=N[ mnt=I ipc=I uts=I[ net=I]][ (NOTE)]
  * REASON: what went wrong, when something did. The inodes: the namespaces the
  * session ended in (none for a refusal: the caller is left as it was).
+ * Every decision is also counted (lib/stats.h, nsisoctl list --prometheus).
  */
 static void log_decision(pam_handle_t *pamh, int prio, const struct who *w, const char *reason,
-			 const char *action, const char *inodes, const char *note)
+			 enum nsiso_decision action, const char *inodes, const char *note)
 {
 	char uid[16] = "?";
 
+	nsiso_stats_count(action);
 	if (w->uid != (unsigned)-1)
 		snprintf(uid, sizeof(uid), "%u", w->uid);
 	pam_syslog(pamh, prio, "%s%saction=%s service=%s user=%s uid=%s%s%s%s%s",
-		   reason ? reason : "", reason ? "; " : "", action, w->service, w->user, uid,
-		   inodes ? inodes : "", note ? " (" : "", note ? note : "", note ? ")" : "");
+		   reason ? reason : "", reason ? "; " : "", nsiso_decision_word(action),
+		   w->service, w->user, uid, inodes ? inodes : "", note ? " (" : "",
+		   note ? note : "", note ? ")" : "");
 }
 
 /* debug: one LOG_DEBUG line per step the module took, before the decision's line. */
@@ -313,10 +317,10 @@ static void log_opened(pam_handle_t *pamh, const struct who *w, const struct nsi
 			 res->rundir_error[0] ? "/run/user/UID not refreshed: "
 					      : "the set's /run/user/UID was stale: now the host's",
 			 res->rundir_error);
-	log_decision(pamh, why[0] ? LOG_WARNING : LOG_INFO, w, why[0] ? why : NULL,
-		     res->action == NSISO_ACTION_CREATE ? "create" : "join",
-		     fmt_inodes(inodes, sizeof(inodes), rec->ns_mask, rec->ino),
-		     note[0] ? note : NULL);
+	log_decision(
+	    pamh, why[0] ? LOG_WARNING : LOG_INFO, w, why[0] ? why : NULL,
+	    res->action == NSISO_ACTION_CREATE ? NSISO_DECISION_CREATE : NSISO_DECISION_JOIN,
+	    fmt_inodes(inodes, sizeof(inodes), rec->ns_mask, rec->ino), note[0] ? note : NULL);
 }
 
 static void cleanup_session(pam_handle_t *pamh, void *data, int error_status)
@@ -367,8 +371,8 @@ static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct arg
 				    nsiso_policy_on_error(p) == NSISO_ONERR_DENY)) {
 			snprintf(note, sizeof(note), "exempt: %s", why);
 			log_decision(pamh, LOG_ERR, w,
-				     join_reasons(reason, sizeof(reason), broken, err.msg), "deny",
-				     NULL, note);
+				     join_reasons(reason, sizeof(reason), broken, err.msg),
+				     NSISO_DECISION_DENY, NULL, note);
 			return PAM_SESSION_ERR;
 		}
 		stuck = true;
@@ -391,7 +395,8 @@ static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct arg
 		 why, moved ? "; left a set for the host" : "", where);
 	log_decision(pamh, broken || stuck ? LOG_ERR : LOG_INFO, w,
 		     join_reasons(reason, sizeof(reason), broken, stuck ? err.msg : NULL),
-		     moved ? "host" : "exempt", caller_inodes(inodes, sizeof(inodes)), note);
+		     moved ? NSISO_DECISION_HOST : NSISO_DECISION_EXEMPT,
+		     caller_inodes(inodes, sizeof(inodes)), note);
 	return PAM_IGNORE;
 }
 
@@ -407,11 +412,11 @@ static int fail_open(pam_handle_t *pamh, const struct who *w, const struct nsiso
 	char inodes[160];
 
 	if (err->kind != NSISO_ERR_CALLER && nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
-		log_decision(pamh, LOG_ERR, w, err->msg, "allow",
+		log_decision(pamh, LOG_ERR, w, err->msg, NSISO_DECISION_ALLOW,
 			     caller_inodes(inodes, sizeof(inodes)), "on_error=allow: no isolation");
 		return PAM_IGNORE;
 	}
-	log_decision(pamh, LOG_ERR, w, err->msg, "deny", NULL, NULL);
+	log_decision(pamh, LOG_ERR, w, err->msg, NSISO_DECISION_DENY, NULL, NULL);
 	return PAM_SESSION_ERR;
 }
 
@@ -457,7 +462,8 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 		struct nsiso_close_result cres;
 		nsiso_session_close(sess, &cres, NULL);
 		nsiso_session_free(sess);
-		log_decision(pamh, LOG_ERR, w, "cannot keep session data", "deny", NULL, NULL);
+		log_decision(pamh, LOG_ERR, w, "cannot keep session data", NSISO_DECISION_DENY,
+			     NULL, NULL);
 		return PAM_SESSION_ERR;
 	}
 	log_opened(pamh, w, &res);
@@ -482,12 +488,13 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	who_init(pamh, name, &w);
 	/* The name is attacker-influenced: checked before NSS sees it, never used in a path. */
 	if (!name || !nsiso_user_name_ok(name)) {
-		log_decision(pamh, LOG_ERR, &w, "unusable user name", "deny", NULL, NULL);
+		log_decision(pamh, LOG_ERR, &w, "unusable user name", NSISO_DECISION_DENY, NULL,
+			     NULL);
 		return PAM_USER_UNKNOWN;
 	}
 	/* "unknown user" only when NSS says so; "cannot look up user" when it cannot answer. */
 	if (nsiso_user_lookup_passwd(name, &u, &err) < 0) {
-		log_decision(pamh, LOG_ERR, &w, err.msg, "deny", NULL, NULL);
+		log_decision(pamh, LOG_ERR, &w, err.msg, NSISO_DECISION_DENY, NULL, NULL);
 		return err.kind == NSISO_ERR_USER ? PAM_USER_UNKNOWN : PAM_SESSION_ERR;
 	}
 	w.uid = (unsigned)u.uid;
@@ -547,13 +554,17 @@ NSISO_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, c
 	} else if (res.deferred) {
 		snprintf(note, sizeof(note), "closing process runs as uid %u: left to nsisoctl gc",
 			 (unsigned)res.caller_euid);
-		log_decision(pamh, LOG_NOTICE, &w, NULL, "defer", NULL, note);
+		log_decision(pamh, LOG_NOTICE, &w, NULL, NSISO_DECISION_DEFER, NULL, note);
 	} else if (res.torn_down || a.debug) {
 		snprintf(note, sizeof(note), "%u other sessions%s", res.live_sessions,
 			 res.processes_left ? ", processes remain" : "");
-		log_decision(pamh, LOG_INFO, &w, NULL, res.torn_down ? "teardown" : "keep",
+		log_decision(pamh, LOG_INFO, &w, NULL,
+			     res.torn_down ? NSISO_DECISION_TEARDOWN : NSISO_DECISION_KEEP,
 			     fmt_inodes(inodes, sizeof(inodes), res.rec.ns_mask, res.rec.ino),
 			     note);
+	} else {
+		/* A close that keeps the set has a line only with debug; it counts all the same. */
+		nsiso_stats_count(NSISO_DECISION_KEEP);
 	}
 	/* Drop the data (and its fds) now: a second close must not act twice. */
 	pam_set_data(pamh, DATA_KEY, NULL, NULL);
