@@ -16,6 +16,8 @@
 
 #include "ctl.h"
 #include "nstable.h"
+#include "prom.h"
+#include "stats.h"
 #include "util.h"
 
 /* Same words as the policy's lifetime key (the record stores the enum). */
@@ -38,6 +40,7 @@ enum tmp_state { TMP_UNKNOWN, TMP_HOST, TMP_PRIVATE };
 /* /tmp as a process inside the set sees it. */
 struct tmp_usage {
 	enum tmp_state state;
+	long fs_magic;
 	const char *fstype;
 	uint64_t size, used, avail;
 };
@@ -139,6 +142,7 @@ static void probe_tmp(const struct nsiso_registry *reg, uid_t uid, struct tmp_us
 	if (pid > 0 && nsiso_read_all(fds[0], &rep, sizeof(rep)) == 0 && rep.ok) {
 		/* Our own /tmp's device: no private /tmp (tmp = off, or /tmp not in tmp_dirs). */
 		out->state = rep.dev == host.st_dev ? TMP_HOST : TMP_PRIVATE;
+		out->fs_magic = rep.type;
 		out->fstype = fs_name(rep.type);
 		out->size = rep.size;
 		out->used = rep.used;
@@ -405,7 +409,7 @@ static void set_json(const struct set_view *v, bool detail)
 	fputs("}\n", stdout);
 }
 
-/* ---- commands ---- */
+/* ---- registry ---- */
 
 static int registry_uids(const struct nsiso_registry *reg, uid_t **uids, size_t *n)
 {
@@ -424,27 +428,285 @@ static int flush_stdout(void)
 	return CTL_FAIL;
 }
 
-int ctl_list(const struct ctl_cmd *c, int argc, char **argv)
-{
-	struct nsiso_registry reg = NSISO_REGISTRY_INIT;
-	_cleanup_free_ uid_t *uids = NULL;
-	struct ctl_args a;
-	bool json, header = false;
-	size_t n = 0;
-	int status = CTL_OK, r;
+/* ---- Prometheus text format (list --prometheus) ---- */
 
-	if (ctl_parse(c, argc, argv, &a, &status))
-		return status;
-	json = a.set[ctl_opt(c, "json")];
-	r = ctl_open_registry(&reg);
-	if (r != 0)
-		return r > 0 ? CTL_OK : CTL_FAIL;
-	if (registry_uids(&reg, &uids, &n) < 0)
+/* Every set, collected first: the format wants each metric's samples together, under its header. */
+struct set_list {
+	struct set_view *v;
+	size_t n;
+};
+
+static void set_list_free(struct set_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		set_view_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int collect_all(const struct nsiso_registry *reg, struct set_list *l)
+{
+	_cleanup_free_ uid_t *uids = NULL;
+	size_t n = 0;
+	int status = CTL_OK;
+
+	if (registry_uids(reg, &uids, &n) < 0)
+		return CTL_FAIL;
+	if (n && !(l->v = calloc(n, sizeof(*l->v)))) {
+		ctl_err("out of memory");
+		return CTL_FAIL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct set_view *v = &l->v[l->n];
+
+		if (collect(reg, uids[i], false, v) < 0)
+			status = CTL_FAIL;
+		else if (v->info.has_set)
+			l->n++;
+		else
+			set_view_free(v);
+	}
+	return status;
+}
+
+/*
+ * The set's own tmpfs (tmp = tmpfs): its size is the set's tmp_size. A
+ * persistent /tmp is a directory of the host's file system, whose figures
+ * are that file system's: not the set's, not reported.
+ */
+static bool own_tmpfs(const struct set_view *v)
+{
+	return v->tmp.state == TMP_PRIVATE && v->tmp.fs_magic == TMPFS_MAGIC;
+}
+
+static bool m_valid(const struct set_view *v, uint64_t *out)
+{
+	*out = v->info.valid;
+	return true;
+}
+
+static bool m_sessions(const struct set_view *v, uint64_t *out)
+{
+	*out = v->info.n_sessions;
+	return true;
+}
+
+static bool m_processes(const struct set_view *v, uint64_t *out)
+{
+	*out = v->info.processes;
+	return true;
+}
+
+static bool m_created(const struct set_view *v, uint64_t *out)
+{
+	*out = (uint64_t)v->info.rec.created;
+	return v->info.rec.created > 0;
+}
+
+static bool m_tmp_size(const struct set_view *v, uint64_t *out)
+{
+	*out = v->tmp.size;
+	return own_tmpfs(v);
+}
+
+static bool m_tmp_used(const struct set_view *v, uint64_t *out)
+{
+	*out = v->tmp.used;
+	return own_tmpfs(v);
+}
+
+/* The per-set gauges, in output order. value: false when the set has no such sample. */
+static const struct {
+	const char *name, *help;
+	bool (*value)(const struct set_view *v, uint64_t *out);
+} set_gauges[] = {
+    {"nsiso_set_valid",
+     "1 when every pin of the set checks out, 0 when the next login rebuilds it.", m_valid},
+    {"nsiso_set_sessions", "Open login sessions in the set.", m_sessions},
+    {"nsiso_set_processes",
+     "Processes inside the set (in its mount namespace, or in one made inside it that holds its "
+     "tmpfs).",
+     m_processes},
+    {"nsiso_set_created_timestamp_seconds",
+     "When the set was made, in seconds since the epoch (its age is time() minus this).",
+     m_created},
+    {"nsiso_set_tmp_size_bytes",
+     "Size of the set's private tmpfs (/tmp, /var/tmp and /dev/shm together: tmp_size).",
+     m_tmp_size},
+    {"nsiso_set_tmp_used_bytes",
+     "Bytes used in the set's private tmpfs, as statfs() sees it from inside the set.", m_tmp_used},
+};
+
+static void prom_set_labels(const struct set_view *v)
+{
+	fputs("{user=", stdout);
+	nsiso_prom_label_value(stdout, v->name);
+	printf(",uid=\"%u\"", (unsigned)v->info.uid);
+}
+
+/* "mnt,ipc,uts": the set's namespaces, in table order. */
+static void prom_ns_names(const struct nsiso_setrec *rec, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NSISO_NS__MAX && used < len; i++) {
+		int n;
+
+		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+			     nsiso_ns_table[i].name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static void prom_machine(const struct set_list *l)
+{
+	size_t valid = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		valid += l->v[i].info.valid;
+	nsiso_prom_family(stdout, "nsiso_sets", "gauge",
+			  "Namespace sets whose pins all check out (live sets).");
+	printf("nsiso_sets %zu\n", valid);
+	nsiso_prom_family(stdout, "nsiso_sets_invalid", "gauge",
+			  "Sets recorded in the registry whose pins no longer check out (each is "
+			  "rebuilt at its user's next login).");
+	printf("nsiso_sets_invalid %zu\n", l->n - valid);
+}
+
+static void prom_info(const struct set_list *l)
+{
+	char ns[64];
+
+	if (!l->n)
+		return;
+	nsiso_prom_family(stdout, "nsiso_set_info", "gauge",
+			  "A set of the registry, value 1: its lifetime, namespaces and /run/netns "
+			  "name.");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct set_view *v = &l->v[i];
+
+		prom_ns_names(&v->info.rec, ns, sizeof(ns));
+		fputs("nsiso_set_info", stdout);
+		prom_set_labels(v);
+		printf(",lifetime=\"%s\",namespaces=\"%s\"", lifetime_word(v->info.rec.lifetime),
+		       ns);
+		if (v->info.rec.netns[0]) {
+			fputs(",netns=", stdout);
+			nsiso_prom_label_value(stdout, v->info.rec.netns);
+		}
+		fputs("} 1\n", stdout);
+	}
+}
+
+static void prom_gauges(const struct set_list *l)
+{
+	for (size_t g = 0; g < ARRAY_SIZE(set_gauges); g++) {
+		bool header = false;
+
+		for (size_t i = 0; i < l->n; i++) {
+			uint64_t val;
+
+			if (!set_gauges[g].value(&l->v[i], &val))
+				continue;
+			if (!header)
+				nsiso_prom_family(stdout, set_gauges[g].name, "gauge",
+						  set_gauges[g].help);
+			header = true;
+			fputs(set_gauges[g].name, stdout);
+			prom_set_labels(&l->v[i]);
+			printf("} %" PRIu64 "\n", val);
+		}
+	}
+}
+
+/*
+ * The counters file, replaced by a new one when it does not check out (said
+ * on stderr: its counts are lost, the new ones start from 0). 0 read (or
+ * none yet: *@have false), -1 reported.
+ */
+static int read_counters(struct nsiso_stats *st, bool *have)
+{
+	struct nsiso_error err = {0}, rerr = {0};
+	int r = nsiso_stats_read(st, &err);
+
+	if (r < 0 && err.kind == NSISO_ERR_UNSAFE) {
+		if (nsiso_stats_reset(&rerr) < 0) {
+			ctl_err("%s, and cannot be replaced: %s; the decision counters are not "
+				"reported",
+				err.msg, rerr.msg);
+			return -1;
+		}
+		ctl_err("%s: replaced by a new file, the decision counters start again from 0",
+			err.msg);
+		nsiso_error_clear(&err);
+		r = nsiso_stats_read(st, &err);
+	}
+	if (r < 0)
+		return ctl_core_err(&err), -1;
+	*have = r == 0;
+	return 0;
+}
+
+static int prom_counters(void)
+{
+	struct nsiso_stats st;
+	bool have = false;
+
+	if (read_counters(&st, &have) < 0)
+		return CTL_FAIL;
+	nsiso_prom_family(stdout, "nsiso_decisions_total", "counter",
+			  "Decisions of pam_nsiso since boot (or since its counters file was "
+			  "replaced), by the action of the decision's log line.");
+	for (int i = 0; i < NSISO_DECISION__MAX; i++)
+		printf("nsiso_decisions_total{action=\"%s\"} %" PRIu64 "\n",
+		       nsiso_decision_word((enum nsiso_decision)i), st.count[i]);
+	if (have) {
+		nsiso_prom_family(stdout, "nsiso_counters_start_time_seconds", "gauge",
+				  "When the decision counters started, in seconds since the epoch: "
+				  "the first decision since boot, or a replaced counters file.");
+		printf("nsiso_counters_start_time_seconds %" PRId64 "\n", st.created);
+	}
+	return CTL_OK;
+}
+
+/* @reg NULL: no registry yet (no set since boot); decisions may have been counted all the same. */
+static int list_prometheus(const struct nsiso_registry *reg)
+{
+	struct set_list l = {0};
+	int status = CTL_OK;
+
+	if (reg)
+		status = collect_all(reg, &l);
+	prom_machine(&l);
+	prom_info(&l);
+	prom_gauges(&l);
+	set_list_free(&l);
+	if (prom_counters() != CTL_OK)
+		status = CTL_FAIL;
+	return status;
+}
+
+/* ---- commands ---- */
+
+static int list_sets(const struct nsiso_registry *reg, bool json)
+{
+	_cleanup_free_ uid_t *uids = NULL;
+	bool header = false;
+	size_t n = 0;
+	int status = CTL_OK;
+
+	if (registry_uids(reg, &uids, &n) < 0)
 		status = CTL_FAIL;
 	for (size_t i = 0; i < n; i++) {
 		struct set_view v;
 
-		if (collect(&reg, uids[i], false, &v) < 0) {
+		if (collect(reg, uids[i], false, &v) < 0) {
 			status = CTL_FAIL;
 			continue;
 		}
@@ -458,6 +720,29 @@ int ctl_list(const struct ctl_cmd *c, int argc, char **argv)
 		}
 		set_view_free(&v);
 	}
+	return status;
+}
+
+int ctl_list(const struct ctl_cmd *c, int argc, char **argv)
+{
+	struct nsiso_registry reg = NSISO_REGISTRY_INIT;
+	struct ctl_args a;
+	bool json, prom;
+	int status = CTL_OK, r;
+
+	if (ctl_parse(c, argc, argv, &a, &status))
+		return status;
+	json = a.set[ctl_opt(c, "json")];
+	prom = a.set[ctl_opt(c, "prometheus")];
+	if (json && prom)
+		return ctl_usage_err(c, "list: --json and --prometheus exclude each other");
+	r = ctl_open_registry(&reg);
+	if (r < 0)
+		return CTL_FAIL;
+	if (prom)
+		status = list_prometheus(r == 0 ? &reg : NULL);
+	else if (r == 0)
+		status = list_sets(&reg, json);
 	nsiso_registry_close(&reg);
 	return flush_stdout() == CTL_OK ? status : CTL_FAIL;
 }

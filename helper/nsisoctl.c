@@ -18,10 +18,12 @@
 const struct ctl_cmd ctl_cmds[] = {
     {
 	.name = "list",
-	.synopsis = "[--json]",
+	.synopsis = "[--json|--prometheus]",
 	.summary = "every set: user, namespaces, sessions, processes, created, tmp usage",
-	.help = "  --json   one JSON object per set and line (JSON Lines)\n",
-	.opts = {{"json", false}},
+	.help = "  --json        one JSON object per set and line (JSON Lines)\n"
+		"  --prometheus  Prometheus text format: per-set gauges, live sets, and the\n"
+		"                module's decisions since boot (node_exporter textfile)\n",
+	.opts = {{"json", false}, {"prometheus", false}},
 	.run = ctl_list,
     },
     {
