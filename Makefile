@@ -50,7 +50,7 @@ BENCH_BIN := $(BUILD)/bench/pambench $(BUILD)/bench/phases
 APT_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libiniparser-dev libcmocka-dev \
             openssh-server openssh-client util-linux iproute2 procps passwd login \
             groff-base man-db dpkg-dev debhelper lintian fakeroot python3 \
-            valgrind clang libclang-rt-14-dev jq binutils \
+            valgrind clang libclang-rt-14-dev jq binutils python3-prometheus-client \
             systemd dbus libpam-systemd keyutils
 
 .PHONY: all check unit integration e2e systemd-test demo-check adversarial sanitizers fuzz fuzz-short demo deps install uninstall clean format format-check \
