@@ -199,6 +199,8 @@ POLICY_DEST   = $(DESTDIR)$(SYSCONFDIR)/security/nsiso.conf
 DROPIN_DEST   = $(DESTDIR)$(SYSCONFDIR)/security/nsiso.d
 
 EXAMPLESDIR ?= $(PREFIX)/share/doc/libpam-nsiso/examples
+# nsisoctl list --prometheus for node_exporter's textfile collector: examples, not enabled units.
+METRICS_EXAMPLES := config/metrics/nsiso-metrics.service config/metrics/nsiso-metrics.timer
 # systemd's units: the gc timer and the user@.service drop-in (lifetimes under systemd).
 UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 # The aging rule of the persistent tmp dirs (tmp = persistent), for systemd-tmpfiles.
@@ -216,6 +218,7 @@ install: $(MODULE) $(CTL)
 	install -m 0644 config/nsiso-net-hook $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook
 	install -m 0644 config/nsiso.d/50-students.conf $(DESTDIR)$(EXAMPLESDIR)/nsiso.d/
 	install -d -m 0755 $(DROPIN_DEST)
+	install -m 0644 $(METRICS_EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/
 	install -d $(DESTDIR)$(UNITDIR)/user@.service.d
 	install -m 0644 config/systemd/nsiso-gc.service config/systemd/nsiso-gc.timer $(DESTDIR)$(UNITDIR)/
 	install -m 0644 config/systemd/user@.service.d/pam_nsiso.conf $(DESTDIR)$(UNITDIR)/user@.service.d/
@@ -231,6 +234,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8_PAGES))) \
 		$(DESTDIR)$(PAMCONFIGDIR)/nsiso $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook \
 		$(DESTDIR)$(EXAMPLESDIR)/nsiso.d/50-students.conf \
+		$(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(notdir $(METRICS_EXAMPLES))) \
 		$(DESTDIR)$(UNITDIR)/nsiso-gc.service $(DESTDIR)$(UNITDIR)/nsiso-gc.timer \
 		$(DESTDIR)$(UNITDIR)/user@.service.d/pam_nsiso.conf $(DESTDIR)$(TMPFILESDIR)/nsiso.conf
 	-rmdir $(DESTDIR)$(UNITDIR)/user@.service.d 2>/dev/null

@@ -73,10 +73,11 @@ for f in "$libdir/security/pam_nsiso.so" /usr/sbin/nsisoctl /usr/share/man/man8/
 	/etc/security/nsiso.conf /usr/share/pam-configs/nsiso /usr/share/doc/$PKG/copyright \
 	/usr/share/doc/$PKG/examples/nsiso.d/50-students.conf \
 	/lib/systemd/system/nsiso-gc.timer /lib/systemd/system/nsiso-gc.service \
-	/lib/systemd/system/user@.service.d/pam_nsiso.conf /usr/lib/tmpfiles.d/nsiso.conf; do
+	/lib/systemd/system/user@.service.d/pam_nsiso.conf /usr/lib/tmpfiles.d/nsiso.conf \
+	/usr/share/doc/$PKG/examples/nsiso-metrics.service /usr/share/doc/$PKG/examples/nsiso-metrics.timer; do
 	[ -f "$S/root$f" ] || missing="$missing $f"
 done
-is "${missing# }" "" "the package has the module, nsisoctl, the man pages, the policy, the example drop-in, the profile, the gc timer, the user@.service drop-in and the tmpfiles.d rule"
+is "${missing# }" "" "the package has the module, nsisoctl, the man pages, the policy, the example drop-in, the profile, the gc timer, the user@.service drop-in, the tmpfiles.d rule and the metrics timer example"
 is "$(stat -c '%F %a' "$S/root/etc/security/nsiso.d" 2>&1)" "directory 755" \
 	"the package has the drop-in directory /etc/security/nsiso.d, 0755"
 empty "$(ls -A "$S/root/etc/security/nsiso.d" 2>&1)" "... empty (the example drop-in is not active)"
@@ -94,6 +95,7 @@ is "$(cat "$S/control/conffiles" 2>/dev/null)" "/etc/security/nsiso.conf" "the p
 like "$(cat "$S/control/postinst" 2>/dev/null)" 'pam-auth-update --package' "postinst calls pam-auth-update --package"
 like "$(cat "$S/control/postinst" 2>/dev/null)" 'nsiso-gc.timer' "postinst enables and starts the gc timer (dh_installsystemd)"
 like "$(cat "$S/control/postinst" 2>/dev/null)" 'systemd-tmpfiles .*nsiso\.conf' "postinst applies the tmpfiles.d rule (dh_installtmpfiles)"
+no_cmd "postinst leaves the metrics timer (an example) alone" grep -q nsiso-metrics "$S/control/postinst"
 like "$(grep -A1 'remove' "$S/control/prerm" 2>/dev/null)" 'pam-auth-update --package --remove nsiso' \
 	"prerm calls pam-auth-update --package --remove nsiso on remove"
 

@@ -46,7 +46,7 @@ for c in $cmds; do
 done
 is "${missing# }" "" "nsisoctl(8) documents every command ($(echo $cmds | wc -w) commands)"
 missing=""
-for o in json as-user all force config help; do
+for o in json prometheus as-user all force config help; do
 	# roff spells --as-user as \-\-as\-user
 	grep -q -F -- "$(printf '%s' "--$o" | sed 's/-/\\-/g')" "$DOCS/nsisoctl.8" || missing="$missing --$o"
 done
