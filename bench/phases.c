@@ -73,6 +73,7 @@
 #include "policy.h"
 #include "policycache.h"
 #include "polydir.h"
+#include "stats.h"
 #include "registry.h"
 #include "session.h"
 #include "user.h"
@@ -87,6 +88,7 @@ enum {
 	S_OPEN,
 	S_FREE,
 	S_LOG,
+	S_COUNT,
 	S_MAX,
 	/* the join's kernel floor, its own rounds */
 	F_OPEN = S_MAX,
@@ -103,6 +105,7 @@ static const char *const step_name[T_MAX] = {
     [S_OPEN] = "nsiso_session_open: the core",
     [S_FREE] = "free the policy and the user",
     [S_LOG] = "the decision's syslog line (to the /dev/log listener)",
+    [S_COUNT] = "the decision's count (/run/nsiso/stats, nsisoctl list --prometheus)",
     [F_OPEN] = "floor: enter the keeper, open the 3 pins",
     [F_IPC] = "floor: setns(CLONE_NEWIPC)",
     [F_UTS] = "floor: setns(CLONE_NEWUTS)",
@@ -569,6 +572,10 @@ static void login_child(const char *user, const char *config, bool create, struc
 	step_begin(S_LOG);
 	log_open(&u, &res);
 	step_end(S_LOG);
+	step_begin(S_COUNT);
+	nsiso_stats_count(res.action == NSISO_ACTION_CREATE ? NSISO_DECISION_CREATE
+							    : NSISO_DECISION_JOIN);
+	step_end(S_COUNT);
 	acc.on = false;
 	if ((res.action == NSISO_ACTION_CREATE) != create) {
 		fprintf(stderr, "phases: the login did %s, not %s\n", action_name(&res),
