@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "nstable.h"
+#include "policy.h"
 #include "prom.h"
 #include "stats.h"
 #include "util.h"
@@ -675,7 +676,27 @@ static int prom_counters(void)
 	return CTL_OK;
 }
 
-/* @reg NULL: no registry yet (no set since boot); decisions may have been counted all the same. */
+/*
+ * Is the policy usable? A broken one gets every non-exempt login on_error,
+ * from boot on, and a refusal counts nothing before there is a registry:
+ * this is what an alert can watch. (nsisoctl check says what is wrong.)
+ */
+static void prom_policy(void)
+{
+	struct nsiso_policy *p = NULL;
+	struct nsiso_error err = {0};
+	int ok = nsiso_policy_load(NSISO_DEFAULT_CONFIG, &p, NULL, &err) == 0;
+
+	nsiso_policy_free(p);
+	nsiso_prom_family(stdout, "nsiso_policy_valid", "gauge",
+			  "1 when the policy file loads without a problem, 0 when it is broken "
+			  "(non-exempt logins then get on_error; nsisoctl check says why).");
+	fputs("nsiso_policy_valid{file=", stdout);
+	nsiso_prom_label_value(stdout, NSISO_DEFAULT_CONFIG);
+	printf("} %d\n", ok);
+}
+
+/* @reg NULL: no registry set up yet; its directory, and counters, may be there all the same. */
 static int list_prometheus(const struct nsiso_registry *reg)
 {
 	struct set_list l = {0};
@@ -683,6 +704,7 @@ static int list_prometheus(const struct nsiso_registry *reg)
 
 	if (reg)
 		status = collect_all(reg, &l);
+	prom_policy();
 	prom_machine(&l);
 	prom_info(&l);
 	prom_gauges(&l);

@@ -135,14 +135,18 @@ static int open_run(void)
 	return fd;
 }
 
-/* /run/nsiso, root's 0700 directory (created when @create: counts may come before any set). */
-static int open_regdir(bool create, struct nsiso_error *err)
+/*
+ * /run/nsiso, root's 0700 directory, never created here: a decision that
+ * makes no set (a refusal, an exempt login) changes nothing on the machine,
+ * and before the first set since boot there is no registry to count in.
+ */
+static int open_regdir(struct nsiso_error *err)
 {
 	_cleanup_close_ int run = open_run();
 
 	if (run < 0)
 		return nsiso_syserr(err, errno, "cannot open /run");
-	return nsiso_open_root_dir(run, "nsiso", NSISO_RUNDIR, create, err);
+	return nsiso_open_root_dir(run, "nsiso", NSISO_RUNDIR, false, err);
 }
 
 /* O_NONBLOCK: a FIFO in the file's place cannot hang us; O_NOFOLLOW: nor can a symlink lead us. */
@@ -181,7 +185,7 @@ static int create_file(int dir)
 /* The module's descriptor: read-write, checked; -1 when there is none to use. */
 static int open_store(struct stat *st)
 {
-	_cleanup_close_ int dir = open_regdir(true, NULL);
+	_cleanup_close_ int dir = open_regdir(NULL);
 	_cleanup_close_ int fd = -1;
 
 	if (dir < 0)
@@ -327,7 +331,7 @@ int nsiso_stats_read(struct nsiso_stats *out, struct nsiso_error *err)
 	ssize_t n;
 
 	memset(out, 0, sizeof(*out));
-	dir = open_regdir(false, err);
+	dir = open_regdir(err);
 	if (dir < 0)
 		return err->errnum == ENOENT ? (nsiso_error_clear(err), 1) : -1;
 	fd = open_file(dir, O_RDONLY);
@@ -360,7 +364,7 @@ int nsiso_stats_reset(struct nsiso_error *err)
 	_cleanup_close_ int dir = -1, fd = -1;
 	int e;
 
-	dir = open_regdir(false, err);
+	dir = open_regdir(err);
 	if (dir < 0)
 		return -1;
 	(void)unlinkat(dir, tmp, 0);

@@ -16,10 +16,11 @@
  *
  * /run is a tmpfs: the file, and so every counter, starts again at boot. It
  * is made (whole, then linked into place) by the first decision that finds
- * none. A decision adds 1 under a POSIX record lock (per process, so a
- * forked child that inherited the descriptor is excluded too), read-modify-
- * write with pread/pwrite: never through a mapping, which a truncated file
- * would turn into SIGBUS in sshd.
+ * none in the registry; a decision never makes the registry itself, so those
+ * made before the first set since boot (refusals, exempt logins: they change
+ * nothing on the machine) go uncounted. A decision adds 1 under a POSIX record lock (per process,
+ * so a forked child that inherited the descriptor is excluded too), read-modify- write with
+ * pread/pwrite: never through a mapping, which a truncated file would turn into SIGBUS in sshd.
  *
  * Counting is best effort: it never fails a login and never waits long (the
  * lock is tried for at most a few milliseconds). A file that does not check

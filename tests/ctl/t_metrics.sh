@@ -10,7 +10,9 @@
 # (/run/nsiso/stats, lib/stats.h) must equal the decisions made here, counted
 # by the test and by the decision lines in the log (debug: every close logs
 # too), including decisions made from inside another set (where /run/nsiso
-# is a placeholder) and a close without privileges. A broken counters file
+# is a placeholder) and a close without privileges; a decision before the
+# registry exists creates nothing, not even to count. nsiso_policy_valid
+# follows the default policy file. A broken counters file
 # (empty, short, garbage, wrong magic or version, wrong mode, owner or link
 # count, a symlink, a FIFO, a directory, a lock that is never let go) never
 # fails or stalls a login, is never written to, and is replaced by nsisoctl
@@ -185,6 +187,10 @@ timed_login()
 # ---------------------------------------------------------------- before any login
 
 case_start "no login yet"
+# The default policy, which nsiso_policy_valid reports on: none yet (in the
+# sandbox's overlay of /etc: the machine's file, if any, is not touched).
+DEFCONF=/etc/security/nsiso.conf
+rm -f "$DEFCONF"
 prom p0
 is "$RC:$CERR" "0:" "no registry yet: exit 0, nothing on stderr"
 parses "no registry yet"
@@ -192,6 +198,17 @@ is "$(m nsiso_sets) $(m nsiso_sets_invalid) $(n_samples nsiso_set_info)" "0 0 0"
 	"no registry yet: no set, no invalid set, no per-set series"
 is "$(counters)" "$(expected)" "no registry yet: every decision counter is 0"
 is "$(n_samples nsiso_counters_start_time_seconds)" 0 "no registry yet: no counters start time"
+is "$(m nsiso_policy_valid file="$DEFCONF")" 0 "no $DEFCONF: nsiso_policy_valid 0 (every login would get on_error)"
+mkdir -p /etc/security
+echo "$POLICY" >"$DEFCONF"
+chmod 0644 "$DEFCONF"
+prom p0b
+is "$(m nsiso_policy_valid file="$DEFCONF")" 1 "a valid $DEFCONF: nsiso_policy_valid 1"
+printf '%s\ntmp = bogus\n' "$POLICY" >"$DEFCONF"
+prom p0c
+is "$(m nsiso_policy_valid file="$DEFCONF") $RC:$CERR" "0 0:" \
+	"a broken $DEFCONF: nsiso_policy_valid 0, exit 0, nothing on stderr (nsisoctl check says why)"
+echo "$POLICY" >"$DEFCONF"
 ok_cmd "nsisoctl did not create the registry" test ! -e /run/nsiso
 ctl list --json --prometheus
 is "$RC $(printf '%s\n' "$CERR" | head -n 1)" "2 nsisoctl: list: --json and --prometheus exclude each other" \
@@ -199,21 +216,17 @@ is "$RC $(printf '%s\n' "$CERR" | head -n 1)" "2 nsisoctl: list: --json and --pr
 
 # ---------------------------------------------------------------- an exempt login first
 
-case_start "an exempt login before any set"
-T0=$(date +%s)
+case_start "an exempt login before any set: it changes nothing, not even to count"
 report_login e1 nsiso-e
 expect_rc e1 "$RC" 0 "nsiso-e (exempt) logs in"
-count exempt
-is "$(stat -c '%U %a %s %h %F' "$STATS" 2>&1)" "root 600 320 1 regular file" \
-	"the first decision made $STATS: root 0600, 320 bytes, one link"
+ok_cmd "... and creates nothing: no /run/nsiso (so no counters file)" test ! -e /run/nsiso
 prom p1
 is "$RC:$CERR" "0:" "after an exempt login: exit 0"
 parses "after an exempt login"
-is "$(m nsiso_sets)" 0 "after an exempt login: still no set"
-check_counters "after an exempt login"
-start=$(m nsiso_counters_start_time_seconds)
-ok_cmd "the counters start time ($start) is the first decision's ($T0 .. now)" \
-	sh -c '[ "$1" -ge "$2" ] && [ "$1" -le "$(date +%s)" ]' _ "$start" "$T0"
+is "$(m nsiso_sets) $(n_samples nsiso_counters_start_time_seconds)" "0 0" \
+	"after an exempt login: still no set, no counters start time"
+is "$(counters)" "$(expected)" "after an exempt login: every decision counter is still 0"
+log_rebase
 
 # ---------------------------------------------------------------- sets, sessions, processes, tmp
 
@@ -223,6 +236,8 @@ report_login a1 nsiso-a
 expect_rc a1 "$RC" 0 "nsiso-a logs in and out (creates its set)"
 Ta1=$(date +%s)
 count create keep
+is "$(stat -c '%U %a %s %h %F' "$STATS" 2>&1)" "root 600 320 1 regular file" \
+	"the first decision with a registry made $STATS: root 0600, 320 bytes, one link"
 report_login a2 nsiso-a
 expect_rc a2 "$RC" 0 "nsiso-a logs in and out again (joins)"
 count join keep
@@ -281,6 +296,9 @@ ok_cmd "nsiso-a's set was created ($ca) during its first login ($Ta0 .. $Ta1)" \
 ok_cmd "nsiso-b's set was created ($cb) during its login ($Tb0 .. $Tb1)" \
 	sh -c '[ "$1" -ge "$2" ] && [ "$1" -le "$3" ]' _ "$cb" "$Tb0" "$Tb1"
 check_counters "two sets"
+start=$(m nsiso_counters_start_time_seconds)
+ok_cmd "the counters start time ($start) is the first counted decision's ($Ta0 .. $Ta1)" \
+	sh -c '[ "$1" -ge "$2" ] && [ "$1" -le "$3" ]' _ "$start" "$Ta0" "$Ta1"
 
 # ---------------------------------------------------------------- from inside a set
 
