@@ -198,8 +198,7 @@ static int open_store(struct stat *st)
 	return nsiso_steal_fd(&fd);
 }
 
-/* A POSIX record lock on the whole file (per process: a forked child holding our fd is excluded).
- */
+/* A POSIX record lock on the whole file: per process, so a forked child sharing the fd is out. */
 static int lock_file(int fd, short type)
 {
 	struct flock fl = {.l_type = type, .l_whence = SEEK_SET};
@@ -256,8 +255,7 @@ static struct {
 	ino_t ino;
 } cache = {.fd = -1};
 
-/* Threads of one process: the second one in skips its count, it never waits (nor deadlocks after a
- * fork). */
+/* Threads of one process: the second one in skips its count; it never waits (nor deadlocks). */
 static bool cache_busy;
 
 static void cache_drop(bool ours)
