@@ -344,9 +344,9 @@ WRAPV(K_LIB, nsiso_registry_release_name, (const struct nsiso_registry *a, uid_t
       (a, b, c))
 WRAP(K_LIB, nsiso_nsset_create, int,
      (const struct nsiso_registry *a, const struct nsiso_user *b, const struct nsiso_settings *c,
-      const char *d, const char *e, struct nsiso_setrec *f, struct nsiso_nsfds *g, int *h,
-      struct nsiso_error *i),
-     (a, b, c, d, e, f, g, h, i))
+      const char *d, const char *e, struct nsiso_setrec *f, struct nsiso_nsfds *g, int *h, char *j,
+      size_t k, struct nsiso_error *i),
+     (a, b, c, d, e, f, g, h, j, k, i))
 WRAP(K_LIB, nsiso_polydir_setup, int,
      (const struct nsiso_user *a, const struct nsiso_settings *b, struct nsiso_store *c,
       struct nsiso_error *d),

@@ -26,6 +26,7 @@
 #include "place.h"
 #include "polydir.h"
 #include "store.h"
+#include "tmpshare.h"
 #include "util.h"
 
 void nsiso_nsfds_close(struct nsiso_nsfds *f)
@@ -139,7 +140,9 @@ struct create_args {
 	const char *hostname;
 	const char *netns_name;
 	uint64_t keeper_id; /* a new mount namespace must be newer to be pinned in the keeper */
-	struct nsiso_store *store; /* the user's store: the new generation's clones */
+	struct nsiso_store *store;	    /* the user's store: the new generation's clones */
+	const struct nsiso_tmpshare *share; /* the host's /tmp entries to bind (tmp_share) */
+	int host_mnt_fd;		    /* the caller's mount namespace, where they are */
 };
 
 /*
@@ -210,7 +213,8 @@ static int build_inside(const struct create_args *a, struct nsiso_error *err)
 		return nsiso_syserr(err, errno, "cannot set mount propagation");
 	if (hide_registry(err) < 0 || nsiso_netns_hide(err) < 0)
 		return -1;
-	if (nsiso_polydir_setup(a->user, s, a->store, err) < 0)
+	if (nsiso_polydir_setup(a->user, s, a->store, err) < 0 ||
+	    nsiso_tmpshare_mount(a->share, a->host_mnt_fd, err) < 0)
 		return -1;
 	if ((s->ns_mask & NSISO_NS_BIT(NSISO_NS_NET)) &&
 	    nsiso_netns_child_setup(a->netns_name, err) < 0)
@@ -496,16 +500,18 @@ static int create_pinned(const struct nsiso_registry *r, const struct create_arg
 
 int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *u,
 		       const struct nsiso_settings *s, const char *hostname, const char *netns_name,
-		       struct nsiso_setrec *rec, struct nsiso_nsfds *fds, int *attempts,
-		       struct nsiso_error *err)
+		       struct nsiso_setrec *rec, struct nsiso_nsfds *fds, int *attempts, char *note,
+		       size_t note_len, struct nsiso_error *err)
 {
+	struct nsiso_tmpshare share;
 	struct nsiso_store store;
 	struct create_args a = {.user = u,
 				.settings = s,
 				.hostname = hostname,
 				.netns_name = netns_name,
 				.keeper_id = r->keeper_id,
-				.store = &store};
+				.store = &store,
+				.share = &share};
 	struct home h = {.place = NSISO_PLACE_INIT, .ns = NSISO_NSFDS_INIT};
 	sigset_t all, saved;
 	int ret;
@@ -515,12 +521,18 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 	snprintf(rec->user, sizeof(rec->user), "%s", u->name);
 	*attempts = 0;
 	nsiso_store_init(&store);
-	if (nsiso_polydir_plan(s, &store, err) < 0)
+	if (note_len)
+		note[0] = '\0';
+	if (nsiso_polydir_plan(s, &store, err) < 0 || nsiso_tmpshare_open(s, &share, err) < 0)
 		return -1;
+	if (note_len)
+		snprintf(note, note_len, "%s", share.note);
 	if (home_save(&h, s->ns_mask, err) < 0) {
 		home_close(&h);
+		nsiso_tmpshare_close(&share);
 		return -1;
 	}
+	a.host_mnt_fd = h.place.mnt_fd;
 	/*
 	 * No handler of the caller's (sshd's SIGCHLD, an alarm) may run while
 	 * it stands in a half-made set or in the keeper. Fatal signals still
@@ -532,6 +544,7 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 	if (ret == 0)
 		ret = create_pinned(r, &a, &h, rec, fds, attempts, err);
 	home_close(&h); /* restores the affinity */
+	nsiso_tmpshare_close(&share);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	if (ret == 0 && wire_net(&a, fds, rec, err) < 0)
 		ret = -1;

@@ -41,14 +41,15 @@ uint64_t nsiso_nsfds_ino(const struct nsiso_nsfds *f, enum nsiso_ns i);
  * On success *@rec describes the pins (the caller commits it with
  * nsiso_registry_write_set), *@fds holds the new set's namespaces, ready to
  * join, and *@attempts says how many unshares it took (the per-CPU
- * namespace-id quirk). On failure no pin is left behind and the caller is
+ * namespace-id quirk); @note (@note_len bytes) says which tmp_share entries
+ * were left out and why ("" when none). On failure no pin is left behind and the caller is
  * where it started (-1); it is stranded only when the kernel refuses the way
  * back (then the error says so).
  */
 int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *u,
 		       const struct nsiso_settings *s, const char *hostname, const char *netns_name,
-		       struct nsiso_setrec *rec, struct nsiso_nsfds *fds, int *attempts,
-		       struct nsiso_error *err);
+		       struct nsiso_setrec *rec, struct nsiso_nsfds *fds, int *attempts, char *note,
+		       size_t note_len, struct nsiso_error *err);
 
 /*
  * Open and validate every pin of @rec (a visit to the keeper): an nsfs file

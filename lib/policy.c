@@ -18,6 +18,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,8 @@ struct values {
 	enum nsiso_tmp_mode tmp;
 	struct strlist tmp_dirs;
 	struct nsiso_size tmp_size;
+	struct strlist tmp_share; /* names, see nsiso_settings */
+	unsigned tmp_share_rw;
 	enum nsiso_propagation propagation;
 	enum nsiso_lifetime lifetime;
 	enum nsiso_from_set from_set;
@@ -143,6 +146,7 @@ struct values {
 static void values_free(struct values *v)
 {
 	strlist_free(&v->tmp_dirs);
+	strlist_free(&v->tmp_share);
 	strlist_free(&v->exempt_users);
 	strlist_free(&v->exempt_groups);
 	free(v->hostname);
@@ -434,6 +438,89 @@ static int parse_tmp_dirs(const char *val, struct values *v, struct problem *pb)
 	return 0;
 }
 
+/* How a tmp_share entry is bound: NAME:ro or NAME:rw; a bare NAME is read-only. */
+static const struct word share_modes[] = {
+    {"ro", 0},
+    {"rw", 1},
+};
+
+/*
+ * One tmp_share entry: a single component of the host's /tmp. The name is
+ * opened on an fd of the host's /tmp and mounted on a directory made on an
+ * fd of the private one: no '/' may take it anywhere else, and "." or ".."
+ * would be /tmp itself or /.
+ */
+static int share_name_ok(const char *name, struct problem *pb)
+{
+	char esc[ESC_VALUE];
+
+	nsiso_escape(esc, sizeof(esc), name);
+	if (!*name)
+		return problem(pb, "an empty name");
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return problem(pb, "'%s' is not an entry of /tmp", esc);
+	if (strchr(name, '/'))
+		return problem(pb, "'%s' has a '/': a name in /tmp, not a path, is expected", esc);
+	if (strlen(name) > NAME_MAX)
+		return problem(pb, "'%s' is longer than %d bytes", esc, NAME_MAX);
+	for (const char *c = name; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return problem(pb, "'%s' contains control characters", esc);
+	return 0;
+}
+
+/* "NAME" or "NAME:MODE" (the last ':' splits): the name into *@name, the mode into *@rw. */
+static int parse_share_item(const char *item, char **name, bool *rw, struct problem *pb)
+{
+	const char *colon = strrchr(item, ':');
+	_cleanup_free_ char *n = NULL;
+	int mode = 0;
+
+	n = colon ? strndup(item, (size_t)(colon - item)) : strdup(item);
+	if (!n)
+		return no_memory(pb);
+	if (colon && parse_word(colon + 1, share_modes, ARRAY_SIZE(share_modes), &mode, pb) < 0)
+		return -1;
+	if (share_name_ok(n, pb) < 0)
+		return -1;
+	*rw = mode == 1;
+	*name = nsiso_steal_ptr(&n);
+	return 0;
+}
+
+static int parse_tmp_share(const char *val, struct values *v, struct problem *pb)
+{
+	_cleanup_strlist_ struct strlist names = {0};
+	_cleanup_list_ struct nsiso_list l = {0};
+	unsigned rw_mask = 0;
+
+	if (parse_list(val, &l, pb) < 0)
+		return -1;
+	for (size_t i = 0; i < l.n; i++) {
+		char esc[ESC_VALUE], *name = NULL;
+		bool rw = false;
+
+		if (names.n == NSISO_MAX_TMP_SHARE)
+			return problem(pb, "too many entries (at most %d)", NSISO_MAX_TMP_SHARE);
+		if (parse_share_item(l.v[i].text, &name, &rw, pb) < 0)
+			return -1;
+		if (strlist_has(&names, name)) {
+			problem(pb, "'%s' is listed twice", nsiso_escape(esc, sizeof(esc), name));
+			free(name);
+			return -1;
+		}
+		if (rw)
+			rw_mask |= 1u << names.n;
+		if (strlist_push(&names, name) < 0)
+			return no_memory(pb);
+	}
+	strlist_free(&v->tmp_share);
+	v->tmp_share = names;
+	v->tmp_share_rw = rw_mask;
+	names = (struct strlist){0};
+	return 0;
+}
+
 static int parse_tmp_size(const char *val, struct values *v, struct problem *pb)
 {
 	char esc[ESC_VALUE];
@@ -586,6 +673,23 @@ static int apply_tmp_dirs(struct nsiso_settings *s, const struct values *v)
 	return 0;
 }
 
+static int apply_tmp_share(struct nsiso_settings *s, const struct values *v)
+{
+	for (unsigned i = 0; i < s->n_tmp_share; i++) {
+		free(s->tmp_share[i]);
+		s->tmp_share[i] = NULL;
+	}
+	s->n_tmp_share = 0;
+	s->tmp_share_rw = v->tmp_share_rw;
+	for (size_t i = 0; i < v->tmp_share.n && i < NSISO_MAX_TMP_SHARE; i++) {
+		s->tmp_share[i] = strdup(v->tmp_share.v[i]);
+		if (!s->tmp_share[i])
+			return -1;
+		s->n_tmp_share = (unsigned)i + 1;
+	}
+	return 0;
+}
+
 static int copy_string(char **dst, const char *src)
 {
 	free(*dst);
@@ -630,6 +734,7 @@ static const struct key_def key_defs[NSISO_KEY__MAX] = {
     [NSISO_KEY_TMP_DIRS] = {"tmp_dirs", "/tmp, /var/tmp", parse_tmp_dirs, apply_tmp_dirs, false,
 			    true},
     [NSISO_KEY_TMP_SIZE] = {"tmp_size", "10%", parse_tmp_size, apply_tmp_size},
+    [NSISO_KEY_TMP_SHARE] = {"tmp_share", "", parse_tmp_share, apply_tmp_share, false, true},
     [NSISO_KEY_PROPAGATION] = {"propagation", "slave", parse_propagation, apply_propagation},
     [NSISO_KEY_LIFETIME] = {"lifetime", "processes", parse_lifetime, apply_lifetime},
     [NSISO_KEY_FROM_SET] = {"from_set", "host", parse_from_set, apply_from_set},
@@ -2262,6 +2367,8 @@ void nsiso_settings_free(struct nsiso_settings *s)
 		return;
 	for (unsigned i = 0; i < s->n_tmp_dirs && i < NSISO_MAX_TMP_DIRS; i++)
 		free(s->tmp_dirs[i]);
+	for (unsigned i = 0; i < s->n_tmp_share && i < NSISO_MAX_TMP_SHARE; i++)
+		free(s->tmp_share[i]);
 	free(s->hostname);
 	free(s->net_hook);
 	free(s->netns_name);

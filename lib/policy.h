@@ -32,6 +32,7 @@ enum nsiso_on_error { NSISO_ONERR_DENY, NSISO_ONERR_ALLOW };
 enum nsiso_net_mode { NSISO_NET_LOOPBACK, NSISO_NET_HOOK };
 
 #define NSISO_MAX_TMP_DIRS   8
+#define NSISO_MAX_TMP_SHARE  8
 #define NSISO_MAX_SECTIONS   4096 /* per policy file, and in the merged policy; see policy.c */
 #define NSISO_DEFAULT_CONFIG "/etc/security/nsiso.conf"
 /*
@@ -59,6 +60,7 @@ enum nsiso_key {
 	NSISO_KEY_TMP,
 	NSISO_KEY_TMP_DIRS,
 	NSISO_KEY_TMP_SIZE,
+	NSISO_KEY_TMP_SHARE,
 	NSISO_KEY_PROPAGATION,
 	NSISO_KEY_LIFETIME,
 	NSISO_KEY_FROM_SET,
@@ -81,6 +83,14 @@ struct nsiso_settings {
 					       ..) */
 	unsigned n_tmp_dirs;
 	struct nsiso_size tmp_size;
+	/*
+	 * tmp_share: names of entries of the host's /tmp bound into the private
+	 * /tmp (single components: no '/', not "." or ".."), and which of them
+	 * are read-write (bit i for tmp_share[i]; the others are read-only).
+	 */
+	char *tmp_share[NSISO_MAX_TMP_SHARE];
+	unsigned n_tmp_share;
+	unsigned tmp_share_rw;
 	enum nsiso_propagation propagation;
 	enum nsiso_lifetime lifetime;
 	enum nsiso_from_set from_set;

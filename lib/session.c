@@ -320,7 +320,8 @@ static int make_set(const struct nsiso_session *sess, const struct nsiso_userdir
 	if (netns && nsiso_registry_claim_name(&sess->reg, u->uid, netns, err) < 0)
 		return -1;
 	if (nsiso_nsset_create(&sess->reg, u, s, expand_hostname(u, s, hostbuf, sizeof(hostbuf)),
-			       netns, &res->rec, fds, &res->attempts, err) < 0) {
+			       netns, &res->rec, fds, &res->attempts, res->share_note,
+			       sizeof(res->share_note), err) < 0) {
 		nsiso_registry_release_name(&sess->reg, u->uid, netns);
 		return -1;
 	}

@@ -63,6 +63,7 @@ struct nsiso_open_result {
 	struct nsiso_unresolved unresolved; /* the lookups that failed (CREATED, STILL) */
 	bool rundir_refreshed;		    /* the set's /run/user/UID was stale: now the host's */
 	char rundir_error[256];		    /* why it could not be refreshed ("" when it could) */
+	char share_note[256]; /* tmp_share entries a creation left out, and why ("" none) */
 	unsigned char steps[NSISO_STEPS_MAX]; /* enum nsiso_step, in the order they were done */
 	unsigned nsteps;
 };

@@ -317,8 +317,13 @@ static void log_opened(pam_handle_t *pamh, const struct who *w, const struct nsi
 			 res->rundir_error[0] ? "/run/user/UID not refreshed: "
 					      : "the set's /run/user/UID was stale: now the host's",
 			 res->rundir_error);
+	/* tmp_share entries left out (lib/tmpshare.h): a warning, the login goes on. */
+	n = (int)strlen(note);
+	if (res->share_note[0] && (size_t)n < sizeof(note))
+		snprintf(note + n, sizeof(note) - (size_t)n, "%s%s", n ? "; " : "",
+			 res->share_note);
 	log_decision(
-	    pamh, why[0] ? LOG_WARNING : LOG_INFO, w, why[0] ? why : NULL,
+	    pamh, why[0] || res->share_note[0] ? LOG_WARNING : LOG_INFO, w, why[0] ? why : NULL,
 	    res->action == NSISO_ACTION_CREATE ? NSISO_DECISION_CREATE : NSISO_DECISION_JOIN,
 	    fmt_inodes(inodes, sizeof(inodes), rec->ns_mask, rec->ino), note[0] ? note : NULL);
 }
