@@ -137,6 +137,12 @@ static void setting_str(const struct nsiso_settings *s, enum nsiso_key k, char *
 	case NSISO_KEY_TMP_SIZE:
 		nsiso_format_size(&s->tmp_size, buf, len);
 		break;
+	case NSISO_KEY_TMP_SHARE:
+		for (unsigned i = 0; i < s->n_tmp_share; i++)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s:%s", i ? "," : "",
+						 s->tmp_share[i],
+						 s->tmp_share_rw & (1u << i) ? "rw" : "ro");
+		break;
 	case NSISO_KEY_PROPAGATION:
 		snprintf(buf, len, "%s", prop_names[s->propagation]);
 		break;
@@ -184,6 +190,7 @@ static void test_defaults(void **state)
 	assert_setting(&s, NSISO_KEY_TMP, "tmpfs", "default");
 	assert_setting(&s, NSISO_KEY_TMP_DIRS, "/tmp,/var/tmp", "default");
 	assert_setting(&s, NSISO_KEY_TMP_SIZE, "10%", "default");
+	assert_setting(&s, NSISO_KEY_TMP_SHARE, "", "default");
 	assert_setting(&s, NSISO_KEY_PROPAGATION, "slave", "default");
 	assert_setting(&s, NSISO_KEY_LIFETIME, "processes", "default");
 	assert_setting(&s, NSISO_KEY_FROM_SET, "host", "default");
@@ -225,6 +232,11 @@ struct value_case {
 };
 
 static const struct value_case valid_values[] = {
+    {"tmp_share = .X11-unix", NSISO_KEY_TMP_SHARE, ".X11-unix:ro"},
+    {"tmp_share = .X11-unix:rw, .ICE-unix:ro", NSISO_KEY_TMP_SHARE, ".X11-unix:rw,.ICE-unix:ro"},
+    {"tmp_share = a b:rw \"c d\"", NSISO_KEY_TMP_SHARE, "a:ro,b:rw,c d:ro"},
+    {"tmp_share = x:y:rw", NSISO_KEY_TMP_SHARE, "x:y:rw"},
+    {"tmp_share =", NSISO_KEY_TMP_SHARE, ""},
     {"namespaces = mnt", NSISO_KEY_NAMESPACES, "mnt"},
     {"namespaces = mnt,ipc", NSISO_KEY_NAMESPACES, "mnt,ipc"},
     {"namespaces = uts mnt", NSISO_KEY_NAMESPACES, "mnt,uts"},
@@ -289,6 +301,17 @@ struct error_case {
 };
 
 static const struct error_case invalid_values[] = {
+    {"tmp_share = .X11-unix:wr", "tmp_share: invalid value 'wr' (expected ro or rw)"},
+    {"tmp_share = .X11-unix:", "tmp_share: invalid value '' (expected ro or rw)"},
+    {"tmp_share = :rw", "tmp_share: an empty name"},
+    {"tmp_share = ..", "tmp_share: '..' is not an entry of /tmp"},
+    {"tmp_share = .:ro", "tmp_share: '.' is not an entry of /tmp"},
+    {"tmp_share = /tmp/.X11-unix", "tmp_share: '/tmp/.X11-unix' has a '/': a name in /tmp, not "
+				   "a path, is expected"},
+    {"tmp_share = a/b", "tmp_share: 'a/b' has a '/': a name in /tmp, not a path, is expected"},
+    {"tmp_share = a, b:rw, a:rw", "tmp_share: 'a' is listed twice"},
+    {"tmp_share = \"a\tb\"", "tmp_share: 'a\\x09b' contains control characters"},
+    {"tmp_share = a,b,c,d,e,f,g,h,i", "tmp_share: too many entries (at most 8)"},
     {"net = bridge", "net: invalid value 'bridge' (expected loopback or hook)"},
     {"net_hook = hook.sh", "net_hook: 'hook.sh' is not an absolute, normalised path"},
     {"net_hook = /etc/../bin/sh", "net_hook: '/etc/../bin/sh' is not an absolute, normalised path"},
@@ -437,9 +460,10 @@ static void test_net_settings(void **state)
 static void test_key_names(void **state)
 {
 	static const char *const names[NSISO_KEY__MAX] = {
-	    "namespaces",	"tmp",	      "tmp_dirs",     "tmp_size",      "propagation",
-	    "lifetime",		"from_set",   "hostname",     "net",	       "net_hook",
-	    "net_hook_timeout", "netns_name", "exempt_users", "exempt_groups", "on_error",
+	    "namespaces", "tmp",	  "tmp_dirs",	   "tmp_size",
+	    "tmp_share",  "propagation",  "lifetime",	   "from_set",
+	    "hostname",	  "net",	  "net_hook",	   "net_hook_timeout",
+	    "netns_name", "exempt_users", "exempt_groups", "on_error",
 	};
 
 	for (int k = 0; k < NSISO_KEY__MAX; k++)
