@@ -16,7 +16,7 @@
 #      server with it on is out of reach without tmp_share, and reached with it
 #   4  host entries anybody can plant are left out, the login goes on: one
 #      owned by a user, a symlink, a file
-#   5  a symlink the user left in the private /tmp (it outlives sets) at a
+#   5  a symlink or file the user left in a persistent private /tmp at a
 #      shared name is removed, not followed
 SANDBOX_EXTRA_OVERLAYS=dev # the /dev/log the logsink listens on
 . "$(dirname "$0")/lib.sh"
@@ -168,6 +168,33 @@ done
 is "$(out e1 | sed -n 's/^ls //p' | sort | paste -sd ' ' -)" ".X11-unix" \
 	"nsiso-e: its private /tmp has .X11-unix only"
 is "$(stat -c %U /tmp/.mine) $(readlink /tmp/.link)" "nsiso-e /etc" "the sandbox's planted entries are untouched"
+ok_cmd "the login's syslog line warns of the entry owned by nsiso-e" \
+	grep -q "user=nsiso-e .*tmp_share: /tmp/.mine is owned by uid $(uid_of nsiso-e), not root: not shared" "$SYSLOG"
+ok_cmd "... and of the symlink and the file" \
+	sh -c 'grep "user=nsiso-e" "$1" | grep "/tmp/.link is a symlink: not shared" | grep -q "/tmp/.file is not a directory: not shared"' _ "$SYSLOG"
+
+# --- case 5: what the user left in a private /tmp that outlives sets (tmp = persistent)
+write_policy <<EOF
+[global]
+namespaces = mnt, ipc, uts
+tmp = persistent
+EOF
+run_as f1 nsiso-f "ln -s /etc /tmp/.X11-unix && : >/tmp/.ICE-unix && echo planted"
+is "$(out f1)" "planted" "nsiso-f planted a symlink and a file in its persistent /tmp"
+write_policy <<EOF
+[global]
+namespaces = mnt, ipc, uts
+tmp = persistent
+tmp_share = .X11-unix, .ICE-unix:rw
+EOF
+run_as f2 nsiso-f "$(probe "$D_PATH")
+echo \"etc \$(findmnt -rn -o FSROOT,FSTYPE --mountpoint /etc | tail -n 1)\""
+expect_rc f2 "$RC" 0 "nsiso-f's next set is made"
+like "$(line f2 'mnt .X11-unix')" '^/\.X11-unix ro,' "nsiso-f: /tmp/.X11-unix is the read-only bind, not its symlink"
+like "$(line f2 'mnt .ICE-unix')" '^/\.ICE-unix rw,' "nsiso-f: /tmp/.ICE-unix is the read-write bind, not its file"
+is "$(line f2 x)" "ok" "nsiso-f: xdpyinfo reaches :$D_PATH"
+is "$(line f2 etc)" "$(findmnt -rn -o FSROOT,FSTYPE --mountpoint /etc | tail -n 1)" \
+	"nsiso-f: /etc in the set is the sandbox's, nothing was mounted on it through the symlink"
 
 stop_x
 kill "$(cat "$STATE/logsink.pid")" 2>/dev/null
