@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -261,19 +262,50 @@ int nsiso_polydir_plan(const struct nsiso_settings *s, struct nsiso_store *st,
 	return 0;
 }
 
-static int write_sysctl(const char *name, uint64_t value, struct nsiso_error *err)
+static int write_sysctl(int dir, const char *name, uint64_t value, struct nsiso_error *err)
 {
-	char path[64], text[32];
+	char text[32];
 	_cleanup_close_ int fd = -1;
 	int n;
 
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
 	n = snprintf(text, sizeof(text), "%" PRIu64 "\n", value);
-	fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dir, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || nsiso_write_all(fd, text, (size_t)n) < 0)
 		return nsiso_syserr(err, errno, "cannot set kernel.%s of the set's IPC namespace",
 				    name);
 	return 0;
+}
+
+/*
+ * /proc/sys/kernel, writable. A container manager (systemd-nspawn, LXC, the
+ * systemd test sandbox) mounts /proc/sys read-only; the IPC sysctls are the
+ * writer's own IPC namespace's, so a private procfs instance, made detached
+ * (fsopen/fsmount: never attached anywhere, gone with its fd), reaches the
+ * same files without touching the mount that the administrator made
+ * read-only.
+ */
+static int open_sysctl_kernel(struct nsiso_error *err)
+{
+	_cleanup_close_ int fs = -1, mnt = -1;
+	struct statvfs sv;
+	int dir;
+
+	dir = open("/proc/sys/kernel", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir >= 0 && fstatvfs(dir, &sv) == 0 && !(sv.f_flag & ST_RDONLY))
+		return dir;
+	if (dir >= 0)
+		close(dir);
+	fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
+		return nsiso_syserr(err, errno,
+				    "/proc/sys is read-only and a private procfs cannot be made "
+				    "to set the set's IPC limits");
+	dir = openat(mnt, "sys/kernel", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return nsiso_syserr(err, errno, "cannot open sys/kernel of a private procfs");
+	return dir;
 }
 
 /*
@@ -293,9 +325,10 @@ static int bound_sysv(const struct nsiso_settings *s, struct nsiso_error *err)
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, 0,
 				  "cannot tell the RAM size for tmp_size");
 	queues = queues < 1 ? 1 : queues > SYSV_MSGMNI ? SYSV_MSGMNI : queues;
-	if (write_sysctl("shmmax", bytes, err) < 0 ||
-	    write_sysctl("shmall", bytes / page, err) < 0 ||
-	    write_sysctl("msgmni", queues, err) < 0)
+	_cleanup_close_ int dir = open_sysctl_kernel(err);
+	if (dir < 0 || write_sysctl(dir, "shmmax", bytes, err) < 0 ||
+	    write_sysctl(dir, "shmall", bytes / page, err) < 0 ||
+	    write_sysctl(dir, "msgmni", queues, err) < 0)
 		return -1;
 	return 0;
 }

@@ -154,6 +154,7 @@ echo "rundev=$(stat -c %d "/run/user/$(id -u)" 2>/dev/null || echo ABSENT)"
 echo "runmnt=$(awk -v d="/run/user/$(id -u)" '$5 == d { print $3, $9, $4 }' /proc/self/mountinfo | tail -n 1)"
 echo "tmp_f=$(cat /tmp/f 2>/dev/null || echo ABSENT)"
 echo "host=$(hostname)"
+echo "shmmax=$(cat /proc/sys/kernel/shmmax)"
 EOF
 	chmod 0755 "$BIN/sdfacts"
 }

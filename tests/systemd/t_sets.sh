@@ -82,6 +82,10 @@ hostdev=$(stat -c %d "/run/user/$u1")
 hostmnt=$(awk -v d="/run/user/$u1" '$5 == d { print $3, $9, $4 }' /proc/1/mountinfo | tail -n 1)
 like "$hostmnt" '^[0-9]+:[0-9]+ tmpfs /$' "PID 1: /run/user/$u1 is a tmpfs of its own ($hostmnt)"
 is "$(getf rundev "$F1")" "$hostdev" "inside the set, /run/user/$u1 is the same device as in PID 1's mount table (st_dev)"
+# /proc/sys is read-only here, as in any container: the set's SysV limits
+# (tmp_size) are written through a private procfs all the same.
+isnt "$(getf shmmax "$F1")" "$(cat /proc/sys/kernel/shmmax)" \
+	"the set's kernel.shmmax is its own bound (tmp_size), not PID 1's, with /proc/sys read-only"
 is "$(getf runmnt "$F1")" "$hostmnt" "inside the set, /run/user/$u1 is the same mount (mountinfo: MAJ:MIN, type, root)"
 run_facts a1 "nsxsd1 ssh 1: write \$XDG_RUNTIME_DIR/live" "echo live-a1 >\"\$XDG_RUNTIME_DIR/live\" && test -S \"\$XDG_RUNTIME_DIR/systemd/private\""
 is "$(cat "/run/user/$u1/live" 2>/dev/null || echo ABSENT)" live-a1 "a file the session writes in XDG_RUNTIME_DIR is in PID 1's /run/user/$u1 (the live tmpfs)"
