@@ -216,6 +216,7 @@ install: $(MODULE) $(CTL)
 	install -m 0644 config/pam-configs/nsiso $(DESTDIR)$(PAMCONFIGDIR)/nsiso
 	install -d $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(EXAMPLESDIR)/nsiso.d
 	install -m 0644 config/nsiso-net-hook $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook
+	install -m 0644 config/nsiso-init-hook $(DESTDIR)$(EXAMPLESDIR)/nsiso-init-hook
 	install -m 0644 config/nsiso.d/50-students.conf $(DESTDIR)$(EXAMPLESDIR)/nsiso.d/
 	install -d -m 0755 $(DROPIN_DEST)
 	install -m 0644 $(METRICS_EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/
@@ -233,6 +234,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5_PAGES))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8_PAGES))) \
 		$(DESTDIR)$(PAMCONFIGDIR)/nsiso $(DESTDIR)$(EXAMPLESDIR)/nsiso-net-hook \
+		$(DESTDIR)$(EXAMPLESDIR)/nsiso-init-hook \
 		$(DESTDIR)$(EXAMPLESDIR)/nsiso.d/50-students.conf \
 		$(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(notdir $(METRICS_EXAMPLES))) \
 		$(DESTDIR)$(UNITDIR)/nsiso-gc.service $(DESTDIR)$(UNITDIR)/nsiso-gc.timer \

@@ -193,15 +193,34 @@ static void fmt_netns_name(const struct nsiso_settings *s, char *buf, size_t len
 	put_str(buf, len, s->netns_name);
 }
 
+static void fmt_init_hook(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	put_str(buf, len, s->init_hook);
+}
+
+static void fmt_init_hook_timeout(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u", s->init_hook_timeout);
+}
+
 /* exempt_users and exempt_groups are not per-user settings: explain says "exempt" instead. */
 static void (*const formatters[NSISO_KEY__MAX])(const struct nsiso_settings *, char *, size_t) = {
-    [NSISO_KEY_NAMESPACES] = fmt_namespaces, [NSISO_KEY_TMP] = fmt_tmp,
-    [NSISO_KEY_TMP_DIRS] = fmt_tmp_dirs,     [NSISO_KEY_TMP_SIZE] = fmt_tmp_size,
-    [NSISO_KEY_TMP_SHARE] = fmt_tmp_share,   [NSISO_KEY_PROPAGATION] = fmt_propagation,
-    [NSISO_KEY_LIFETIME] = fmt_lifetime,     [NSISO_KEY_FROM_SET] = fmt_from_set,
-    [NSISO_KEY_HOSTNAME] = fmt_hostname,     [NSISO_KEY_NET] = fmt_net,
-    [NSISO_KEY_NET_HOOK] = fmt_net_hook,     [NSISO_KEY_NET_HOOK_TIMEOUT] = fmt_net_hook_timeout,
-    [NSISO_KEY_NETNS_NAME] = fmt_netns_name, [NSISO_KEY_ON_ERROR] = fmt_on_error,
+    [NSISO_KEY_NAMESPACES] = fmt_namespaces,
+    [NSISO_KEY_TMP] = fmt_tmp,
+    [NSISO_KEY_TMP_DIRS] = fmt_tmp_dirs,
+    [NSISO_KEY_TMP_SIZE] = fmt_tmp_size,
+    [NSISO_KEY_TMP_SHARE] = fmt_tmp_share,
+    [NSISO_KEY_PROPAGATION] = fmt_propagation,
+    [NSISO_KEY_LIFETIME] = fmt_lifetime,
+    [NSISO_KEY_FROM_SET] = fmt_from_set,
+    [NSISO_KEY_HOSTNAME] = fmt_hostname,
+    [NSISO_KEY_NET] = fmt_net,
+    [NSISO_KEY_NET_HOOK] = fmt_net_hook,
+    [NSISO_KEY_NET_HOOK_TIMEOUT] = fmt_net_hook_timeout,
+    [NSISO_KEY_NETNS_NAME] = fmt_netns_name,
+    [NSISO_KEY_INIT_HOOK] = fmt_init_hook,
+    [NSISO_KEY_INIT_HOOK_TIMEOUT] = fmt_init_hook_timeout,
+    [NSISO_KEY_ON_ERROR] = fmt_on_error,
 };
 
 /* Where key @k's value comes from: "FILE:LINE [section]", or "built-in default". */

@@ -12,8 +12,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "child.h"
 #include "fsutil.h"
+#include "hook.h"
 #include "netns.h"
 #include "util.h"
 
@@ -221,85 +221,15 @@ int nsiso_netns_pin_name(const char *name, int net_fd, struct nsiso_error *err)
 
 /* ---- the administrator's hook ---- */
 
-/* In the hook's child (already root and nobody else's: nsiso_child_start()). */
-static __attribute__((noreturn)) void hook_exec(int exe, int out, const char *path,
-						const struct nsiso_user *u, const char *pin)
-{
-	/* CVE-2010-3853 (pam_namespace): a hook must not inherit the caller's environment. */
-	static char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-	char uid[16];
-	char *const argv[] = {(char *)path, u->name, uid, (char *)pin, NULL};
-	sigset_t none;
-	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	snprintf(uid, sizeof(uid), "%u", (unsigned)u->uid);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
-	    dup2(exe, 3) < 0)
-		_exit(127);
-	/* fd 3 stays open across exec: a "#!" script is read through /dev/fd/3. */
-	close_range(4, ~0U, 0);
-	execveat(3, "", argv, envp, AT_EMPTY_PATH);
-	_exit(127);
-}
-
-/* The first line of the hook's output, for the log line of a failure. */
-struct first_line {
-	char text[200];
-	size_t used;
-	bool done;
-};
-
-static void keep_first_line(void *ctx, const char *buf, size_t n)
-{
-	struct first_line *l = ctx;
-
-	for (size_t i = 0; i < n && !l->done; i++) {
-		if (buf[i] == '\n' || l->used + 1 >= sizeof(l->text))
-			l->done = true;
-		else
-			l->text[l->used++] = buf[i];
-	}
-	l->text[l->used] = '\0';
-}
-
 int nsiso_netns_run_hook(const char *path, const struct nsiso_user *u, const char *pin,
 			 int timeout_ms, struct nsiso_error *err)
 {
-	_cleanup_close_ int exe = -1, out_r = -1, out_w = -1;
-	struct nsiso_child child;
-	struct first_line line = {0};
-	char esc[256], ep[256];
-	struct stat st;
-	int fds[2], status;
+	_cleanup_close_ int exe = nsiso_hook_open("net_hook", path, err);
+	char uid[16];
+	const char *args[] = {u->name, uid, pin, NULL};
 
-	exe = nsiso_open_trusted(path, O_PATH, NSISO_ERR_UNSAFE, &st, err);
 	if (exe < 0)
 		return -1;
-	nsiso_escape(ep, sizeof(ep), path);
-	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0100))
-		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0, "net_hook %s is not an executable file",
-				  ep);
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return nsiso_syserr(err, errno, "pipe");
-	out_r = fds[0], out_w = fds[1];
-	status = nsiso_child_start(&child, timeout_ms);
-	if (status < 0)
-		return nsiso_syserr(err, errno, "cannot fork the net hook");
-	if (status == 0)
-		hook_exec(exe, out_w, path, u, pin);
-	close(nsiso_steal_fd(&out_w));
-	status = nsiso_child_wait(&child, out_r, keep_first_line, &line);
-	nsiso_escape(esc, sizeof(esc), line.text);
-	if (status == -ETIMEDOUT)
-		return nsiso_fail(err, NSISO_ERR_SYSTEM, ETIMEDOUT,
-				  "net_hook %s killed after %d ms", ep, timeout_ms);
-	if (status < 0)
-		return nsiso_syserr(err, -status, "cannot wait for net_hook %s", ep);
-	if (status != 0)
-		return nsiso_fail(err, NSISO_ERR_SYSTEM, 0, "net_hook %s failed with status %d%s%s",
-				  ep, status, *line.text ? ": " : "", esc);
-	return 0;
+	snprintf(uid, sizeof(uid), "%u", (unsigned)u->uid);
+	return nsiso_hook_run(exe, "net_hook", path, args, timeout_ms, 0, err);
 }

@@ -20,6 +20,7 @@
 #include "child.h"
 #include "fault.h"
 #include "fsutil.h"
+#include "hook.h"
 #include "keeper.h"
 #include "netns.h"
 #include "nsset.h"
@@ -86,11 +87,12 @@ static void take_report(void *ctx, const char *buf, size_t n)
 /*
  * Run @fn in a child and hand back its result (and *@rec when not NULL).
  * The child is root and nobody else's, dies with the caller, never returns
- * here, and is killed if it takes longer than NSISO_CHILD_TIMEOUT_MS (a
- * stopped child must not keep the caller, and the user's lock, waiting).
+ * here, and is killed if it takes longer than @timeout_ms (a stopped child
+ * must not keep the caller, and the user's lock, waiting).
  */
 static int run_in_child(int (*fn)(void *, struct nsiso_setrec *, struct nsiso_error *), void *ctx,
-			struct nsiso_setrec *rec, const char *what, struct nsiso_error *err)
+			struct nsiso_setrec *rec, const char *what, int timeout_ms,
+			struct nsiso_error *err)
 {
 	_cleanup_close_ int rep_r = -1, rep_w = -1;
 	struct report_buf r = {0};
@@ -100,7 +102,7 @@ static int run_in_child(int (*fn)(void *, struct nsiso_setrec *, struct nsiso_er
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return nsiso_syserr(err, errno, "pipe");
 	rep_r = fds[0], rep_w = fds[1];
-	ret = nsiso_child_start(&child, NSISO_CHILD_TIMEOUT_MS);
+	ret = nsiso_child_start(&child, timeout_ms);
 	if (ret < 0)
 		return nsiso_syserr(err, errno, "cannot fork the %s child", what);
 	if (ret == 0) {
@@ -120,7 +122,7 @@ static int run_in_child(int (*fn)(void *, struct nsiso_setrec *, struct nsiso_er
 	if (ret == -ETIMEDOUT)
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, ETIMEDOUT,
 				  "the %s child did not finish within %d ms: killed", what,
-				  NSISO_CHILD_TIMEOUT_MS);
+				  timeout_ms);
 	if (ret != 0 || r.got != sizeof(r.rep))
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, 0, "the %s child died (status %d)", what,
 				  ret);
@@ -143,6 +145,7 @@ struct create_args {
 	struct nsiso_store *store;	    /* the user's store: the new generation's clones */
 	const struct nsiso_tmpshare *share; /* the host's /tmp entries to bind (tmp_share) */
 	int host_mnt_fd;		    /* the caller's mount namespace, where they are */
+	int init_hook;			    /* O_PATH fd of init_hook (hook.h), -1: none */
 };
 
 /*
@@ -229,6 +232,27 @@ static int build_inside(const struct create_args *a, struct nsiso_error *err)
 }
 
 /*
+ * The administrator's init_hook, in the finished set before it is pinned:
+ * the child it runs in stands where the caller stands now, in every new
+ * namespace, with the set's mounts, hostname and propagation, the registry
+ * hidden. A failure means no set: the caller goes home and the unpinned
+ * namespaces die with their last fd (the hook's leftovers are killed).
+ */
+static int run_init_hook(const struct create_args *a, struct nsiso_error *err)
+{
+	const struct nsiso_user *u = a->user;
+	char uid[16];
+	const char *args[] = {u->name, uid, u->home, NULL};
+
+	if (a->init_hook < 0)
+		return 0;
+	snprintf(uid, sizeof(uid), "%u", (unsigned)u->uid);
+	return nsiso_hook_run(a->init_hook, "init_hook", a->settings->init_hook, args,
+			      (int)a->settings->init_hook_timeout * 1000,
+			      NSISO_HOOK_KILL_GROUP_ON_FAILURE, err);
+}
+
+/*
  * Unshare and build, in the caller: 0 built (*@ns holds the new namespaces),
  * 1 doomed (the new mount namespace is not newer than the keeper: the
  * per-CPU id quirk; found right after unshare, before any mount work), -1.
@@ -247,7 +271,9 @@ static int unshare_and_build(const struct create_args *a, struct nsiso_nsfds *ns
 		return -1;
 	if (nsiso_mntns_id(ns->fd[NSISO_NS_MNT]) <= a->keeper_id)
 		return 1;
-	return build_inside(a, err);
+	if (build_inside(a, err) < 0)
+		return -1;
+	return run_init_hook(a, err);
 }
 
 static int record_pin(int dirfd, const char *name, enum nsiso_ns ns, struct nsiso_setrec *rec,
@@ -445,7 +471,10 @@ static int create_attempt_child(const struct nsiso_registry *r, const struct cre
 				struct nsiso_nsfds *ns, struct nsiso_error *err)
 {
 	struct attempt_ctx c = {r, a, h, cpu};
-	int ret = run_in_child(attempt_in_child, &c, rec, "creation", err);
+	/* The hook has its own deadline inside this one: the child must outlive it. */
+	int timeout_ms = NSISO_CHILD_TIMEOUT_MS +
+			 (a->init_hook >= 0 ? (int)a->settings->init_hook_timeout * 1000 : 0);
+	int ret = run_in_child(attempt_in_child, &c, rec, "creation", timeout_ms, err);
 
 	if (ret != 0)
 		return ret;
@@ -505,13 +534,15 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 {
 	struct nsiso_tmpshare share;
 	struct nsiso_store store;
+	_cleanup_close_ int init_hook = -1;
 	struct create_args a = {.user = u,
 				.settings = s,
 				.hostname = hostname,
 				.netns_name = netns_name,
 				.keeper_id = r->keeper_id,
 				.store = &store,
-				.share = &share};
+				.share = &share,
+				.init_hook = -1};
 	struct home h = {.place = NSISO_PLACE_INIT, .ns = NSISO_NSFDS_INIT};
 	sigset_t all, saved;
 	int ret;
@@ -527,6 +558,11 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 		return -1;
 	if (note_len)
 		snprintf(note, note_len, "%s", share.note);
+	/* Opened and checked in the host's view, before anything is made: refused, nothing to undo.
+	 */
+	if (s->init_hook && (init_hook = nsiso_hook_open("init_hook", s->init_hook, err)) < 0)
+		return -1;
+	a.init_hook = init_hook;
 	if (home_save(&h, s->ns_mask, err) < 0) {
 		home_close(&h);
 		nsiso_tmpshare_close(&share);
@@ -820,7 +856,8 @@ int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid
 	if (nsiso_proc_stat(0, &st) == 0 && st.threads > 1) {
 		struct remove_ctx c = {r, host_mnt_fd, uid, netns_name};
 
-		return run_in_child(remove_in_child, &c, NULL, "tear-down", err);
+		return run_in_child(remove_in_child, &c, NULL, "tear-down", NSISO_CHILD_TIMEOUT_MS,
+				    err);
 	}
 	return remove_pins_self(r, host_mnt_fd, uid, netns_name, err);
 }

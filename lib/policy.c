@@ -139,6 +139,8 @@ struct values {
 	char *net_hook; /* NULL: none */
 	unsigned net_hook_timeout;
 	char *netns_name; /* NULL: none */
+	char *init_hook;  /* NULL: none */
+	unsigned init_hook_timeout;
 };
 
 #define EXEMPT_GROUP_WHY "exempt_groups:"
@@ -155,6 +157,8 @@ static void values_free(struct values *v)
 	v->net_hook = NULL;
 	free(v->netns_name);
 	v->netns_name = NULL;
+	free(v->init_hook);
+	v->init_hook = NULL;
 }
 
 /* What is wrong with a value, for the error message. */
@@ -566,7 +570,7 @@ static int parse_netns_name(const char *val, struct values *v, struct problem *p
  * Only the form is checked here; ownership and mode are checked on the file
  * itself each time the hook is about to run (it may change after load).
  */
-static int parse_net_hook(const char *val, struct values *v, struct problem *pb)
+static int parse_hook_path(const char *val, char **dst, struct problem *pb)
 {
 	char esc[ESC_VALUE];
 	char *h = NULL;
@@ -579,15 +583,25 @@ static int parse_net_hook(const char *val, struct values *v, struct problem *pb)
 		if (!h)
 			return no_memory(pb);
 	}
-	free(v->net_hook);
-	v->net_hook = h;
+	free(*dst);
+	*dst = h;
 	return 0;
+}
+
+static int parse_net_hook(const char *val, struct values *v, struct problem *pb)
+{
+	return parse_hook_path(val, &v->net_hook, pb);
+}
+
+static int parse_init_hook(const char *val, struct values *v, struct problem *pb)
+{
+	return parse_hook_path(val, &v->init_hook, pb);
 }
 
 #define HOOK_TIMEOUT_MAX 600
 
 /* Whole seconds, 1 to HOOK_TIMEOUT_MAX: a hook holds the user's lock while it runs. */
-static int parse_net_hook_timeout(const char *val, struct values *v, struct problem *pb)
+static int parse_hook_timeout(const char *val, unsigned *dst, struct problem *pb)
 {
 	char esc[ESC_VALUE];
 	uint64_t n;
@@ -595,8 +609,18 @@ static int parse_net_hook_timeout(const char *val, struct values *v, struct prob
 	if (nsiso_parse_u64(val, &n) < 0 || n < 1 || n > HOOK_TIMEOUT_MAX)
 		return problem(pb, "invalid timeout '%s' (expected whole seconds, 1 to %d)",
 			       nsiso_escape(esc, sizeof(esc), val), HOOK_TIMEOUT_MAX);
-	v->net_hook_timeout = (unsigned)n;
+	*dst = (unsigned)n;
 	return 0;
+}
+
+static int parse_net_hook_timeout(const char *val, struct values *v, struct problem *pb)
+{
+	return parse_hook_timeout(val, &v->net_hook_timeout, pb);
+}
+
+static int parse_init_hook_timeout(const char *val, struct values *v, struct problem *pb)
+{
+	return parse_hook_timeout(val, &v->init_hook_timeout, pb);
 }
 
 /* Account names; each stored behind @prefix so that it can double as a "why" string. */
@@ -656,6 +680,7 @@ SCALAR_APPLY(from_set)
 SCALAR_APPLY(on_error)
 SCALAR_APPLY(net)
 SCALAR_APPLY(net_hook_timeout)
+SCALAR_APPLY(init_hook_timeout)
 
 static int apply_tmp_dirs(struct nsiso_settings *s, const struct values *v)
 {
@@ -712,6 +737,11 @@ static int apply_netns_name(struct nsiso_settings *s, const struct values *v)
 	return copy_string(&s->netns_name, v->netns_name);
 }
 
+static int apply_init_hook(struct nsiso_settings *s, const struct values *v)
+{
+	return copy_string(&s->init_hook, v->init_hook);
+}
+
 struct key_def {
 	const char *name;
 	const char *def; /* built-in default, parsed like a value from the file */
@@ -744,6 +774,9 @@ static const struct key_def key_defs[NSISO_KEY__MAX] = {
     [NSISO_KEY_NET_HOOK_TIMEOUT] = {"net_hook_timeout", "30", parse_net_hook_timeout,
 				    apply_net_hook_timeout},
     [NSISO_KEY_NETNS_NAME] = {"netns_name", "", parse_netns_name, apply_netns_name},
+    [NSISO_KEY_INIT_HOOK] = {"init_hook", "", parse_init_hook, apply_init_hook},
+    [NSISO_KEY_INIT_HOOK_TIMEOUT] = {"init_hook_timeout", "30", parse_init_hook_timeout,
+				     apply_init_hook_timeout},
     [NSISO_KEY_EXEMPT_USERS] = {"exempt_users", "root", parse_exempt_users, NULL, true, true},
     [NSISO_KEY_EXEMPT_GROUPS] = {"exempt_groups", "", parse_exempt_groups, NULL, true, true},
     [NSISO_KEY_ON_ERROR] = {"on_error", "deny", parse_on_error, apply_on_error, true},
@@ -2372,6 +2405,7 @@ void nsiso_settings_free(struct nsiso_settings *s)
 	free(s->hostname);
 	free(s->net_hook);
 	free(s->netns_name);
+	free(s->init_hook);
 	*s = (struct nsiso_settings){0};
 }
 

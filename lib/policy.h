@@ -69,6 +69,8 @@ enum nsiso_key {
 	NSISO_KEY_NET_HOOK,
 	NSISO_KEY_NET_HOOK_TIMEOUT,
 	NSISO_KEY_NETNS_NAME,
+	NSISO_KEY_INIT_HOOK,
+	NSISO_KEY_INIT_HOOK_TIMEOUT,
 	NSISO_KEY_EXEMPT_USERS,	 /* [global] only */
 	NSISO_KEY_EXEMPT_GROUPS, /* [global] only */
 	NSISO_KEY_ON_ERROR,	 /* [global] only */
@@ -96,10 +98,12 @@ struct nsiso_settings {
 	enum nsiso_from_set from_set;
 	char *hostname; /* template; NULL or "" keeps the host's name */
 	enum nsiso_on_error on_error;
-	enum nsiso_net_mode net;   /* with net in ns_mask: loopback only, or wired by net_hook */
-	char *net_hook;		   /* absolute path, NULL when none */
-	unsigned net_hook_timeout; /* seconds the hook may run before it is killed */
-	char *netns_name;	   /* template of the /run/netns name, NULL when none */
+	enum nsiso_net_mode net;    /* with net in ns_mask: loopback only, or wired by net_hook */
+	char *net_hook;		    /* absolute path, NULL when none */
+	unsigned net_hook_timeout;  /* seconds the hook may run before it is killed */
+	char *netns_name;	    /* template of the /run/netns name, NULL when none */
+	char *init_hook;	    /* absolute path, NULL when none: run inside each new set */
+	unsigned init_hook_timeout; /* seconds init_hook may run before it is killed */
 	/*
 	 * [group:] sections whose group NSS could not look up (an outage): they
 	 * were taken as not applying, so the settings may be wrong for the user.

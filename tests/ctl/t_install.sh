@@ -18,6 +18,7 @@ tmpfilesdir=$(pkg-config --variable=tmpfilesdir systemd 2>/dev/null || echo /usr
 FILES="$module /usr/sbin/nsisoctl /usr/share/man/man5/nsiso.conf.5 /usr/share/man/man8/pam_nsiso.8
 /usr/share/man/man8/nsisoctl.8 /usr/share/pam-configs/nsiso /etc/security/nsiso.conf
 /usr/share/doc/libpam-nsiso/examples/nsiso-net-hook
+/usr/share/doc/libpam-nsiso/examples/nsiso-init-hook
 /usr/share/doc/libpam-nsiso/examples/nsiso.d/50-students.conf
 /usr/share/doc/libpam-nsiso/examples/nsiso-metrics.service
 /usr/share/doc/libpam-nsiso/examples/nsiso-metrics.timer
@@ -32,7 +33,7 @@ missing=""
 for f in $FILES; do
 	[ -f "$D$f" ] || missing="$missing $f"
 done
-is "${missing# }" "" "every file is installed: module, nsisoctl, 3 man pages, pam-auth-update profile, policy, example drop-in, gc timer, user@.service drop-in, tmpfiles.d rule, the net hook and metrics timer examples"
+is "${missing# }" "" "every file is installed: module, nsisoctl, 3 man pages, pam-auth-update profile, policy, example hooks, example drop-in, gc timer, user@.service drop-in, tmpfiles.d rule and metrics timer examples"
 is "$(find "$D" -type f | sed "s|^$D||" | sort | paste -sd ' ' -)" \
 	"$(printf '%s\n' $FILES | sort | paste -sd ' ' -)" "nothing else is installed"
 is "$(stat -c %a "$D$module") $(stat -c %a "$D/usr/sbin/nsisoctl") $(stat -c %a "$D/etc/security/nsiso.conf")" \

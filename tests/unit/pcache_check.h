@@ -65,6 +65,8 @@ static void pcache_assert_settings(const struct nsiso_settings *a, const struct 
 	pcache_assert_str(a->net_hook, b->net_hook);
 	assert_int_equal(a->net_hook_timeout, b->net_hook_timeout);
 	pcache_assert_str(a->netns_name, b->netns_name);
+	pcache_assert_str(a->init_hook, b->init_hook);
+	assert_int_equal(a->init_hook_timeout, b->init_hook_timeout);
 	for (int k = 0; k < NSISO_KEY__MAX; k++) {
 		pcache_assert_str(a->source[k], b->source[k]);
 		pcache_assert_str(a->source_file[k], b->source_file[k]);

@@ -460,10 +460,11 @@ static void test_net_settings(void **state)
 static void test_key_names(void **state)
 {
 	static const char *const names[NSISO_KEY__MAX] = {
-	    "namespaces", "tmp",	  "tmp_dirs",	   "tmp_size",
-	    "tmp_share",  "propagation",  "lifetime",	   "from_set",
-	    "hostname",	  "net",	  "net_hook",	   "net_hook_timeout",
-	    "netns_name", "exempt_users", "exempt_groups", "on_error",
+	    "namespaces",    "tmp",	    "tmp_dirs",		 "tmp_size",
+	    "tmp_share",     "propagation", "lifetime",		 "from_set",
+	    "hostname",	     "net",	    "net_hook",		 "net_hook_timeout",
+	    "netns_name",    "init_hook",   "init_hook_timeout", "exempt_users",
+	    "exempt_groups", "on_error",
 	};
 
 	for (int k = 0; k < NSISO_KEY__MAX; k++)
