@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,19 @@
 
 #define HOOK_MAX_ARGS 8
 
+/* "KEY PATH: why": the log line of a refused hook says which key it is. */
+static int name_the_hook(struct nsiso_error *err, const char *key, const char *path)
+{
+	char msg[sizeof(err->msg)], ep[256];
+
+	if (!err)
+		return -1;
+	memcpy(msg, err->msg, sizeof(msg));
+	snprintf(err->msg, sizeof(err->msg), "%s %s: %.*s", key, nsiso_escape(ep, sizeof(ep), path),
+		 (int)(sizeof(msg) - sizeof(ep) - 32), msg);
+	return -1;
+}
+
 int nsiso_hook_open(const char *key, const char *path, struct nsiso_error *err)
 {
 	_cleanup_close_ int exe = -1;
@@ -22,7 +36,7 @@ int nsiso_hook_open(const char *key, const char *path, struct nsiso_error *err)
 
 	exe = nsiso_open_trusted(path, O_PATH, NSISO_ERR_UNSAFE, &st, err);
 	if (exe < 0)
-		return -1;
+		return name_the_hook(err, key, path);
 	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0100))
 		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0, "%s %s is not an executable file", key,
 				  nsiso_escape(ep, sizeof(ep), path));
