@@ -111,8 +111,9 @@ static void same_answers(const struct nsiso_policy *a, const struct nsiso_policy
 		    sa.lifetime != sb.lifetime || sa.from_set != sb.from_set ||
 		    sa.on_error != sb.on_error || sa.net != sb.net ||
 		    sa.net_hook_timeout != sb.net_hook_timeout ||
-		    !same_str(sa.hostname, sb.hostname) || !same_str(sa.net_hook, sb.net_hook) ||
-		    !same_str(sa.netns_name, sb.netns_name))
+		    sa.init_hook_timeout != sb.init_hook_timeout ||
+		    !same_str(sa.init_hook, sb.init_hook) || !same_str(sa.hostname, sb.hostname) ||
+		    !same_str(sa.net_hook, sb.net_hook) || !same_str(sa.netns_name, sb.netns_name))
 			abort();
 		for (unsigned i = 0; i < sa.n_tmp_dirs; i++)
 			if (!same_str(sa.tmp_dirs[i], sb.tmp_dirs[i]))

@@ -321,6 +321,14 @@ static const struct error_case invalid_values[] = {
      "net_hook_timeout: invalid timeout '601' (expected whole seconds, 1 to 600)"},
     {"net_hook_timeout = 5s",
      "net_hook_timeout: invalid timeout '5s' (expected whole seconds, 1 to 600)"},
+    {"init_hook = init.sh", "init_hook: 'init.sh' is not an absolute, normalised path"},
+    {"init_hook = /usr/./sbin/x", "init_hook: '/usr/./sbin/x' is not an absolute, normalised path"},
+    {"init_hook_timeout = 0",
+     "init_hook_timeout: invalid timeout '0' (expected whole seconds, 1 to 600)"},
+    {"init_hook_timeout = 601",
+     "init_hook_timeout: invalid timeout '601' (expected whole seconds, 1 to 600)"},
+    {"init_hook_timeout = -1",
+     "init_hook_timeout: invalid timeout '-1' (expected whole seconds, 1 to 600)"},
     {"netns_name = nsiso-%x", "netns_name: invalid netns_name template 'nsiso-%x' (unknown "
 			      "%-sequence (expected %u, %U, %h or %%))"},
     {"namespaces = ipc, uts", "namespaces: must include mnt (the other namespaces are joined "
@@ -423,6 +431,36 @@ static void test_value_escaped_and_bounded(void **state)
 	/* Section and key names are escaped too. */
 	snprintf(msg, sizeof(msg), NAME ":2: [global] t\\x7fmp: unknown key");
 	expect_error("[global]\nt\x7fmp = 1\n", msg);
+}
+
+/* init_hook: per section like net_hook, empty turns it off, its own timeout. */
+static void test_init_hook_settings(void **state)
+{
+	struct nsiso_user bob = mkuser("bob", 1000, 1000, NULL, 0);
+	struct nsiso_user carol = mkuser("carol", 1001, 1001, NULL, 0);
+	struct nsiso_user dave = mkuser("dave", 1002, 1002, NULL, 0);
+	struct nsiso_policy *p = load_ok("[global]\ninit_hook = /usr/lib/nsiso/init\n"
+					 "[user:bob]\ninit_hook_timeout = 5\n"
+					 "[user:carol]\ninit_hook =\n"
+					 "[user:dave]\ninit_hook = /usr/lib/nsiso/dave\n");
+	struct nsiso_error err = {0};
+	struct nsiso_settings s;
+
+	(void)state;
+	assert_int_equal(nsiso_policy_resolve(p, &bob, &s, &err), 0);
+	assert_string_equal(s.init_hook, "/usr/lib/nsiso/init");
+	assert_int_equal(s.init_hook_timeout, 5);
+	assert_string_equal(s.source[NSISO_KEY_INIT_HOOK], "global");
+	assert_string_equal(s.source[NSISO_KEY_INIT_HOOK_TIMEOUT], "user:bob");
+	nsiso_settings_free(&s);
+	assert_int_equal(nsiso_policy_resolve(p, &carol, &s, &err), 0);
+	assert_null(s.init_hook);
+	assert_int_equal(s.init_hook_timeout, 30);
+	nsiso_settings_free(&s);
+	assert_int_equal(nsiso_policy_resolve(p, &dave, &s, &err), 0);
+	assert_string_equal(s.init_hook, "/usr/lib/nsiso/dave");
+	nsiso_settings_free(&s);
+	nsiso_policy_free(p);
 }
 
 /* net = hook needs a hook: a rule across keys. */
@@ -1531,6 +1569,7 @@ int main(void)
 	    cmocka_unit_test(test_example_config),
 	    cmocka_unit_test(test_structure_errors),
 	    cmocka_unit_test(test_global_only_keys),
+	    cmocka_unit_test(test_init_hook_settings),
 	    cmocka_unit_test(test_duplicates),
 	    cmocka_unit_test(test_first_error_wins),
 	    cmocka_unit_test(test_all_problems),
