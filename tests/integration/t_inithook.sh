@@ -16,7 +16,9 @@
 #      login refused within the bound, one log line naming the hook and the
 #      reason, no pin in the keeper, no record, the lock free, the hook's
 #      leftovers killed; once the hook is fixed the next login works
-#   5  on_error = allow: a failing hook means a login without isolation
+#   5  a caller that cannot come back from a set it built (a child user
+#      namespace): the creation child runs the hook, with the same effect
+#   6  on_error = allow: a failing hook means a login without isolation
 SANDBOX_EXTRA_OVERLAYS=dev # the /dev/log the logsink listens on
 . "$(dirname "$0")/lib.sh"
 setup
@@ -39,7 +41,7 @@ SROOT=$(awk -v p="$SCRATCH" '
 	END { rest = m == "/" ? p : substr(p, length(m) + 1); print (r == "/" ? "" : r) rest }' /proc/self/mountinfo)
 install -d -o root -g root -m 0755 "$SCRATCH" "$TARGET"
 
-for u in a b f h u o; do
+for u in a b c f h u o; do
 	add_user "nsiso-$u"
 done
 
@@ -258,7 +260,39 @@ for u in f h u; do
 	is "$(runs "nsiso-$u")" 1 "... which the hook set up once"
 done
 
-# ================================================================ 5 on_error = allow
+# ================================================================ 5 the creation child
+# A caller in a child user namespace cannot come back from a set it built
+# (setns needs CAP_SYS_ADMIN over the namespaces' owner): a creation child
+# builds and pins the set, and runs the hook, as its own child.
+unshare --user --mount --propagation private sleep 3600 </dev/null >/dev/null 2>&1 &
+holder=$!
+me=$(readlink /proc/self/ns/user)
+timeout 10 sh -c 'until [ "$(readlink /proc/$1/ns/user)" != "$2" ]; do sleep 0.02; done' _ "$holder" "$me" &&
+	echo '0 0 65536' >"/proc/$holder/uid_map" && echo '0 0 65536' >"/proc/$holder/gid_map" &&
+	nsenter --target "$holder" --user --mount -- mount -t tmpfs -o mode=0700 nsiso-userns /run/nsiso ||
+	bail "cannot set up the child user namespace"
+printf '#!/bin/sh\nexec nsenter --target %s --user --mount -- %s "$@"\n' "$holder" "$PAMH" >"$STATE/pamh-in-userns"
+chmod 0755 "$STATE/pamh-in-userns"
+saved_pamh=$PAMH
+PAMH=$STATE/pamh-in-userns
+bg_session c1 nsiso-c ""
+PAMH=$saved_pamh
+if wait_ready c1 nsiso-c; then
+	c1pid=$(session_pid nsiso-c c1)
+	c1mnt=$(field 1 "$(fact nsiso-c c1 ns)")
+	isnt "$c1mnt" "$(stat -L -c %i "/proc/$holder/ns/mnt")" "child user namespace: nsiso-c's session is in a set of its own"
+	is "$(cat "$STATE/init-nsiso-c/mnt" 2>&1)" "$c1mnt" "child user namespace: the hook ran in the set's mount namespace"
+	is "$(target_in "$c1pid")" "$SROOT/nsiso-c" "child user namespace: the hook's bind is in the session's table"
+	empty "$(outside_set "$c1mnt")" "child user namespace: ... and in no table outside the set"
+	is "$(runs nsiso-c)" 1 "child user namespace: the hook ran once"
+else
+	fail "child user namespace: nsiso-c's session opens" "$(cat "$STATE/c1.err")"
+fi
+finish c1
+kill "$holder"
+wait "$holder" 2>/dev/null
+
+# ================================================================ 6 on_error = allow
 hook fail <<EOF
 #!/bin/sh
 echo "refusing \$1" >&2
