@@ -237,7 +237,12 @@ static int collect(const struct nsiso_registry *reg, uid_t uid, bool detail, str
 
 /* ---- text ---- */
 
-static void ns_text(const struct nsiso_setrec *rec, const char *sep, char *buf, size_t len)
+/*
+ * The set's namespaces in table order, joined by @sep: "mnt:INO" each, or
+ * the bare names without @inodes ("mnt,ipc,uts", the metrics' label).
+ */
+static void ns_list(const struct nsiso_setrec *rec, const char *sep, bool inodes, char *buf,
+		    size_t len)
 {
 	size_t used = 0;
 
@@ -247,12 +252,19 @@ static void ns_text(const struct nsiso_setrec *rec, const char *sep, char *buf, 
 
 		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
 			continue;
-		n = snprintf(buf + used, len - used, "%s%s:%" PRIu64, used ? sep : "",
-			     nsiso_ns_table[i].name, rec->ino[i]);
+		n = inodes ? snprintf(buf + used, len - used, "%s%s:%" PRIu64, used ? sep : "",
+				      nsiso_ns_table[i].name, rec->ino[i])
+			   : snprintf(buf + used, len - used, "%s%s", used ? sep : "",
+				      nsiso_ns_table[i].name);
 		if (n < 0)
 			break;
 		used += (size_t)n;
 	}
+}
+
+static void ns_text(const struct nsiso_setrec *rec, const char *sep, char *buf, size_t len)
+{
+	ns_list(rec, sep, true, buf, len);
 }
 
 static void tmp_text(const struct tmp_usage *t, bool words, char *buf, size_t len)
@@ -546,25 +558,6 @@ static void prom_set_labels(const struct set_view *v)
 	printf(",uid=\"%u\"", (unsigned)v->info.uid);
 }
 
-/* "mnt,ipc,uts": the set's namespaces, in table order. */
-static void prom_ns_names(const struct nsiso_setrec *rec, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < NSISO_NS__MAX && used < len; i++) {
-		int n;
-
-		if (!(rec->ns_mask & NSISO_NS_BIT(i)))
-			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-			     nsiso_ns_table[i].name);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-}
-
 static void prom_machine(const struct set_list *l)
 {
 	size_t valid = 0;
@@ -592,7 +585,7 @@ static void prom_info(const struct set_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct set_view *v = &l->v[i];
 
-		prom_ns_names(&v->info.rec, ns, sizeof(ns));
+		ns_list(&v->info.rec, ",", false, ns, sizeof(ns));
 		fputs("nsiso_set_info", stdout);
 		prom_set_labels(v);
 		printf(",lifetime=\"%s\",namespaces=\"%s\"", lifetime_word(v->info.rec.lifetime),
