@@ -16,8 +16,12 @@
 #include "error.h"
 #include "registry.h"
 
-/* Exit status of nsisoctl (enter: the command's own once it runs). */
-enum { CTL_OK = 0, CTL_FAIL = 1, CTL_USAGE = 2 };
+/*
+ * Exit status of nsisoctl (enter: the command's own once it runs; apply:
+ * CTL_REBUILD when a set needs a rebuild or a release the policy cannot
+ * give it in place).
+ */
+enum { CTL_OK = 0, CTL_FAIL = 1, CTL_USAGE = 2, CTL_REBUILD = 3 };
 
 #define CTL_MAX_OPTS 4
 #define CTL_MAX_POS  2
@@ -77,6 +81,7 @@ int ctl_show(const struct ctl_cmd *c, int argc, char **argv);
 int ctl_enter(const struct ctl_cmd *c, int argc, char **argv);
 int ctl_release(const struct ctl_cmd *c, int argc, char **argv);
 int ctl_gc(const struct ctl_cmd *c, int argc, char **argv);
+int ctl_apply(const struct ctl_cmd *c, int argc, char **argv);
 int ctl_check(const struct ctl_cmd *c, int argc, char **argv);
 int ctl_explain(const struct ctl_cmd *c, int argc, char **argv);
 

@@ -76,6 +76,21 @@ const struct ctl_cmd ctl_cmds[] = {
 	.run = ctl_gc,
     },
     {
+	.name = "apply",
+	.synopsis = "USER|--all [--dry-run] [--config FILE]",
+	.summary = "bring live sets to the policy now in force, as far as can be done in place",
+	.help = "  --all          every set\n"
+		"  --dry-run      print the plan, change nothing\n"
+		"  --config FILE  the policy to read (default " NSISO_DEFAULT_CONFIG ")\n"
+		"  in place: tmp_size (refused below what the user's tmpfs holds), hostname,\n"
+		"  lifetime. Listed, not done: what needs a rebuild (namespaces, tmp, tmp_dirs,\n"
+		"  propagation, net, netns_name) and sets whose user is now exempt (release).\n"
+		"  Exit: 0 all applied, 3 some set needs a rebuild or a release, 1 error\n",
+	.opts = {{"all", false}, {"dry-run", false}, {"config", true}},
+	.max_pos = 1,
+	.run = ctl_apply,
+    },
+    {
 	.name = "check",
 	.synopsis = "[FILE]",
 	.summary = "validate a policy (default " NSISO_DEFAULT_CONFIG ")",
@@ -245,7 +260,8 @@ static int usage(FILE *f)
 			ctl_cmds[i].synopsis);
 		fprintf(f, "           %s\n", ctl_cmds[i].summary);
 	}
-	fprintf(f, "\nExit status: 0 ok, 1 failure, 2 usage error. See nsisoctl(8).\n");
+	fprintf(f, "\nExit status: 0 ok, 1 failure, 2 usage error (apply: 3 rebuild needed). "
+		   "See nsisoctl(8).\n");
 	return f == stdout ? CTL_OK : CTL_USAGE;
 }
 

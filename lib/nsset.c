@@ -550,6 +550,9 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 	memset(rec, 0, sizeof(*rec));
 	rec->lifetime = s->lifetime;
 	snprintf(rec->user, sizeof(rec->user), "%s", u->name);
+	/* What nsisoctl apply compares with a later policy; a list too long to note stays unknown.
+	 */
+	(void)nsiso_setrec_note_settings(rec, s, hostname);
 	*attempts = 0;
 	nsiso_store_init(&store);
 	if (note_len)

@@ -316,9 +316,9 @@ static int open_sysctl_kernel(struct nsiso_error *err)
  * 16 KiB): tmp_size bounds each, written to the new namespace's own
  * sysctls (the caller is in it now).
  */
-static int bound_sysv(const struct nsiso_settings *s, struct nsiso_error *err)
+int nsiso_polydir_bound_sysv(const struct nsiso_size *size, struct nsiso_error *err)
 {
-	uint64_t bytes = nsiso_size_bytes(&s->tmp_size), page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t bytes = nsiso_size_bytes(size), page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t queues = bytes / SYSV_MSGMNB;
 
 	if (!bytes)
@@ -343,7 +343,7 @@ static int setup_ipc(const struct nsiso_settings *s, struct nsiso_error *err)
 
 	if (!(s->ns_mask & NSISO_NS_BIT(NSISO_NS_IPC)))
 		return 0;
-	if (bound_sysv(s, err) < 0)
+	if (nsiso_polydir_bound_sysv(&s->tmp_size, err) < 0)
 		return -1;
 	if (statfs("/dev/mqueue", &sfs) == 0 && sfs.f_type == MQUEUE_MAGIC &&
 	    mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)

@@ -41,6 +41,12 @@ int nsiso_polydir_setup(const struct nsiso_user *u, const struct nsiso_settings 
 int nsiso_instance_name(const char *path, char *buf, size_t len);
 
 /*
+ * Bound SysV shared memory and message queues of the caller's IPC namespace
+ * by @size (tmp_size): its kernel.shmmax, shmall and msgmni.
+ */
+int nsiso_polydir_bound_sysv(const struct nsiso_size *size, struct nsiso_error *err);
+
+/*
  * Remove the persistent tmp dirs of @uid, NSISO_STATEDIR/<uid> and all in
  * it (nsiso_remove_tree: no symlink followed, no mount point crossed).
  * *@removed: there were some. The caller holds the user's lock and knows

@@ -31,7 +31,141 @@ static const char *const lifetime_names[] = {
     [NSISO_LIFE_BOOT] = "boot",
 };
 
+static const char *const tmp_names[] = {
+    [NSISO_TMP_TMPFS] = "tmpfs",
+    [NSISO_TMP_PERSISTENT] = "persistent",
+    [NSISO_TMP_OFF] = "off",
+};
+
+static const char *const prop_names[] = {
+    [NSISO_PROP_SLAVE] = "slave",
+    [NSISO_PROP_PRIVATE] = "private",
+};
+
+static const char *const net_names[] = {
+    [NSISO_NET_LOOPBACK] = "loopback",
+    [NSISO_NET_HOOK] = "hook",
+};
+
 /* ---- pure record helpers ---- */
+
+int nsiso_setrec_tmp_dirs(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (!len)
+		return -1;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < s->n_tmp_dirs && i < NSISO_MAX_TMP_DIRS; i++) {
+		for (const unsigned char *c = (const unsigned char *)s->tmp_dirs[i]; *c; c++) {
+			bool plain = *c > ' ' && *c != '%' && *c != 0x7f;
+			int n = plain ? snprintf(buf + used, len - used, "%c", *c)
+				      : snprintf(buf + used, len - used, "%%%02X", *c);
+
+			if (n < 0 || (size_t)n >= len - used)
+				return -1;
+			used += (size_t)n;
+		}
+		if (i + 1 < s->n_tmp_dirs) {
+			if (used + 1 >= len)
+				return -1;
+			buf[used++] = ' ';
+			buf[used] = '\0';
+		}
+	}
+	return 0;
+}
+
+int nsiso_setrec_note_settings(struct nsiso_setrec *rec, const struct nsiso_settings *s,
+			       const char *hostname)
+{
+	rec->settings_known = false;
+	if (nsiso_setrec_tmp_dirs(s, rec->tmp_dirs, sizeof(rec->tmp_dirs)) < 0 ||
+	    (hostname && strlen(hostname) >= sizeof(rec->hostname)))
+		return -1;
+	rec->tmp = s->tmp;
+	rec->propagation = s->propagation;
+	rec->net = s->net;
+	rec->tmp_size = s->tmp_size;
+	snprintf(rec->hostname, sizeof(rec->hostname), "%s", hostname ? hostname : "");
+	rec->settings_known = true;
+	return 0;
+}
+
+/* The settings lines of a record that has them: "settings=1" first, then each. */
+static int format_settings(const struct nsiso_setrec *rec, char *buf, size_t len)
+{
+	char size[32];
+	int n;
+
+	if (!rec->settings_known)
+		return 0;
+	if ((unsigned)rec->tmp >= ARRAY_SIZE(tmp_names) ||
+	    (unsigned)rec->propagation >= ARRAY_SIZE(prop_names) ||
+	    (unsigned)rec->net >= ARRAY_SIZE(net_names) || strchr(rec->hostname, '\n') ||
+	    strchr(rec->tmp_dirs, '\n'))
+		return -1;
+	nsiso_format_size(&rec->tmp_size, size, sizeof(size));
+	n = snprintf(buf, len,
+		     "settings=1\ntmp=%s\npropagation=%s\nnetmode=%s\ntmpsize=%s\nhostname=%s\n"
+		     "tmpdirs=%s\n",
+		     tmp_names[rec->tmp], prop_names[rec->propagation], net_names[rec->net], size,
+		     rec->hostname, rec->tmp_dirs);
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+/* An enum of the record by its name in @names: 0, or -1 when none. */
+static int parse_name(const char *val, const char *const *names, size_t n, unsigned *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(val, names[i]) == 0) {
+			*out = (unsigned)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* A settings line (format_settings): 0 taken, 1 not one, -1 bad. */
+static int parse_settings_line(const char *key, const char *val, struct nsiso_setrec *rec)
+{
+	unsigned v;
+
+	if (strcmp(key, "settings") == 0) {
+		rec->settings_known = strcmp(val, "1") == 0;
+		return rec->settings_known ? 0 : -1;
+	}
+	if (strcmp(key, "tmp") == 0) {
+		if (parse_name(val, tmp_names, ARRAY_SIZE(tmp_names), &v) < 0)
+			return -1;
+		rec->tmp = (enum nsiso_tmp_mode)v;
+		return 0;
+	}
+	if (strcmp(key, "propagation") == 0) {
+		if (parse_name(val, prop_names, ARRAY_SIZE(prop_names), &v) < 0)
+			return -1;
+		rec->propagation = (enum nsiso_propagation)v;
+		return 0;
+	}
+	if (strcmp(key, "netmode") == 0) {
+		if (parse_name(val, net_names, ARRAY_SIZE(net_names), &v) < 0)
+			return -1;
+		rec->net = (enum nsiso_net_mode)v;
+		return 0;
+	}
+	if (strcmp(key, "tmpsize") == 0)
+		return nsiso_parse_size(val, &rec->tmp_size) < 0 ? -1 : 0;
+	if (strcmp(key, "hostname") == 0 || strcmp(key, "tmpdirs") == 0) {
+		bool host = key[0] == 'h';
+		char *field = host ? rec->hostname : rec->tmp_dirs;
+		size_t size = host ? sizeof(rec->hostname) : sizeof(rec->tmp_dirs);
+
+		if (strlen(val) >= size)
+			return -1;
+		snprintf(field, size, "%s", val);
+		return 0;
+	}
+	return 1;
+}
 
 int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 {
@@ -93,6 +227,9 @@ int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 			return -1;
 		used += (size_t)n;
 	}
+	if ((n = format_settings(rec, buf + used, len - used)) < 0)
+		return -1;
+	used += (size_t)n;
 	if (!rec->user[0] || !nsiso_user_name_ok(rec->user))
 		return -1;
 	n = snprintf(buf + used, len - used, "user=%s\n", rec->user);
@@ -103,7 +240,10 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 			     unsigned *seen)
 {
 	uint64_t v;
+	int r = parse_settings_line(key, val, rec);
 
+	if (r <= 0)
+		return r;
 	if (strcmp(key, "user") == 0) {
 		if (!nsiso_user_name_ok(val) || strlen(val) >= sizeof(rec->user))
 			return -1;

@@ -65,7 +65,33 @@ struct nsiso_setrec {
 	 * outage); its settings may be wrong for the user until they resolve.
 	 */
 	struct nsiso_unresolved unresolved;
+	/*
+	 * The settings the set was made with, for nsisoctl apply to compare with
+	 * the policy now in force (settings_known: the record has them; one
+	 * written before they were recorded has not).
+	 */
+	bool settings_known;
+	enum nsiso_tmp_mode tmp;
+	enum nsiso_propagation propagation;
+	enum nsiso_net_mode net;
+	struct nsiso_size tmp_size;
+	char hostname[65];   /* as set in its UTS namespace; "" the host's name at creation */
+	char tmp_dirs[1024]; /* nsiso_setrec_tmp_dirs(): the list, one string */
 };
+
+/*
+ * Note @s and the expanded @hostname (NULL: the host's) in @rec, as the set is
+ * made with them. -1 when they cannot be recorded (a list too long for the
+ * record): the set is then recorded without them (settings_known false).
+ */
+int nsiso_setrec_note_settings(struct nsiso_setrec *rec, const struct nsiso_settings *s,
+			       const char *hostname);
+
+/*
+ * tmp_dirs as one string, as the record keeps it: the paths separated by
+ * blanks, each '%', blank or control byte as %XX. -1 when it does not fit in @len.
+ */
+int nsiso_setrec_tmp_dirs(const struct nsiso_settings *s, char *buf, size_t len);
 
 /*
  * Open the registry in the caller's mount namespace, creating and mounting it

@@ -334,6 +334,57 @@ void nsiso_store_discard(struct nsiso_store *st)
 	close_fd(&st->root_fd);
 }
 
+/* In the keeper (the caller is there): nsiso_store_resize. */
+static int resize_here(uid_t uid, uint64_t dev, const struct nsiso_size *size, bool apply,
+		       struct nsiso_store_use *use, struct nsiso_error *err)
+{
+	_cleanup_close_ int dir = open_uid_dir(uid, false), root = -1, fs = -1;
+	uint64_t bytes = nsiso_size_bytes(size), inodes;
+	char sz[32], ino[32];
+	struct statfs sfs;
+	struct stat sb;
+
+	root = dir < 0 ? dir : find_store(dir, uid, NULL);
+	if (root < 0)
+		return nsiso_syserr(err, -root, "cannot open the user's tmpfs in the keeper");
+	if (fstat(root, &sb) < 0 || fstatfs(root, &sfs) < 0)
+		return nsiso_syserr(err, errno, "cannot stat the user's tmpfs");
+	if ((uint64_t)sb.st_dev != dev)
+		return nsiso_fail(err, NSISO_ERR_SYSTEM, ESTALE,
+				  "the user's tmpfs in the keeper is not the one of the set");
+	store_options(size, sz, sizeof(sz), ino, sizeof(ino));
+	(void)nsiso_parse_u64(ino, &inodes);
+	use->bytes = (uint64_t)(sfs.f_blocks - sfs.f_bfree) * (uint64_t)sfs.f_bsize;
+	use->inodes = (uint64_t)(sfs.f_files - sfs.f_ffree);
+	/* The kernel refuses such a shrink too; saying so first changes nothing anywhere. */
+	if (!bytes || use->bytes > bytes || use->inodes > inodes)
+		return 1;
+	if (!apply)
+		return 0;
+	fs =
+	    fspick(dir, STORE_NAME, FSPICK_CLOEXEC | FSPICK_SYMLINK_NOFOLLOW | FSPICK_NO_AUTOMOUNT);
+	if (fs < 0 || configure(fs, size) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0)
+		return nsiso_syserr(err, errno, "cannot resize the user's tmpfs to %s", sz);
+	return 0;
+}
+
+int nsiso_store_resize(const struct nsiso_registry *r, uid_t uid, uint64_t dev,
+		       const struct nsiso_size *size, bool apply, struct nsiso_store_use *use,
+		       struct nsiso_error *err)
+{
+	_cleanup_place_ struct nsiso_place p = NSISO_PLACE_INIT;
+	int ret;
+
+	memset(use, 0, sizeof(*use));
+	if (nsiso_place_visit(&p, -1, r->keeper_fd, err) < 0)
+		return -1;
+	ret = resize_here(uid, dev, size, apply, use, err);
+	if (nsiso_place_restore(&p, ret < 0 ? NULL : err) < 0)
+		ret = -1;
+	return ret;
+}
+
 /* @uid's store, looked up in the keeper: its root fd, -ENOENT when none, or -errno. */
 static int open_store(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err)
 {

@@ -102,6 +102,22 @@ void nsiso_store_close(struct nsiso_store *st);
 int nsiso_store_reap(const struct nsiso_registry *r, uid_t uid, uint64_t keep, pid_t self,
 		     uint64_t host_ino, bool drop, struct nsiso_error *err);
 
+/* What a store holds now (statfs): bytes and inodes in use. */
+struct nsiso_store_use {
+	uint64_t bytes, inodes;
+};
+
+/*
+ * Give @uid's store, the one on device @dev (the set's tmpdev), @size now
+ * (with @apply; without, only check): 0 done (or would be), 1 @size is
+ * below what the store holds (*@use says what; nothing changed), -1 (also
+ * when no store on @dev is mounted in the keeper). The caller holds the
+ * user's lock; it visits the keeper and comes back.
+ */
+int nsiso_store_resize(const struct nsiso_registry *r, uid_t uid, uint64_t dev,
+		       const struct nsiso_size *size, bool apply, struct nsiso_store_use *use,
+		       struct nsiso_error *err);
+
 /*
  * Add to *@gens the generations of the store on device @dev that the mount
  * table of /proc/@pid (@procfd: /proc) holds: each mount of @dev whose root
