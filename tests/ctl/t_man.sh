@@ -46,12 +46,12 @@ for c in $cmds; do
 done
 is "${missing# }" "" "nsisoctl(8) documents every command ($(echo $cmds | wc -w) commands)"
 missing=""
-for o in json prometheus as-user all force config help; do
+for o in json prometheus as-user all force config dry-run help; do
 	# roff spells --as-user as \-\-as\-user
 	grep -q -F -- "$(printf '%s' "--$o" | sed 's/-/\\-/g')" "$DOCS/nsisoctl.8" || missing="$missing --$o"
 done
 is "${missing# }" "" "nsisoctl(8) documents every option"
-is "$(grep -c -E '^\.B [012]$' "$DOCS/nsisoctl.8")" 3 "nsisoctl(8) documents exit statuses 0, 1 and 2"
+is "$(grep -c -E '^\.B [0123]$' "$DOCS/nsisoctl.8")" 4 "nsisoctl(8) documents exit statuses 0, 1, 2 and 3"
 
 # Module options and the sections the issue asks for.
 missing=""
