@@ -388,45 +388,63 @@ static int owner(const struct nsiso_policy *p, const struct nsiso_setrec *rec, u
 	return 0;
 }
 
+/* Everything one look at a set holds, released in one place. */
+struct look {
+	struct nsiso_setrec rec;
+	struct nsiso_nsfds fds;
+	struct nsiso_user user;
+	struct nsiso_settings settings;
+};
+
+static void look_free(struct look *l)
+{
+	nsiso_nsfds_close(&l->fds);
+	nsiso_user_free(&l->user);
+	nsiso_settings_free(&l->settings);
+}
+#define _cleanup_look_ __attribute__((cleanup(look_free)))
+
+/* The set checks out and belongs to a user the policy still isolates: compare, apply. */
+static int compare_and_apply(const struct nsiso_registry *reg, const struct nsiso_userdir *ud,
+			     struct look *l, bool dry_run, struct nsiso_apply_plan *plan,
+			     struct nsiso_error *err)
+{
+	struct apply_ctx c = {
+	    .reg = reg, .uid = ud->uid, .rec = &l->rec, .fds = &l->fds, .s = &l->settings};
+
+	plan->settings_known = l->rec.settings_known;
+	diff_in_place(&l->rec, &l->settings, &l->user, plan);
+	diff_rebuild(&l->rec, &l->settings, &l->user, plan);
+	if (!plan->n_in_place)
+		return 0;
+	if (has_ns(&l->rec, NSISO_NS_UTS))
+		expand(l->settings.hostname, &l->user, c.hostname, sizeof(c.hostname));
+	/* A dry run checks too: the plan says what would be refused. */
+	return dry_run ? check(&c, plan, err) : apply_locked(ud, &c, plan, err);
+}
+
 static int plan_locked(const struct nsiso_registry *reg, const struct nsiso_policy *p,
 		       const struct nsiso_userdir *ud, bool dry_run, struct nsiso_apply_plan *plan,
 		       struct nsiso_error *err)
 {
-	struct nsiso_nsfds fds = NSISO_NSFDS_INIT;
-	struct nsiso_settings s = {0};
-	struct nsiso_user u = {0};
-	struct nsiso_setrec rec;
+	_cleanup_look_ struct look l = {.fds = NSISO_NSFDS_INIT};
 	int r;
 
-	r = nsiso_registry_read_set(ud, &rec, err);
+	r = nsiso_registry_read_set(ud, &l.rec, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	r = nsiso_nsset_open(reg, ud->uid, &rec, &fds, err);
+	r = nsiso_nsset_open(reg, ud->uid, &l.rec, &l.fds, err);
 	if (r != 0) {
 		plan->verdict = NSISO_APPLY_INVALID;
-		goto out;
+		return r < 0 ? -1 : 0;
 	}
-	r = owner(p, &rec, ud->uid, &u, plan, err);
+	r = owner(p, &l.rec, ud->uid, &l.user, plan, err);
 	plan->verdict = r == 1 ? NSISO_APPLY_RELEASE : NSISO_APPLY_COMPARED;
-	if (r != 0 || (r = nsiso_policy_resolve(p, &u, &s, err)) < 0)
-		goto out;
-	plan->settings_known = rec.settings_known;
-	diff_in_place(&rec, &s, &u, plan);
-	diff_rebuild(&rec, &s, &u, plan);
-	if (plan->n_in_place) {
-		struct apply_ctx c = {
-		    .reg = reg, .uid = ud->uid, .rec = &rec, .fds = &fds, .s = &s};
-
-		if (has_ns(&rec, NSISO_NS_UTS))
-			expand(s.hostname, &u, c.hostname, sizeof(c.hostname));
-		/* A dry run checks too: the plan says what would be refused. */
-		r = dry_run ? check(&c, plan, err) : apply_locked(ud, &c, plan, err);
-	}
-out:
-	nsiso_nsfds_close(&fds);
-	nsiso_settings_free(&s);
-	nsiso_user_free(&u);
-	return r < 0 ? -1 : 0;
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (nsiso_policy_resolve(p, &l.user, &l.settings, err) < 0)
+		return -1;
+	return compare_and_apply(reg, ud, &l, dry_run, plan, err);
 }
 
 int nsiso_apply(const struct nsiso_registry *reg, const struct nsiso_policy *p, uid_t uid,

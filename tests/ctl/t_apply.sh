@@ -174,10 +174,31 @@ is "$RC" 1 "apply --all --dry-run: a set would refuse (nsiso-s): exit 1"
 like "$CERR" "tmp_size 64M -> 1M: below what" "apply --all --dry-run: says which and why"
 is "$(printf '%s\n' "$COUT" | grep -c .)" 2 "apply --all --dry-run: the two other sets (nsiso-b, nsiso-x) still have their line"
 in_set nsiso-s rm -f /tmp/big
+
+# ------------------------------------------------- a step fails: the ones before it are undone
+# The record is written last: a directory in the way of its set.new makes
+# that last step fail after the tmpfs was resized and the host name set.
+before=$(snapshot "$uid_s" nsiso-s)
+mkdir "/run/nsiso/users/$uid_s/set.new"
+apply nsiso-s
+is "$RC $COUT" "1 " "apply: the record cannot be written: exit 1"
+like "$CERR" "^nsisoctl: nsiso-s \\(uid $uid_s\\): cannot (write|commit) set record" "apply: ... says so"
+is "$(snapshot "$uid_s" nsiso-s)" "$before" \
+	"apply: ... the resize and the host name are undone: df, shmmax, hostname, record as before"
+rmdir "/run/nsiso/users/$uid_s/set.new"
+
 apply --all
 is "$RC" 3 "apply --all: applied where it can be, some set needs a rebuild: exit 3"
 like "$COUT" "nsiso-s \\(uid $uid_s\\): applied: tmp_size 64M -> 1M, hostname old-nsiso-s -> new-nsiso-s" "apply --all: nsiso-s applied now"
 is "$(in_set nsiso-s hostname) $(tmp_size nsiso-s)" "new-nsiso-s 1048576" "apply --all: nsiso-s's set has them"
+
+# ------------------------------------------------- a record from before the settings were kept
+sed -i '/^\(settings\|tmp\|propagation\|netmode\|tmpsize\|hostname\|tmpdirs\)=/d' "/run/nsiso/users/$uid_b/set"
+ctl show nsiso-b
+is "$RC" 0 "a record without settings is still a valid set"
+apply nsiso-b
+expect 0 "$L_b: its record predates recorded settings: only namespaces, netns_name and lifetime compared
+$L_b: up to date" "" "apply: such a set is compared on what its record has, and says so"
 
 # ------------------------------------------------- errors
 apply

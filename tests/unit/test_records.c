@@ -485,6 +485,65 @@ static void test_sessrec_parse_rejects(void **state)
 			fail_msg("accepted bad session record name '%s'", bad[i]);
 }
 
+/* The settings a set was made with (nsisoctl apply): written, read back, tmp_dirs escaped. */
+static void test_setrec_settings_round_trip(void **state)
+{
+	char d0[] = "/tmp", d1[] = "/var/my tmp%x", d2[] = "/scratch";
+	struct nsiso_settings s = {0};
+	struct nsiso_setrec r = sample(), back;
+	char buf[2048];
+
+	(void)state;
+	s.tmp = NSISO_TMP_PERSISTENT;
+	s.propagation = NSISO_PROP_PRIVATE;
+	s.net = NSISO_NET_HOOK;
+	s.tmp_size = (struct nsiso_size){.percent = true, .value = 25};
+	s.tmp_dirs[0] = d0;
+	s.tmp_dirs[1] = d1;
+	s.tmp_dirs[2] = d2;
+	s.n_tmp_dirs = 3;
+	assert_int_equal(nsiso_setrec_note_settings(&r, &s, "ws-a"), 0);
+	assert_string_equal(r.tmp_dirs, "/tmp /var/my%20tmp%25x /scratch");
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf,
+			       "settings=1\ntmp=persistent\npropagation=private\nnetmode=hook\n"
+			       "tmpsize=25%\nhostname=ws-a\ntmpdirs=/tmp /var/my%20tmp%25x "
+			       "/scratch\nuser=a\n"));
+	memset(&back, 0xa5, sizeof(back));
+	assert_int_equal(nsiso_setrec_parse(buf, &back), 0);
+	assert_rec_equal(&r, &back);
+	assert_true(back.settings_known);
+	assert_int_equal(back.tmp, NSISO_TMP_PERSISTENT);
+	assert_int_equal(back.propagation, NSISO_PROP_PRIVATE);
+	assert_int_equal(back.net, NSISO_NET_HOOK);
+	assert_true(back.tmp_size.percent && back.tmp_size.value == 25);
+	assert_string_equal(back.hostname, "ws-a");
+	assert_string_equal(back.tmp_dirs, r.tmp_dirs);
+
+	/* No host name (the host's), no tmp dirs: empty values, still known. */
+	s.n_tmp_dirs = 0;
+	assert_int_equal(nsiso_setrec_note_settings(&r, &s, NULL), 0);
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_int_equal(nsiso_setrec_parse(buf, &back), 0);
+	assert_true(back.settings_known);
+	assert_string_equal(back.hostname, "");
+	assert_string_equal(back.tmp_dirs, "");
+
+	/* A record without them (an earlier version's) is still a set; bad values are not. */
+	r = sample();
+	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
+	assert_int_equal(nsiso_setrec_parse(buf, &back), 0);
+	assert_false(back.settings_known);
+	assert_int_equal(nsiso_setrec_parse("version=2\nmask=1\ndev=9\nkeeper=5\ncreated=1\n"
+					    "lifetime=boot\nuser=a\nmnt=1\ntmp=ramdisk\n",
+					    &back),
+			 -1);
+	assert_int_equal(nsiso_setrec_parse("version=2\nmask=1\ndev=9\nkeeper=5\ncreated=1\n"
+					    "lifetime=boot\nuser=a\nmnt=1\ntmpsize=0\n",
+					    &back),
+			 -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +559,7 @@ int main(void)
 	    cmocka_unit_test(test_setrec_tmp_lines),
 	    cmocka_unit_test(test_setrec_netns_format_rejects),
 	    cmocka_unit_test(test_setrec_netns_parse_rejects),
+	    cmocka_unit_test(test_setrec_settings_round_trip),
 	    cmocka_unit_test(test_sessrec_round_trip),
 	    cmocka_unit_test(test_sessrec_name_rejects),
 	    cmocka_unit_test(test_sessrec_parse_rejects),
