@@ -247,6 +247,7 @@ struct apply_ctx {
 	const struct nsiso_nsfds *fds;
 	const struct nsiso_settings *s;
 	char hostname[65];	 /* the new name */
+	char recorded[65];	 /* ... as the record keeps it ("": the host's, whatever it is) */
 	struct utsname old_name; /* the set's before */
 	bool size_done, name_done;
 };
@@ -335,7 +336,7 @@ static int commit(const struct nsiso_userdir *ud, const struct apply_ctx *c,
 	if (find_change(plan, NSISO_KEY_TMP_SIZE))
 		rec.tmp_size = c->s->tmp_size;
 	if (find_change(plan, NSISO_KEY_HOSTNAME))
-		snprintf(rec.hostname, sizeof(rec.hostname), "%s", c->hostname);
+		snprintf(rec.hostname, sizeof(rec.hostname), "%s", c->recorded);
 	return nsiso_registry_write_set(ud, &rec, err);
 }
 
@@ -418,7 +419,8 @@ static int compare_and_apply(const struct nsiso_registry *reg, const struct nsis
 	if (!plan->n_in_place)
 		return 0;
 	if (has_ns(&l->rec, NSISO_NS_UTS))
-		expand(l->settings.hostname, &l->user, c.hostname, sizeof(c.hostname));
+		expand(l->settings.hostname, &l->user, c.recorded, sizeof(c.recorded));
+	snprintf(c.hostname, sizeof(c.hostname), "%s", c.recorded);
 	/* A dry run checks too: the plan says what would be refused. */
 	return dry_run ? check(&c, plan, err) : apply_locked(ud, &c, plan, err);
 }

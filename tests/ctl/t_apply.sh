@@ -192,6 +192,21 @@ is "$RC" 3 "apply --all: applied where it can be, some set needs a rebuild: exit
 like "$COUT" "nsiso-s \\(uid $uid_s\\): applied: tmp_size 64M -> 1M, hostname old-nsiso-s -> new-nsiso-s" "apply --all: nsiso-s applied now"
 is "$(in_set nsiso-s hostname) $(tmp_size nsiso-s)" "new-nsiso-s 1048576" "apply --all: nsiso-s's set has them"
 
+# ------------------------------------------------- back to the host's name
+write_policy <<EOF
+[global]
+namespaces = mnt, ipc, uts
+tmp_size = 1M
+lifetime = boot
+exempt_users = nsiso-x
+EOF
+apply nsiso-s
+expect 0 "$L_s: applied: hostname new-nsiso-s -> (the host's name)" "" \
+	"apply: no hostname in the policy: the set gets the host's name"
+is "$(in_set nsiso-s hostname)" "$SANDBOX_HOST" "apply: ... hostname inside the set is the host's"
+apply nsiso-s
+expect 0 "$L_s: up to date" "" "apply: ... and the set is up to date after that"
+
 # ------------------------------------------------- a record from before the settings were kept
 sed -i '/^\(settings\|tmp\|propagation\|netmode\|tmpsize\|hostname\|tmpdirs\)=/d' "/run/nsiso/users/$uid_b/set"
 ctl show nsiso-b
