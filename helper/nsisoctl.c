@@ -84,7 +84,8 @@ const struct ctl_cmd ctl_cmds[] = {
 		"  --config FILE  the policy to read (default " NSISO_DEFAULT_CONFIG ")\n"
 		"  in place: tmp_size (refused below what the user's tmpfs holds), hostname,\n"
 		"  lifetime. Listed, not done: what needs a rebuild (namespaces, tmp, tmp_dirs,\n"
-		"  propagation, net, netns_name) and sets whose user is now exempt (release).\n"
+		"  tmp_share, propagation, net, netns_name) and sets whose user is now exempt\n"
+		"  (release).\n"
 		"  Exit: 0 all applied, 3 some set needs a rebuild or a release, 1 error\n",
 	.opts = {{"all", false}, {"dry-run", false}, {"config", true}},
 	.max_pos = 1,

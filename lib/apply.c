@@ -130,6 +130,7 @@ static void diff_rebuild(const struct nsiso_setrec *rec, const struct nsiso_sett
 {
 	char a[1100], b[1100];
 	bool net = (rec->ns_mask & s->ns_mask) & NSISO_NS_BIT(NSISO_NS_NET);
+	unsigned before;
 
 	if (rec->ns_mask != s->ns_mask) {
 		mask_words(rec->ns_mask, a, sizeof(a));
@@ -145,11 +146,17 @@ static void diff_rebuild(const struct nsiso_setrec *rec, const struct nsiso_sett
 			   *b ? b : "(none)");
 	if (!rec->settings_known)
 		return;
+	before = plan->n_rebuild;
 	if (rec->tmp != s->tmp)
 		add_change(plan, NSISO_KEY_TMP, false, WORD(tmp_words, rec->tmp),
 			   WORD(tmp_words, s->tmp));
 	if (nsiso_setrec_tmp_dirs(s, b, sizeof(b)) < 0 || strcmp(rec->tmp_dirs, b) != 0)
 		add_change(plan, NSISO_KEY_TMP_DIRS, false, rec->tmp_dirs, b);
+	/* A new tmp or tmp_dirs remakes the private /tmp, shares and all: said once. */
+	if (plan->n_rebuild == before &&
+	    (nsiso_setrec_tmp_share(s, b, sizeof(b)) < 0 || strcmp(rec->tmp_share, b) != 0))
+		add_change(plan, NSISO_KEY_TMP_SHARE, false,
+			   *rec->tmp_share ? rec->tmp_share : "(none)", *b ? b : "(none)");
 	if (rec->propagation != s->propagation)
 		add_change(plan, NSISO_KEY_PROPAGATION, false, WORD(prop_words, rec->propagation),
 			   WORD(prop_words, s->propagation));

@@ -49,31 +49,74 @@ static const char *const net_names[] = {
 
 /* ---- pure record helpers ---- */
 
-int nsiso_setrec_tmp_dirs(const struct nsiso_settings *s, char *buf, size_t len)
+/* Append @str to @buf (*@used bytes so far), each '%', blank or control byte as %XX. */
+static int append_escaped(char *buf, size_t len, size_t *used, const char *str)
+{
+	for (const unsigned char *c = (const unsigned char *)str; *c; c++) {
+		bool plain = *c > ' ' && *c != '%' && *c != 0x7f;
+		int n = plain ? snprintf(buf + *used, len - *used, "%c", *c)
+			      : snprintf(buf + *used, len - *used, "%%%02X", *c);
+
+		if (n < 0 || (size_t)n >= len - *used)
+			return -1;
+		*used += (size_t)n;
+	}
+	return 0;
+}
+
+/* @n items, escaped, blank-separated; @suffix(i, @arg) (may be NULL) after item i. */
+static int join_escaped(char *const *items, unsigned n, const char *(*suffix)(unsigned, unsigned),
+			unsigned arg, char *buf, size_t len)
 {
 	size_t used = 0;
 
 	if (!len)
 		return -1;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < s->n_tmp_dirs && i < NSISO_MAX_TMP_DIRS; i++) {
-		for (const unsigned char *c = (const unsigned char *)s->tmp_dirs[i]; *c; c++) {
-			bool plain = *c > ' ' && *c != '%' && *c != 0x7f;
-			int n = plain ? snprintf(buf + used, len - used, "%c", *c)
-				      : snprintf(buf + used, len - used, "%%%02X", *c);
-
-			if (n < 0 || (size_t)n >= len - used)
-				return -1;
-			used += (size_t)n;
-		}
-		if (i + 1 < s->n_tmp_dirs) {
-			if (used + 1 >= len)
-				return -1;
+	for (unsigned i = 0; i < n; i++) {
+		if (i && used + 1 >= len)
+			return -1;
+		if (i) {
 			buf[used++] = ' ';
 			buf[used] = '\0';
 		}
+		if (append_escaped(buf, len, &used, items[i]) < 0 ||
+		    (suffix && append_escaped(buf, len, &used, suffix(i, arg)) < 0))
+			return -1;
 	}
 	return 0;
+}
+
+static const char *share_mode(unsigned i, unsigned rw)
+{
+	return rw & (1u << i) ? ":rw" : ":ro";
+}
+
+int nsiso_setrec_tmp_dirs(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	unsigned n = s->n_tmp_dirs < NSISO_MAX_TMP_DIRS ? s->n_tmp_dirs : NSISO_MAX_TMP_DIRS;
+
+	return join_escaped(s->tmp_dirs, n, NULL, 0, buf, len);
+}
+
+/* Is /tmp private in a set made with @s? Only then is anything shared (tmpshare.c). */
+static bool tmp_private(const struct nsiso_settings *s)
+{
+	for (unsigned i = 0; s->tmp != NSISO_TMP_OFF && i < s->n_tmp_dirs; i++)
+		if (strcmp(s->tmp_dirs[i], "/tmp") == 0)
+			return true;
+	return false;
+}
+
+int nsiso_setrec_tmp_share(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	unsigned n = s->n_tmp_share < NSISO_MAX_TMP_SHARE ? s->n_tmp_share : NSISO_MAX_TMP_SHARE;
+
+	/* What the set gets: nothing while its /tmp is the host's. */
+	if (!tmp_private(s))
+		n = 0;
+
+	return join_escaped(s->tmp_share, n, share_mode, s->tmp_share_rw, buf, len);
 }
 
 int nsiso_setrec_note_settings(struct nsiso_setrec *rec, const struct nsiso_settings *s,
@@ -81,6 +124,7 @@ int nsiso_setrec_note_settings(struct nsiso_setrec *rec, const struct nsiso_sett
 {
 	rec->settings_known = false;
 	if (nsiso_setrec_tmp_dirs(s, rec->tmp_dirs, sizeof(rec->tmp_dirs)) < 0 ||
+	    nsiso_setrec_tmp_share(s, rec->tmp_share, sizeof(rec->tmp_share)) < 0 ||
 	    (hostname && strlen(hostname) >= sizeof(rec->hostname)))
 		return -1;
 	rec->tmp = s->tmp;
@@ -103,14 +147,14 @@ static int format_settings(const struct nsiso_setrec *rec, char *buf, size_t len
 	if ((unsigned)rec->tmp >= ARRAY_SIZE(tmp_names) ||
 	    (unsigned)rec->propagation >= ARRAY_SIZE(prop_names) ||
 	    (unsigned)rec->net >= ARRAY_SIZE(net_names) || strchr(rec->hostname, '\n') ||
-	    strchr(rec->tmp_dirs, '\n'))
+	    strchr(rec->tmp_dirs, '\n') || strchr(rec->tmp_share, '\n'))
 		return -1;
 	nsiso_format_size(&rec->tmp_size, size, sizeof(size));
 	n = snprintf(buf, len,
 		     "settings=1\ntmp=%s\npropagation=%s\nnetmode=%s\ntmpsize=%s\nhostname=%s\n"
-		     "tmpdirs=%s\n",
+		     "tmpdirs=%s\ntmpshare=%s\n",
 		     tmp_names[rec->tmp], prop_names[rec->propagation], net_names[rec->net], size,
-		     rec->hostname, rec->tmp_dirs);
+		     rec->hostname, rec->tmp_dirs, rec->tmp_share);
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
@@ -154,14 +198,21 @@ static int parse_settings_line(const char *key, const char *val, struct nsiso_se
 	}
 	if (strcmp(key, "tmpsize") == 0)
 		return nsiso_parse_size(val, &rec->tmp_size) < 0 ? -1 : 0;
-	if (strcmp(key, "hostname") == 0 || strcmp(key, "tmpdirs") == 0) {
-		bool host = key[0] == 'h';
-		char *field = host ? rec->hostname : rec->tmp_dirs;
-		size_t size = host ? sizeof(rec->hostname) : sizeof(rec->tmp_dirs);
-
-		if (strlen(val) >= size)
+	const struct {
+		const char *key;
+		char *field;
+		size_t size;
+	} texts[] = {
+	    {"hostname", rec->hostname, sizeof(rec->hostname)},
+	    {"tmpdirs", rec->tmp_dirs, sizeof(rec->tmp_dirs)},
+	    {"tmpshare", rec->tmp_share, sizeof(rec->tmp_share)},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		if (strcmp(key, texts[i].key) != 0)
+			continue;
+		if (strlen(val) >= texts[i].size)
 			return -1;
-		snprintf(field, size, "%s", val);
+		snprintf(texts[i].field, texts[i].size, "%s", val);
 		return 0;
 	}
 	return 1;
@@ -616,7 +667,7 @@ int nsiso_registry_read_set(const struct nsiso_userdir *u, struct nsiso_setrec *
 			   ? 1
 			   : nsiso_syserr(err, errno, "cannot open set record of uid %u",
 					  (unsigned)u->uid);
-	if ((e = nsiso_read_fd(fd, 4096, &text, NULL)) < 0)
+	if ((e = nsiso_read_fd(fd, NSISO_SETREC_MAX, &text, NULL)) < 0)
 		return nsiso_syserr(err, -e, "cannot read set record of uid %u", (unsigned)u->uid);
 	/* A torn or foreign record is treated as no set: the caller rebuilds. */
 	if (nsiso_setrec_parse(text, rec) < 0)
@@ -628,7 +679,7 @@ int nsiso_registry_write_set(const struct nsiso_userdir *u, const struct nsiso_s
 			     struct nsiso_error *err)
 {
 	_cleanup_close_ int fd = -1;
-	char text[4096];
+	char text[NSISO_SETREC_MAX];
 	int e;
 
 	if (nsiso_setrec_format(rec, text, sizeof(text)) < 0)

@@ -75,9 +75,13 @@ struct nsiso_setrec {
 	enum nsiso_propagation propagation;
 	enum nsiso_net_mode net;
 	struct nsiso_size tmp_size;
-	char hostname[65];   /* as set in its UTS namespace; "" the host's name at creation */
-	char tmp_dirs[1024]; /* nsiso_setrec_tmp_dirs(): the list, one string */
+	char hostname[65];    /* as set in its UTS namespace; "" the host's name at creation */
+	char tmp_dirs[1024];  /* nsiso_setrec_tmp_dirs(): the list, one string */
+	char tmp_share[1024]; /* nsiso_setrec_tmp_share(): "NAME:ro NAME:rw ..." */
 };
+
+/* The longest record written or read (the settings' lists take most of it). */
+#define NSISO_SETREC_MAX 8192
 
 /*
  * Note @s and the expanded @hostname (NULL: the host's) in @rec, as the set is
@@ -92,6 +96,11 @@ int nsiso_setrec_note_settings(struct nsiso_setrec *rec, const struct nsiso_sett
  * blanks, each '%', blank or control byte as %XX. -1 when it does not fit in @len.
  */
 int nsiso_setrec_tmp_dirs(const struct nsiso_settings *s, char *buf, size_t len);
+/*
+ * tmp_share the same way, each name followed by ":ro" or ":rw"; "" when the
+ * set's /tmp is not private (nothing is shared then).
+ */
+int nsiso_setrec_tmp_share(const struct nsiso_settings *s, char *buf, size_t len);
 
 /*
  * Open the registry in the caller's mount namespace, creating and mounting it

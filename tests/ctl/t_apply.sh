@@ -207,6 +207,21 @@ is "$(in_set nsiso-s hostname)" "$SANDBOX_HOST" "apply: ... hostname inside the 
 apply nsiso-s
 expect 0 "$L_s: up to date" "" "apply: ... and the set is up to date after that"
 
+# ------------------------------------------------- tmp_share: binds made at creation
+write_policy <<EOF
+[global]
+namespaces = mnt, ipc, uts
+tmp_size = 1M
+lifetime = boot
+exempt_users = nsiso-x
+tmp_share = .X11-unix, .ICE-unix:rw
+EOF
+before=$(snapshot "$uid_s" nsiso-s)
+apply nsiso-s
+expect 3 "$L_s: needs a rebuild: tmp_share (none) -> .X11-unix:ro .ICE-unix:rw" "" \
+	"apply: a new tmp_share needs a rebuild: listed, exit 3"
+is "$(snapshot "$uid_s" nsiso-s)" "$before" "apply: ... and nothing is touched"
+
 # ------------------------------------------------- a record from before the settings were kept
 sed -i '/^\(settings\|tmp\|propagation\|netmode\|tmpsize\|hostname\|tmpdirs\)=/d' "/run/nsiso/users/$uid_b/set"
 ctl show nsiso-b

@@ -488,7 +488,8 @@ static void test_sessrec_parse_rejects(void **state)
 /* The settings a set was made with (nsisoctl apply): written, read back, tmp_dirs escaped. */
 static void test_setrec_settings_round_trip(void **state)
 {
-	char d0[] = "/tmp", d1[] = "/var/my tmp%x", d2[] = "/scratch";
+	char d0[] = "/tmp", d1[] = "/var/my tmp%x", d2[] = "/scratch", x11[] = ".X11-unix",
+	     ice[] = ".ICE unix";
 	struct nsiso_settings s = {0};
 	struct nsiso_setrec r = sample(), back;
 	char buf[2048];
@@ -502,13 +503,18 @@ static void test_setrec_settings_round_trip(void **state)
 	s.tmp_dirs[1] = d1;
 	s.tmp_dirs[2] = d2;
 	s.n_tmp_dirs = 3;
+	s.tmp_share[0] = x11;
+	s.tmp_share[1] = ice;
+	s.n_tmp_share = 2;
+	s.tmp_share_rw = 2;
 	assert_int_equal(nsiso_setrec_note_settings(&r, &s, "ws-a"), 0);
 	assert_string_equal(r.tmp_dirs, "/tmp /var/my%20tmp%25x /scratch");
+	assert_string_equal(r.tmp_share, ".X11-unix:ro .ICE%20unix:rw");
 	assert_int_equal(nsiso_setrec_format(&r, buf, sizeof(buf)), 0);
 	assert_non_null(strstr(buf,
 			       "settings=1\ntmp=persistent\npropagation=private\nnetmode=hook\n"
 			       "tmpsize=25%\nhostname=ws-a\ntmpdirs=/tmp /var/my%20tmp%25x "
-			       "/scratch\nuser=a\n"));
+			       "/scratch\ntmpshare=.X11-unix:ro .ICE%20unix:rw\nuser=a\n"));
 	memset(&back, 0xa5, sizeof(back));
 	assert_int_equal(nsiso_setrec_parse(buf, &back), 0);
 	assert_rec_equal(&r, &back);
@@ -519,6 +525,19 @@ static void test_setrec_settings_round_trip(void **state)
 	assert_true(back.tmp_size.percent && back.tmp_size.value == 25);
 	assert_string_equal(back.hostname, "ws-a");
 	assert_string_equal(back.tmp_dirs, r.tmp_dirs);
+	assert_string_equal(back.tmp_share, r.tmp_share);
+
+	/* Without a private /tmp nothing is shared: none recorded. */
+	s.tmp_dirs[0] = d2;
+	s.n_tmp_dirs = 1;
+	assert_int_equal(nsiso_setrec_note_settings(&r, &s, "ws-a"), 0);
+	assert_string_equal(r.tmp_share, "");
+	s.tmp_dirs[0] = d0;
+	s.tmp = NSISO_TMP_OFF;
+	assert_int_equal(nsiso_setrec_note_settings(&r, &s, "ws-a"), 0);
+	assert_string_equal(r.tmp_share, "");
+	s.tmp = NSISO_TMP_PERSISTENT;
+	s.n_tmp_dirs = 3;
 
 	/* No host name (the host's), no tmp dirs: empty values, still known. */
 	s.n_tmp_dirs = 0;
