@@ -260,16 +260,21 @@ struct remove_walk {
 	bool progress;	/* this pass removed or moved something */
 };
 
+int nsiso_openat2(int dirfd, const char *path, int flags, unsigned long long resolve)
+{
+	struct open_how how = {
+	    .flags = (unsigned long long)(flags | O_CLOEXEC),
+	    .resolve = resolve | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
 /* Directory @name of @dirfd, neither through a symlink nor across a mount point. */
 static int open_subdir(int dirfd, const char *name)
 {
-	struct open_how how = {
-	    .flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-	    .resolve =
-		RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-
-	return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+	return nsiso_openat2(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+			     RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS);
 }
 
 /* A directory too deep to descend into now: up to the top, for the next pass. */

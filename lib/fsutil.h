@@ -11,6 +11,13 @@
 /* "/proc/self/fd/N": lets path-only system calls (mount, umount2) act on an fd. */
 void nsiso_fd_path(int fd, char *buf, size_t len);
 
+/*
+ * openat2(2) with @flags (O_CLOEXEC added) and @resolve, never through a
+ * magic link: the one way paths under a directory a user can write are
+ * opened. -1 with errno.
+ */
+int nsiso_openat2(int dirfd, const char *path, int flags, unsigned long long resolve);
+
 /* 1 when @fd is the root of a mount different from @parent_fd's, 0 when not, <0 (-errno). */
 int nsiso_is_mountpoint(int fd, int parent_fd);
 

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/openat2.h>
 
@@ -18,11 +17,7 @@
 
 static int open_beneath(int dirfd, const char *path)
 {
-	struct open_how how = {
-	    .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-	    .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	int fd = nsiso_openat2(dirfd, path, O_PATH | O_DIRECTORY | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
 
 	return fd < 0 ? -errno : fd;
 }

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/openat2.h>
 
+#include "fsutil.h"
 #include "place.h"
 #include "tmpshare.h"
 #include "util.h"
@@ -154,11 +154,8 @@ int nsiso_tmpshare_open(const struct nsiso_settings *s, struct nsiso_tmpshare *t
 /* The private /tmp of the new mount namespace, no symlink followed. */
 static int open_private_tmp(struct nsiso_error *err)
 {
-	struct open_how how = {
-	    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-	    .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	_cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, TMP, &how, sizeof(how));
+	_cleanup_close_ int fd =
+	    nsiso_openat2(AT_FDCWD, TMP, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
 	struct stat st;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -180,14 +177,9 @@ static int open_private_tmp(struct nsiso_error *err)
  */
 static int open_mountpoint(int tmp, const char *name, struct nsiso_error *err)
 {
-	struct open_how how = {
-	    .flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-	    .resolve =
-		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-
 	for (int i = 0; i < MOUNTPOINT_TRIES; i++) {
-		int fd = (int)syscall(SYS_openat2, tmp, name, &how, sizeof(how));
+		int fd = nsiso_openat2(tmp, name, O_PATH | O_DIRECTORY | O_NOFOLLOW,
+				       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV);
 
 		if (fd >= 0)
 			return fd;
