@@ -125,7 +125,7 @@ asan-build:
 # hardening, plus the fuzzer's and the sanitizers' instrumentation (tests/fuzz/run.sh).
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # clang's -Wextra also flags a table row that leaves its last fields to their zero
-# default ({"net", "loopback", parse_net, apply_net} in lib/policy.c); gcc does not.
+# default ({"net", "loopback", parse_net, apply_net} in lib/policy_keys.c); gcc does not.
 FUZZ_CLANG_WARN := -Wno-missing-field-initializers
 fuzz-build:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \

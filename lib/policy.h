@@ -33,7 +33,7 @@ enum nsiso_net_mode { NSISO_NET_LOOPBACK, NSISO_NET_HOOK };
 
 #define NSISO_MAX_TMP_DIRS   8
 #define NSISO_MAX_TMP_SHARE  8
-#define NSISO_MAX_SECTIONS   4096 /* per policy file, and in the merged policy; see policy.c */
+#define NSISO_MAX_SECTIONS   4096 /* per policy file, and in the merged policy; see policy_load.c */
 #define NSISO_DEFAULT_CONFIG "/etc/security/nsiso.conf"
 /*
  * Bounds of a drop-in directory: *.conf files read, entries looked at (of any
@@ -52,7 +52,7 @@ struct nsiso_size {
 };
 
 /*
- * Keys of the policy, one table row each in policy.c. The order here is the
+ * Keys of the policy, one table row each in policy_keys.c. The order here is the
  * order of nsiso_settings.source[].
  */
 enum nsiso_key {

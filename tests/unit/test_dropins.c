@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for the policy's drop-ins (lib/policy.c): the merge rule (a
+ * Unit tests for the policy's drop-ins (lib/policy_*.c): the merge rule (a
  * later file replaces a key, a section keeps the place of its first
  * appearance, [global]-only keys replace too), problems naming the file they
  * are in, a drop-in that cannot be used degrading the policy, the bounds;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for lib/policy.c: parsing, validation, precedence, exemptions, file safety. */
+/* Unit tests for lib/policy_*.c: parsing, validation, precedence, exemptions, file safety. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -982,7 +982,7 @@ static void test_upper_case_names(void **state)
 
 /*
  * NSS here knows no group with upper-case letters, and a unit test cannot add
- * one: this binary's own getgrnam_r, which lib/policy.c (linked in statically)
+ * one: this binary's own getgrnam_r, which lib/policy_*.c (linked in statically)
  * calls, knows one more group, "Staff", and asks the C library about every
  * other name.
  */

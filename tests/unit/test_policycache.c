@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests for the policy cache (lib/policycache.c, the serialized form in
- * lib/policy.c): the round trip answers as a fresh load does (fuzz corpus and
+ * lib/policy_load.c): the round trip answers as a fresh load does (fuzz corpus and
  * hand-made policies); every damaged, truncated, foreign or hostile entry is
  * a miss; a content change of the same size is a miss; the file checks of a
  * full load run on every load; the entry file is only trusted as a root-owned
