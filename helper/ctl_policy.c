@@ -111,118 +111,6 @@ int ctl_check(const struct ctl_cmd *c, int argc, char **argv)
 	return status;
 }
 
-static void put_word(char *buf, size_t len, const char *const *names, size_t n, unsigned v)
-{
-	snprintf(buf, len, "%s", v < n ? names[v] : "?");
-}
-
-static void put_str(char *buf, size_t len, const char *v)
-{
-	snprintf(buf, len, "%s", v ? v : "");
-}
-
-/* One formatter per key of the effective settings, in the words the policy file uses. */
-#define WORDS(fn, field, ...)                                                                      \
-	static void fn(const struct nsiso_settings *s, char *buf, size_t len)                      \
-	{                                                                                          \
-		static const char *const w[] = {__VA_ARGS__};                                      \
-		put_word(buf, len, w, ARRAY_SIZE(w), (unsigned)s->field);                          \
-	}
-
-WORDS(fmt_tmp, tmp, "tmpfs", "persistent", "off")
-WORDS(fmt_propagation, propagation, "slave", "private")
-WORDS(fmt_lifetime, lifetime, "processes", "session", "boot")
-WORDS(fmt_from_set, from_set, "host", "stay")
-WORDS(fmt_on_error, on_error, "deny", "allow")
-WORDS(fmt_net, net, "loopback", "hook")
-
-static void fmt_namespaces(const struct nsiso_settings *s, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < NSISO_NS__MAX && used < len; i++)
-		if (s->ns_mask & NSISO_NS_BIT(i))
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-						 nsiso_ns_table[i].name);
-}
-
-static void fmt_tmp_dirs(const struct nsiso_settings *s, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (unsigned i = 0; i < s->n_tmp_dirs && used < len; i++)
-		used +=
-		    (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", s->tmp_dirs[i]);
-}
-
-static void fmt_tmp_size(const struct nsiso_settings *s, char *buf, size_t len)
-{
-	nsiso_format_size(&s->tmp_size, buf, len);
-}
-
-static void fmt_tmp_share(const struct nsiso_settings *s, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (unsigned i = 0; i < s->n_tmp_share && used < len; i++)
-		used +=
-		    (size_t)snprintf(buf + used, len - used, "%s%s:%s", i ? ", " : "",
-				     s->tmp_share[i], s->tmp_share_rw & (1u << i) ? "rw" : "ro");
-}
-
-static void fmt_hostname(const struct nsiso_settings *s, char *buf, size_t len)
-{
-	put_str(buf, len, s->hostname);
-}
-
-static void fmt_net_hook(const struct nsiso_settings *s, char *buf, size_t len)
-{
-	put_str(buf, len, s->net_hook);
-}
-
-static void fmt_net_hook_timeout(const struct nsiso_settings *s, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u", s->net_hook_timeout);
-}
-
-static void fmt_netns_name(const struct nsiso_settings *s, char *buf, size_t len)
-{
-	put_str(buf, len, s->netns_name);
-}
-
-static void fmt_init_hook(const struct nsiso_settings *s, char *buf, size_t len)
-{
-	put_str(buf, len, s->init_hook);
-}
-
-static void fmt_init_hook_timeout(const struct nsiso_settings *s, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u", s->init_hook_timeout);
-}
-
-/* exempt_users and exempt_groups are not per-user settings: explain says "exempt" instead. */
-static void (*const formatters[NSISO_KEY__MAX])(const struct nsiso_settings *, char *, size_t) = {
-    [NSISO_KEY_NAMESPACES] = fmt_namespaces,
-    [NSISO_KEY_TMP] = fmt_tmp,
-    [NSISO_KEY_TMP_DIRS] = fmt_tmp_dirs,
-    [NSISO_KEY_TMP_SIZE] = fmt_tmp_size,
-    [NSISO_KEY_TMP_SHARE] = fmt_tmp_share,
-    [NSISO_KEY_PROPAGATION] = fmt_propagation,
-    [NSISO_KEY_LIFETIME] = fmt_lifetime,
-    [NSISO_KEY_FROM_SET] = fmt_from_set,
-    [NSISO_KEY_HOSTNAME] = fmt_hostname,
-    [NSISO_KEY_NET] = fmt_net,
-    [NSISO_KEY_NET_HOOK] = fmt_net_hook,
-    [NSISO_KEY_NET_HOOK_TIMEOUT] = fmt_net_hook_timeout,
-    [NSISO_KEY_NETNS_NAME] = fmt_netns_name,
-    [NSISO_KEY_INIT_HOOK] = fmt_init_hook,
-    [NSISO_KEY_INIT_HOOK_TIMEOUT] = fmt_init_hook_timeout,
-    [NSISO_KEY_ON_ERROR] = fmt_on_error,
-};
-
 /* Where key @k's value comes from: "FILE:LINE [section]", or "built-in default". */
 static void print_source(const struct nsiso_settings *s, int k)
 {
@@ -240,10 +128,11 @@ static void print_settings(const struct nsiso_settings *s)
 {
 	char value[512], ev[512];
 
+	/* exempt_users and exempt_groups are no per-user settings: explain says "exempt" instead.
+	 */
 	for (int k = 0; k < NSISO_KEY__MAX; k++) {
-		if (!formatters[k])
+		if (nsiso_setting_format(s, (enum nsiso_key)k, value, sizeof(value)) < 0)
 			continue;
-		formatters[k](s, value, sizeof(value));
 		printf("%-12s = %-24s ; ", nsiso_key_name((enum nsiso_key)k),
 		       nsiso_escape(ev, sizeof(ev), value));
 		print_source(s, k);

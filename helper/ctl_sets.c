@@ -21,13 +21,6 @@
 #include "stats.h"
 #include "util.h"
 
-/* Same words as the policy's lifetime key (the record stores the enum). */
-static const char *const lifetime_words[] = {
-    [NSISO_LIFE_PROCESSES] = "processes",
-    [NSISO_LIFE_SESSION] = "session",
-    [NSISO_LIFE_BOOT] = "boot",
-};
-
 static const struct {
 	long magic;
 	const char *name;
@@ -71,7 +64,7 @@ static void set_view_free(struct set_view *v)
 
 static const char *lifetime_word(enum nsiso_lifetime l)
 {
-	return (unsigned)l < ARRAY_SIZE(lifetime_words) ? lifetime_words[l] : "?";
+	return nsiso_enum_name(&nsiso_enum_lifetime, (unsigned)l);
 }
 
 static const char *fs_name(long magic)

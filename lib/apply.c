@@ -14,26 +14,8 @@
 #include "store.h"
 #include "util.h"
 
-static const char *const tmp_words[] = {
-    [NSISO_TMP_TMPFS] = "tmpfs",
-    [NSISO_TMP_PERSISTENT] = "persistent",
-    [NSISO_TMP_OFF] = "off",
-};
-static const char *const prop_words[] = {
-    [NSISO_PROP_SLAVE] = "slave",
-    [NSISO_PROP_PRIVATE] = "private",
-};
-static const char *const net_words[] = {
-    [NSISO_NET_LOOPBACK] = "loopback",
-    [NSISO_NET_HOOK] = "hook",
-};
-static const char *const life_words[] = {
-    [NSISO_LIFE_PROCESSES] = "processes",
-    [NSISO_LIFE_SESSION] = "session",
-    [NSISO_LIFE_BOOT] = "boot",
-};
-
-#define WORD(table, v) ((unsigned)(v) < ARRAY_SIZE(table) ? (table)[v] : "?")
+/* The words of the policy file (the enums' tables in policy_keys.c), "?" for none. */
+#define WORD(table, v) nsiso_enum_name(&(table), (unsigned)(v))
 
 /* ---- the plan ---- */
 
@@ -148,8 +130,8 @@ static void diff_rebuild(const struct nsiso_setrec *rec, const struct nsiso_sett
 		return;
 	before = plan->n_rebuild;
 	if (rec->tmp != s->tmp)
-		add_change(plan, NSISO_KEY_TMP, false, WORD(tmp_words, rec->tmp),
-			   WORD(tmp_words, s->tmp));
+		add_change(plan, NSISO_KEY_TMP, false, WORD(nsiso_enum_tmp, rec->tmp),
+			   WORD(nsiso_enum_tmp, s->tmp));
 	if (nsiso_setrec_tmp_dirs(s, b, sizeof(b)) < 0 || strcmp(rec->tmp_dirs, b) != 0)
 		add_change(plan, NSISO_KEY_TMP_DIRS, false, rec->tmp_dirs, b);
 	/* A new tmp or tmp_dirs remakes the private /tmp, shares and all: said once. */
@@ -158,11 +140,12 @@ static void diff_rebuild(const struct nsiso_setrec *rec, const struct nsiso_sett
 		add_change(plan, NSISO_KEY_TMP_SHARE, false,
 			   *rec->tmp_share ? rec->tmp_share : "(none)", *b ? b : "(none)");
 	if (rec->propagation != s->propagation)
-		add_change(plan, NSISO_KEY_PROPAGATION, false, WORD(prop_words, rec->propagation),
-			   WORD(prop_words, s->propagation));
+		add_change(plan, NSISO_KEY_PROPAGATION, false,
+			   WORD(nsiso_enum_propagation, rec->propagation),
+			   WORD(nsiso_enum_propagation, s->propagation));
 	if (net && rec->net != s->net)
-		add_change(plan, NSISO_KEY_NET, false, WORD(net_words, rec->net),
-			   WORD(net_words, s->net));
+		add_change(plan, NSISO_KEY_NET, false, WORD(nsiso_enum_net, rec->net),
+			   WORD(nsiso_enum_net, s->net));
 }
 
 /* What a live set can take: the store's size, the UTS name, the lifetime. */
@@ -172,8 +155,8 @@ static void diff_in_place(const struct nsiso_setrec *rec, const struct nsiso_set
 	char a[64], b[80];
 
 	if (rec->lifetime != s->lifetime)
-		add_change(plan, NSISO_KEY_LIFETIME, true, WORD(life_words, rec->lifetime),
-			   WORD(life_words, s->lifetime));
+		add_change(plan, NSISO_KEY_LIFETIME, true, WORD(nsiso_enum_lifetime, rec->lifetime),
+			   WORD(nsiso_enum_lifetime, s->lifetime));
 	if (!rec->settings_known)
 		return;
 	if (!size_equal(&rec->tmp_size, &s->tmp_size)) {

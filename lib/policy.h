@@ -52,8 +52,9 @@ struct nsiso_size {
 };
 
 /*
- * Keys of the policy, one table row each in policy_keys.c. The order here is the
- * order of nsiso_settings.source[].
+ * Keys of the policy, one row each in the key table of policy_keys.c (a key
+ * without a row fails the build). The order here is the order of
+ * nsiso_settings.source[].
  */
 enum nsiso_key {
 	NSISO_KEY_NAMESPACES,
@@ -301,6 +302,49 @@ void nsiso_settings_free(struct nsiso_settings *s);
 
 /* Name of a key, for messages and nsisoctl explain. */
 const char *nsiso_key_name(enum nsiso_key k);
+
+/*
+ * The words of an enum setting, as the policy file, nsisoctl, the log and the
+ * set record spell them: names[v] is the word of value v. One table per enum
+ * (lib/policy_keys.c), so that a word is written once.
+ */
+struct nsiso_enum {
+	const char *const *names;
+	unsigned n;
+};
+
+extern const struct nsiso_enum nsiso_enum_tmp, nsiso_enum_propagation, nsiso_enum_lifetime,
+    nsiso_enum_from_set, nsiso_enum_on_error, nsiso_enum_net;
+
+/* Is @v a value of @e? */
+bool nsiso_enum_has(const struct nsiso_enum *e, unsigned v);
+
+/* The word of @v, or "?" when @e has no such value. */
+const char *nsiso_enum_name(const struct nsiso_enum *e, unsigned v);
+
+/* The value of the word @name: 0 and *@v, or -1 when it is none of @e's words. */
+int nsiso_enum_parse(const struct nsiso_enum *e, const char *name, unsigned *v);
+
+/* A key's row of the key table, for nsisoctl and for tests that walk every key. */
+struct nsiso_key_info {
+	const char *name;
+	const char *def;		/* the built-in default, as a policy file writes it */
+	const char *example;		/* a valid value other than the default */
+	const struct nsiso_enum *words; /* the words of an enum key, NULL for other keys */
+	bool global_only;		/* only allowed in [global] */
+	bool setting; /* a per-user setting, which nsiso_setting_format() writes */
+};
+
+/* 0 and *@out, or -1 for a value that is no key. */
+int nsiso_key_info(enum nsiso_key k, struct nsiso_key_info *out);
+
+/*
+ * Setting @k of @s as text, in the words of the policy file (the parser takes
+ * it back to the same setting): the value nsisoctl explain prints, before it
+ * escapes it. Cut to @len bytes. 0, or -1 when @k is not a per-user setting
+ * (exempt_users, exempt_groups: nsisoctl explain says "exempt" instead).
+ */
+int nsiso_setting_format(const struct nsiso_settings *s, enum nsiso_key k, char *buf, size_t len);
 
 /*
  * Parse helpers, exposed for unit tests and nsisoctl.

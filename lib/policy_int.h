@@ -72,11 +72,16 @@ struct problem {
 	char msg[512];
 };
 
+/* A row of the key table (policy_keys.c, which says how a row is made and checked). */
 struct key_def {
 	const char *name;
-	const char *def; /* built-in default, parsed like a value from the file */
+	const char *def;     /* built-in default, parsed like a value from the file */
+	const char *example; /* a valid value other than the default, for the tests */
 	int (*parse)(const char *val, struct values *v, struct problem *pb);
-	int (*apply)(struct nsiso_settings *s, const struct values *v); /* NULL: not a setting */
+	/* Both NULL for a key that is no per-user setting (exempt_users, exempt_groups). */
+	int (*apply)(struct nsiso_settings *s, const struct values *v);
+	void (*format)(const struct nsiso_settings *s, char *buf, size_t len);
+	const struct nsiso_enum *words; /* an enum key's words, NULL for other keys */
 	bool global_only;
 	/*
 	 * A list (LIST SYNTAX, list.h): its value is taken from the line as

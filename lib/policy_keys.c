@@ -85,52 +85,80 @@ static int no_memory(struct problem *pb)
 	return problem(pb, "out of memory");
 }
 
-struct word {
-	const char *word;
-	int value;
+/*
+ * The words of each enum, indexed by value. The order is also the order in
+ * which an error message lists them ("expected tmpfs, persistent or off").
+ */
+#define ENUM_TABLE(table, names_array)                                                             \
+	const struct nsiso_enum table = {names_array, (unsigned)ARRAY_SIZE(names_array)}
+
+static const char *const tmp_names[] = {
+    [NSISO_TMP_TMPFS] = "tmpfs",
+    [NSISO_TMP_PERSISTENT] = "persistent",
+    [NSISO_TMP_OFF] = "off",
+};
+static const char *const propagation_names[] = {
+    [NSISO_PROP_SLAVE] = "slave",
+    [NSISO_PROP_PRIVATE] = "private",
+};
+static const char *const lifetime_names[] = {
+    [NSISO_LIFE_PROCESSES] = "processes",
+    [NSISO_LIFE_SESSION] = "session",
+    [NSISO_LIFE_BOOT] = "boot",
+};
+static const char *const from_set_names[] = {
+    [NSISO_FROM_HOST] = "host",
+    [NSISO_FROM_STAY] = "stay",
+};
+static const char *const on_error_names[] = {
+    [NSISO_ONERR_DENY] = "deny",
+    [NSISO_ONERR_ALLOW] = "allow",
+};
+static const char *const net_names[] = {
+    [NSISO_NET_LOOPBACK] = "loopback",
+    [NSISO_NET_HOOK] = "hook",
 };
 
-static const struct word tmp_words[] = {
-    {"tmpfs", NSISO_TMP_TMPFS},
-    {"persistent", NSISO_TMP_PERSISTENT},
-    {"off", NSISO_TMP_OFF},
-};
-static const struct word propagation_words[] = {
-    {"slave", NSISO_PROP_SLAVE},
-    {"private", NSISO_PROP_PRIVATE},
-};
-static const struct word lifetime_words[] = {
-    {"processes", NSISO_LIFE_PROCESSES},
-    {"session", NSISO_LIFE_SESSION},
-    {"boot", NSISO_LIFE_BOOT},
-};
-static const struct word from_set_words[] = {
-    {"host", NSISO_FROM_HOST},
-    {"stay", NSISO_FROM_STAY},
-};
-static const struct word net_words[] = {
-    {"loopback", NSISO_NET_LOOPBACK},
-    {"hook", NSISO_NET_HOOK},
-};
-static const struct word on_error_words[] = {
-    {"deny", NSISO_ONERR_DENY},
-    {"allow", NSISO_ONERR_ALLOW},
-};
+ENUM_TABLE(nsiso_enum_tmp, tmp_names);
+ENUM_TABLE(nsiso_enum_propagation, propagation_names);
+ENUM_TABLE(nsiso_enum_lifetime, lifetime_names);
+ENUM_TABLE(nsiso_enum_from_set, from_set_names);
+ENUM_TABLE(nsiso_enum_on_error, on_error_names);
+ENUM_TABLE(nsiso_enum_net, net_names);
 
-static int parse_word(const char *val, const struct word *w, size_t n, int *out, struct problem *pb)
+bool nsiso_enum_has(const struct nsiso_enum *e, unsigned v)
+{
+	return v < e->n && e->names[v];
+}
+
+const char *nsiso_enum_name(const struct nsiso_enum *e, unsigned v)
+{
+	return nsiso_enum_has(e, v) ? e->names[v] : "?";
+}
+
+int nsiso_enum_parse(const struct nsiso_enum *e, const char *name, unsigned *v)
+{
+	for (unsigned i = 0; i < e->n; i++) {
+		if (e->names[i] && strcmp(name, e->names[i]) == 0) {
+			*v = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_word(const char *val, const struct nsiso_enum *e, unsigned *out,
+		      struct problem *pb)
 {
 	char expected[128] = "", esc[ESC_VALUE];
 	size_t used = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(val, w[i].word) == 0) {
-			*out = w[i].value;
-			return 0;
-		}
-	}
-	for (size_t i = 0; i < n && used < sizeof(expected); i++) {
-		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
-		int r = snprintf(expected + used, sizeof(expected) - used, "%s%s", sep, w[i].word);
+	if (nsiso_enum_parse(e, val, out) == 0)
+		return 0;
+	for (unsigned i = 0; i < e->n && used < sizeof(expected); i++) {
+		const char *sep = i == 0 ? "" : i + 1 == e->n ? " or " : ", ";
+		int r =
+		    snprintf(expected + used, sizeof(expected) - used, "%s%s", sep, e->names[i]);
 		if (r < 0)
 			break;
 		used += (size_t)r;
@@ -139,23 +167,27 @@ static int parse_word(const char *val, const struct word *w, size_t n, int *out,
 		       expected);
 }
 
-/* One parser per enum key; the word tables above carry the meaning. */
-#define WORD_PARSER(field, table, type)                                                            \
+/* The parser and the formatter of an enum key: its word table carries the meaning. */
+#define ENUM_KEY(field, table, type)                                                               \
 	static int parse_##field(const char *val, struct values *v, struct problem *pb)            \
 	{                                                                                          \
-		int w;                                                                             \
-		if (parse_word(val, table, ARRAY_SIZE(table), &w, pb) < 0)                         \
+		unsigned w;                                                                        \
+		if (parse_word(val, &table, &w, pb) < 0)                                           \
 			return -1;                                                                 \
 		v->field = (type)w;                                                                \
 		return 0;                                                                          \
+	}                                                                                          \
+	static void fmt_##field(const struct nsiso_settings *s, char *buf, size_t len)             \
+	{                                                                                          \
+		snprintf(buf, len, "%s", nsiso_enum_name(&table, (unsigned)s->field));             \
 	}
 
-WORD_PARSER(tmp, tmp_words, enum nsiso_tmp_mode)
-WORD_PARSER(propagation, propagation_words, enum nsiso_propagation)
-WORD_PARSER(lifetime, lifetime_words, enum nsiso_lifetime)
-WORD_PARSER(from_set, from_set_words, enum nsiso_from_set)
-WORD_PARSER(on_error, on_error_words, enum nsiso_on_error)
-WORD_PARSER(net, net_words, enum nsiso_net_mode)
+ENUM_KEY(tmp, nsiso_enum_tmp, enum nsiso_tmp_mode)
+ENUM_KEY(propagation, nsiso_enum_propagation, enum nsiso_propagation)
+ENUM_KEY(lifetime, nsiso_enum_lifetime, enum nsiso_lifetime)
+ENUM_KEY(from_set, nsiso_enum_from_set, enum nsiso_from_set)
+ENUM_KEY(on_error, nsiso_enum_on_error, enum nsiso_on_error)
+ENUM_KEY(net, nsiso_enum_net, enum nsiso_net_mode)
 
 static void supported_namespaces(char *buf, size_t len)
 {
@@ -347,10 +379,8 @@ static int parse_tmp_dirs(const char *val, struct values *v, struct problem *pb)
 }
 
 /* How a tmp_share entry is bound: NAME:ro or NAME:rw; a bare NAME is read-only. */
-static const struct word share_modes[] = {
-    {"ro", 0},
-    {"rw", 1},
-};
+static const char *const share_mode_names[] = {"ro", "rw"};
+static ENUM_TABLE(share_modes, share_mode_names);
 
 /*
  * One tmp_share entry: a single component of the host's /tmp. The name is
@@ -382,12 +412,12 @@ static int parse_share_item(const char *item, char **name, bool *rw, struct prob
 {
 	const char *colon = strrchr(item, ':');
 	_cleanup_free_ char *n = NULL;
-	int mode = 0;
+	unsigned mode = 0;
 
 	n = colon ? strndup(item, (size_t)(colon - item)) : strdup(item);
 	if (!n)
 		return no_memory(pb);
-	if (colon && parse_word(colon + 1, share_modes, ARRAY_SIZE(share_modes), &mode, pb) < 0)
+	if (colon && parse_word(colon + 1, &share_modes, &mode, pb) < 0)
 		return -1;
 	if (share_name_ok(n, pb) < 0)
 		return -1;
@@ -646,30 +676,153 @@ static int apply_init_hook(struct nsiso_settings *s, const struct values *v)
 	return copy_string(&s->init_hook, v->init_hook);
 }
 
+/* The text of the other settings, in the words a policy file uses. */
+static void put_str(char *buf, size_t len, const char *v)
+{
+	snprintf(buf, len, "%s", v ? v : "");
+}
+
+static void fmt_namespaces(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < NSISO_NS__MAX && used < len; i++)
+		if (s->ns_mask & NSISO_NS_BIT(i))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 nsiso_ns_table[i].name);
+}
+
+static void fmt_tmp_dirs(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < s->n_tmp_dirs && used < len; i++)
+		used +=
+		    (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", s->tmp_dirs[i]);
+}
+
+static void fmt_tmp_size(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	nsiso_format_size(&s->tmp_size, buf, len);
+}
+
+/* Every entry with its mode, "NAME:ro" too, so that the text says what a bare NAME means. */
+static void fmt_tmp_share(const struct nsiso_settings *s, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < s->n_tmp_share && used < len; i++)
+		used += (size_t)snprintf(
+		    buf + used, len - used, "%s%s:%s", i ? ", " : "", s->tmp_share[i],
+		    nsiso_enum_name(&share_modes, (s->tmp_share_rw >> i) & 1u));
+}
+
+#define STRING_FORMAT(field)                                                                       \
+	static void fmt_##field(const struct nsiso_settings *s, char *buf, size_t len)             \
+	{                                                                                          \
+		put_str(buf, len, s->field);                                                       \
+	}
+#define UNSIGNED_FORMAT(field)                                                                     \
+	static void fmt_##field(const struct nsiso_settings *s, char *buf, size_t len)             \
+	{                                                                                          \
+		snprintf(buf, len, "%u", s->field);                                                \
+	}
+
+STRING_FORMAT(hostname)
+STRING_FORMAT(net_hook)
+STRING_FORMAT(netns_name)
+STRING_FORMAT(init_hook)
+UNSIGNED_FORMAT(net_hook_timeout)
+UNSIGNED_FORMAT(init_hook_timeout)
+
+/* ------------------------------------------------------------------ */
+/* The key table                                                       */
+
+/*
+ * One row per key of enum nsiso_key, made by SETTING(), ENUM_SETTING() or
+ * ADMIN_KEY(), so that what a row needs is checked when it is compiled:
+ *
+ *  - its name is a string literal, not empty; its default and example are
+ *    string literals;
+ *  - its parser (and, for a setting, its apply and format functions) is a
+ *    function of the right type: NULL or a wrong type does not compile;
+ *  - every key has a row: the rows are counted (__COUNTER__) and must number
+ *    NSISO_KEY__MAX, and a second row for one key is -Woverride-init (an
+ *    error with -Werror), so NSISO_KEY__MAX rows are one for each key.
+ *
+ * The loader, the policy cache, resolve, nsisoctl explain and the unit
+ * tests (tests/unit/test_settings.c walks every row) take everything about a
+ * key from its row.
+ */
+typedef int key_parse_fn(const char *val, struct values *v, struct problem *pb);
+typedef int key_apply_fn(struct nsiso_settings *s, const struct values *v);
+typedef void key_format_fn(const struct nsiso_settings *s, char *buf, size_t len);
+
+#define KEY_FN(type, f) _Generic(&(f), type * : (f))
+/* A string literal that is not empty (a negative array size does not compile). */
+#define KEY_NAME(s) (&("" s)[0 * sizeof(char[sizeof(s) > 1 ? 1 : -1])])
+/* The index of key @id's row; each use counts one row. */
+#define KEY_ROW(id) [NSISO_KEY_##id + 0 * __COUNTER__]
+
+/* A per-user setting; the optional fields (.list, .global_only) follow. */
+#define SETTING(id, key_name, def_value, example_value, parser, applier, formatter, ...)           \
+	KEY_ROW(id) = {.name = KEY_NAME(key_name),                                                 \
+		       .def = "" def_value,                                                        \
+		       .example = "" example_value,                                                \
+		       .parse = KEY_FN(key_parse_fn, parser),                                      \
+		       .apply = KEY_FN(key_apply_fn, applier),                                     \
+		       .format = KEY_FN(key_format_fn, formatter),                                 \
+		       __VA_ARGS__}
+/* A setting that takes one word of nsiso_enum_FIELD (ENUM_KEY() made its parser and format). */
+#define ENUM_SETTING(id, key_name, def_value, example_value, field, ...)                           \
+	SETTING(id, key_name, def_value, example_value, parse_##field, apply_##field, fmt_##field, \
+		.words = &nsiso_enum_##field, __VA_ARGS__)
+/* A key of [global] that is no per-user setting: who is exempt. */
+#define ADMIN_KEY(id, key_name, def_value, example_value, parser, ...)                             \
+	KEY_ROW(id) = {.name = KEY_NAME(key_name),                                                 \
+		       .def = "" def_value,                                                        \
+		       .example = "" example_value,                                                \
+		       .parse = KEY_FN(key_parse_fn, parser),                                      \
+		       .global_only = true,                                                        \
+		       __VA_ARGS__}
+
+enum { KEY_ROWS_BEFORE = __COUNTER__ };
+
 const struct key_def key_defs[NSISO_KEY__MAX] = {
-    [NSISO_KEY_NAMESPACES] = {"namespaces", "mnt, ipc, uts", parse_namespaces, apply_ns_mask, false,
-			      true},
-    [NSISO_KEY_TMP] = {"tmp", "tmpfs", parse_tmp, apply_tmp},
-    [NSISO_KEY_TMP_DIRS] = {"tmp_dirs", "/tmp, /var/tmp", parse_tmp_dirs, apply_tmp_dirs, false,
-			    true},
-    [NSISO_KEY_TMP_SIZE] = {"tmp_size", "10%", parse_tmp_size, apply_tmp_size},
-    [NSISO_KEY_TMP_SHARE] = {"tmp_share", "", parse_tmp_share, apply_tmp_share, false, true},
-    [NSISO_KEY_PROPAGATION] = {"propagation", "slave", parse_propagation, apply_propagation},
-    [NSISO_KEY_LIFETIME] = {"lifetime", "processes", parse_lifetime, apply_lifetime},
-    [NSISO_KEY_FROM_SET] = {"from_set", "host", parse_from_set, apply_from_set},
-    [NSISO_KEY_HOSTNAME] = {"hostname", "", parse_hostname, apply_hostname},
-    [NSISO_KEY_NET] = {"net", "loopback", parse_net, apply_net},
-    [NSISO_KEY_NET_HOOK] = {"net_hook", "", parse_net_hook, apply_net_hook},
-    [NSISO_KEY_NET_HOOK_TIMEOUT] = {"net_hook_timeout", "30", parse_net_hook_timeout,
-				    apply_net_hook_timeout},
-    [NSISO_KEY_NETNS_NAME] = {"netns_name", "", parse_netns_name, apply_netns_name},
-    [NSISO_KEY_INIT_HOOK] = {"init_hook", "", parse_init_hook, apply_init_hook},
-    [NSISO_KEY_INIT_HOOK_TIMEOUT] = {"init_hook_timeout", "30", parse_init_hook_timeout,
-				     apply_init_hook_timeout},
-    [NSISO_KEY_EXEMPT_USERS] = {"exempt_users", "root", parse_exempt_users, NULL, true, true},
-    [NSISO_KEY_EXEMPT_GROUPS] = {"exempt_groups", "", parse_exempt_groups, NULL, true, true},
-    [NSISO_KEY_ON_ERROR] = {"on_error", "deny", parse_on_error, apply_on_error, true},
+    SETTING(NAMESPACES, "namespaces", "mnt, ipc, uts", "mnt, net", parse_namespaces, apply_ns_mask,
+	    fmt_namespaces, .list = true),
+    ENUM_SETTING(TMP, "tmp", "tmpfs", "persistent", tmp),
+    SETTING(TMP_DIRS, "tmp_dirs", "/tmp, /var/tmp", "/tmp", parse_tmp_dirs, apply_tmp_dirs,
+	    fmt_tmp_dirs, .list = true),
+    SETTING(TMP_SIZE, "tmp_size", "10%", "2G", parse_tmp_size, apply_tmp_size, fmt_tmp_size),
+    SETTING(TMP_SHARE, "tmp_share", "", ".X11-unix:rw, krb5cc_1000", parse_tmp_share,
+	    apply_tmp_share, fmt_tmp_share, .list = true),
+    ENUM_SETTING(PROPAGATION, "propagation", "slave", "private", propagation),
+    ENUM_SETTING(LIFETIME, "lifetime", "processes", "boot", lifetime),
+    ENUM_SETTING(FROM_SET, "from_set", "host", "stay", from_set),
+    SETTING(HOSTNAME, "hostname", "", "%u-%h", parse_hostname, apply_hostname, fmt_hostname),
+    ENUM_SETTING(NET, "net", "loopback", "hook", net),
+    SETTING(NET_HOOK, "net_hook", "", "/usr/local/sbin/nsiso-net", parse_net_hook, apply_net_hook,
+	    fmt_net_hook),
+    SETTING(NET_HOOK_TIMEOUT, "net_hook_timeout", "30", "5", parse_net_hook_timeout,
+	    apply_net_hook_timeout, fmt_net_hook_timeout),
+    SETTING(NETNS_NAME, "netns_name", "", "nsiso-%U", parse_netns_name, apply_netns_name,
+	    fmt_netns_name),
+    SETTING(INIT_HOOK, "init_hook", "", "/usr/local/sbin/nsiso-init", parse_init_hook,
+	    apply_init_hook, fmt_init_hook),
+    SETTING(INIT_HOOK_TIMEOUT, "init_hook_timeout", "30", "120", parse_init_hook_timeout,
+	    apply_init_hook_timeout, fmt_init_hook_timeout),
+    ADMIN_KEY(EXEMPT_USERS, "exempt_users", "root", "root, backup", parse_exempt_users,
+	      .list = true),
+    ADMIN_KEY(EXEMPT_GROUPS, "exempt_groups", "", "adm", parse_exempt_groups, .list = true),
+    ENUM_SETTING(ON_ERROR, "on_error", "deny", "allow", on_error, .global_only = true),
 };
+
+_Static_assert(__COUNTER__ - KEY_ROWS_BEFORE - 1 == NSISO_KEY__MAX,
+	       "every key of enum nsiso_key needs its row in key_defs[]");
 
 const struct key_def *key_by_name(const char *name, enum nsiso_key *k)
 {
@@ -685,4 +838,30 @@ const struct key_def *key_by_name(const char *name, enum nsiso_key *k)
 const char *nsiso_key_name(enum nsiso_key k)
 {
 	return (unsigned)k < ARRAY_SIZE(key_defs) ? key_defs[k].name : "?";
+}
+
+int nsiso_key_info(enum nsiso_key k, struct nsiso_key_info *out)
+{
+	const struct key_def *d;
+
+	if ((unsigned)k >= ARRAY_SIZE(key_defs))
+		return -1;
+	d = &key_defs[k];
+	*out = (struct nsiso_key_info){
+	    .name = d->name,
+	    .def = d->def,
+	    .example = d->example,
+	    .words = d->words,
+	    .global_only = d->global_only,
+	    .setting = d->format != NULL,
+	};
+	return 0;
+}
+
+int nsiso_setting_format(const struct nsiso_settings *s, enum nsiso_key k, char *buf, size_t len)
+{
+	if ((unsigned)k >= ARRAY_SIZE(key_defs) || !key_defs[k].format || len == 0)
+		return -1;
+	key_defs[k].format(s, buf, len);
+	return 0;
 }

@@ -25,28 +25,6 @@
 /* How long a login waits for another login of the same user (or the first-time setup). */
 #define LOCK_TIMEOUT_MS 60000
 
-static const char *const lifetime_names[] = {
-    [NSISO_LIFE_PROCESSES] = "processes",
-    [NSISO_LIFE_SESSION] = "session",
-    [NSISO_LIFE_BOOT] = "boot",
-};
-
-static const char *const tmp_names[] = {
-    [NSISO_TMP_TMPFS] = "tmpfs",
-    [NSISO_TMP_PERSISTENT] = "persistent",
-    [NSISO_TMP_OFF] = "off",
-};
-
-static const char *const prop_names[] = {
-    [NSISO_PROP_SLAVE] = "slave",
-    [NSISO_PROP_PRIVATE] = "private",
-};
-
-static const char *const net_names[] = {
-    [NSISO_NET_LOOPBACK] = "loopback",
-    [NSISO_NET_HOOK] = "hook",
-};
-
 /* ---- pure record helpers ---- */
 
 /* Append @str to @buf (*@used bytes so far), each '%', blank or control byte as %XX. */
@@ -144,31 +122,24 @@ static int format_settings(const struct nsiso_setrec *rec, char *buf, size_t len
 
 	if (!rec->settings_known)
 		return 0;
-	if ((unsigned)rec->tmp >= ARRAY_SIZE(tmp_names) ||
-	    (unsigned)rec->propagation >= ARRAY_SIZE(prop_names) ||
-	    (unsigned)rec->net >= ARRAY_SIZE(net_names) || strchr(rec->hostname, '\n') ||
+	/* The words of the policy file (the enums' tables in policy_keys.c). */
+	if (!nsiso_enum_has(&nsiso_enum_tmp, rec->tmp) ||
+	    !nsiso_enum_has(&nsiso_enum_propagation, rec->propagation) ||
+	    !nsiso_enum_has(&nsiso_enum_net, rec->net) || strchr(rec->hostname, '\n') ||
 	    strchr(rec->tmp_dirs, '\n') || strchr(rec->tmp_share, '\n'))
 		return -1;
 	nsiso_format_size(&rec->tmp_size, size, sizeof(size));
 	n = snprintf(buf, len,
 		     "settings=1\ntmp=%s\npropagation=%s\nnetmode=%s\ntmpsize=%s\nhostname=%s\n"
 		     "tmpdirs=%s\ntmpshare=%s\n",
-		     tmp_names[rec->tmp], prop_names[rec->propagation], net_names[rec->net], size,
-		     rec->hostname, rec->tmp_dirs, rec->tmp_share);
+		     nsiso_enum_name(&nsiso_enum_tmp, rec->tmp),
+		     nsiso_enum_name(&nsiso_enum_propagation, rec->propagation),
+		     nsiso_enum_name(&nsiso_enum_net, rec->net), size, rec->hostname, rec->tmp_dirs,
+		     rec->tmp_share);
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
 /* An enum of the record by its name in @names: 0, or -1 when none. */
-static int parse_name(const char *val, const char *const *names, size_t n, unsigned *out)
-{
-	for (size_t i = 0; i < n; i++)
-		if (names[i] && strcmp(val, names[i]) == 0) {
-			*out = (unsigned)i;
-			return 0;
-		}
-	return -1;
-}
-
 /* A settings line (format_settings): 0 taken, 1 not one, -1 bad. */
 static int parse_settings_line(const char *key, const char *val, struct nsiso_setrec *rec)
 {
@@ -179,19 +150,19 @@ static int parse_settings_line(const char *key, const char *val, struct nsiso_se
 		return rec->settings_known ? 0 : -1;
 	}
 	if (strcmp(key, "tmp") == 0) {
-		if (parse_name(val, tmp_names, ARRAY_SIZE(tmp_names), &v) < 0)
+		if (nsiso_enum_parse(&nsiso_enum_tmp, val, &v) < 0)
 			return -1;
 		rec->tmp = (enum nsiso_tmp_mode)v;
 		return 0;
 	}
 	if (strcmp(key, "propagation") == 0) {
-		if (parse_name(val, prop_names, ARRAY_SIZE(prop_names), &v) < 0)
+		if (nsiso_enum_parse(&nsiso_enum_propagation, val, &v) < 0)
 			return -1;
 		rec->propagation = (enum nsiso_propagation)v;
 		return 0;
 	}
 	if (strcmp(key, "netmode") == 0) {
-		if (parse_name(val, net_names, ARRAY_SIZE(net_names), &v) < 0)
+		if (nsiso_enum_parse(&nsiso_enum_net, val, &v) < 0)
 			return -1;
 		rec->net = (enum nsiso_net_mode)v;
 		return 0;
@@ -223,13 +194,13 @@ int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 	size_t used;
 	int n;
 
-	if ((unsigned)rec->lifetime >= ARRAY_SIZE(lifetime_names))
+	if (!nsiso_enum_has(&nsiso_enum_lifetime, rec->lifetime))
 		return -1;
 	n = snprintf(buf, len,
 		     "version=2\nmask=%u\ndev=%" PRIu64 "\nkeeper=%" PRIu64 "\ncreated=%" PRId64
 		     "\nlifetime=%s\n",
 		     rec->ns_mask, rec->dev, rec->keeper, rec->created,
-		     lifetime_names[rec->lifetime]);
+		     nsiso_enum_name(&nsiso_enum_lifetime, rec->lifetime));
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	used = (size_t)n;
@@ -321,13 +292,13 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 		return 0;
 	}
 	if (strcmp(key, "lifetime") == 0) {
-		for (size_t i = 0; i < ARRAY_SIZE(lifetime_names); i++)
-			if (strcmp(val, lifetime_names[i]) == 0) {
-				rec->lifetime = (enum nsiso_lifetime)i;
-				*seen |= 1u << 4;
-				return 0;
-			}
-		return -1;
+		unsigned life;
+
+		if (nsiso_enum_parse(&nsiso_enum_lifetime, val, &life) < 0)
+			return -1;
+		rec->lifetime = (enum nsiso_lifetime)life;
+		*seen |= 1u << 4;
+		return 0;
 	}
 	if (nsiso_parse_u64(val, &v) < 0)
 		return -1;

@@ -186,16 +186,17 @@ static void log_policy(pam_handle_t *pamh, const struct args *a, int loaded,
 /* debug: what the policy gave this user, and from where (a set is being made). */
 static void log_settings(pam_handle_t *pamh, const struct args *a, const struct nsiso_settings *s)
 {
-	static const char *const tmp[] = {"tmpfs", "persistent", "off"};
-	static const char *const life[] = {"processes", "session", "boot"};
-	char ns[64], sz[32];
+	char ns[64], tmp[32], sz[32], life[32];
 
-	nsiso_format_size(&s->tmp_size, sz, sizeof(sz));
+	/* The namespaces as the set record's mask is logged ("mnt,ipc,uts"), not as in the file. */
+	ns_names(ns, sizeof(ns), s->ns_mask);
+	nsiso_setting_format(s, NSISO_KEY_TMP, tmp, sizeof(tmp));
+	nsiso_setting_format(s, NSISO_KEY_TMP_SIZE, sz, sizeof(sz));
+	nsiso_setting_format(s, NSISO_KEY_LIFETIME, life, sizeof(life));
 	log_step(pamh, a,
-		 "settings: namespaces=%s (%s) tmp=%s (%s) tmp_size=%s (%s) lifetime=%s (%s)",
-		 ns_names(ns, sizeof(ns), s->ns_mask), s->source[NSISO_KEY_NAMESPACES], tmp[s->tmp],
-		 s->source[NSISO_KEY_TMP], sz, s->source[NSISO_KEY_TMP_SIZE], life[s->lifetime],
-		 s->source[NSISO_KEY_LIFETIME]);
+		 "settings: namespaces=%s (%s) tmp=%s (%s) tmp_size=%s (%s) lifetime=%s (%s)", ns,
+		 s->source[NSISO_KEY_NAMESPACES], tmp, s->source[NSISO_KEY_TMP], sz,
+		 s->source[NSISO_KEY_TMP_SIZE], life, s->source[NSISO_KEY_LIFETIME]);
 }
 
 /* debug: the core's steps (struct nsiso_open_result), success or not. */

@@ -29,7 +29,7 @@ else
 fi
 
 # Every key of the loader has an entry in nsiso.conf(5) (".BR key " = " ...").
-keys=$(sed -n 's/^[[:space:]]*\[NSISO_KEY_[A-Z_]*\] = {"\([a-z_]*\)".*/\1/p' "$TOP/lib/policy_keys.c")
+keys=$(sed -n 's/^[[:space:]]*[A-Z_]*([A-Z_]*, "\([a-z_]*\)".*/\1/p' "$TOP/lib/policy_keys.c")
 [ -n "$keys" ] || fail "the keys of lib/policy_keys.c can be listed"
 missing=""
 for k in $keys; do

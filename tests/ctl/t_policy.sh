@@ -190,7 +190,7 @@ is "$(row lifetime)" "lifetime     = boot                     ; $P:8 [group:nsis
 is "$(row hostname)" "hostname     = %u-box                   ; $P:10 [user:nsiso-e]" "explain: the user's section wins"
 is "$(row namespaces)" "namespaces   = mnt, ipc, uts            ; built-in default" "explain: a built-in default"
 is "$(row tmp_dirs)" "tmp_dirs     = /tmp, /var/tmp           ; built-in default" "explain: a list value"
-keys=$(sed -n 's/^[[:space:]]*\[NSISO_KEY_[A-Z_]*\] = {"\([a-z_]*\)".*/\1/p' "$TOP/lib/policy_keys.c" |
+keys=$(sed -n 's/^[[:space:]]*[A-Z_]*([A-Z_]*, "\([a-z_]*\)".*/\1/p' "$TOP/lib/policy_keys.c" |
 	grep -v '^exempt_' | sort | tr '\n' ' ')
 is "$(printf '%s\n' "$COUT" | sed -n '2,$s/ .*//p' | sort | tr '\n' ' ')" "$keys" \
 	"explain: one row per per-user key of the loader"

@@ -54,6 +54,10 @@ static void pcache_assert_settings(const struct nsiso_settings *a, const struct 
 	assert_int_equal(a->n_tmp_dirs, b->n_tmp_dirs);
 	for (unsigned i = 0; i < a->n_tmp_dirs && i < NSISO_MAX_TMP_DIRS; i++)
 		pcache_assert_str(a->tmp_dirs[i], b->tmp_dirs[i]);
+	assert_int_equal(a->n_tmp_share, b->n_tmp_share);
+	for (unsigned i = 0; i < a->n_tmp_share && i < NSISO_MAX_TMP_SHARE; i++)
+		pcache_assert_str(a->tmp_share[i], b->tmp_share[i]);
+	assert_int_equal(a->tmp_share_rw, b->tmp_share_rw);
 	assert_int_equal(a->tmp_size.percent, b->tmp_size.percent);
 	assert_int_equal(a->tmp_size.value, b->tmp_size.value);
 	assert_int_equal(a->propagation, b->propagation);

@@ -107,12 +107,6 @@ static void resolve_ok(const struct nsiso_policy *p, struct nsiso_user *u, struc
 	assert_int_equal(r, 0);
 }
 
-static const char *const tmp_names[] = {"tmpfs", "persistent", "off"};
-static const char *const prop_names[] = {"slave", "private"};
-static const char *const life_names[] = {"processes", "session", "boot"};
-static const char *const from_names[] = {"host", "stay"};
-static const char *const onerr_names[] = {"deny", "allow"};
-
 /* One setting as text, so that value tests can be tables. */
 static void setting_str(const struct nsiso_settings *s, enum nsiso_key k, char *buf, size_t len)
 {
@@ -127,7 +121,7 @@ static void setting_str(const struct nsiso_settings *s, enum nsiso_key k, char *
 							 used ? "," : "", nsiso_ns_table[i].name);
 		break;
 	case NSISO_KEY_TMP:
-		snprintf(buf, len, "%s", tmp_names[s->tmp]);
+		snprintf(buf, len, "%s", nsiso_enum_name(&nsiso_enum_tmp, s->tmp));
 		break;
 	case NSISO_KEY_TMP_DIRS:
 		for (unsigned i = 0; i < s->n_tmp_dirs; i++)
@@ -144,19 +138,19 @@ static void setting_str(const struct nsiso_settings *s, enum nsiso_key k, char *
 						 s->tmp_share_rw & (1u << i) ? "rw" : "ro");
 		break;
 	case NSISO_KEY_PROPAGATION:
-		snprintf(buf, len, "%s", prop_names[s->propagation]);
+		snprintf(buf, len, "%s", nsiso_enum_name(&nsiso_enum_propagation, s->propagation));
 		break;
 	case NSISO_KEY_LIFETIME:
-		snprintf(buf, len, "%s", life_names[s->lifetime]);
+		snprintf(buf, len, "%s", nsiso_enum_name(&nsiso_enum_lifetime, s->lifetime));
 		break;
 	case NSISO_KEY_FROM_SET:
-		snprintf(buf, len, "%s", from_names[s->from_set]);
+		snprintf(buf, len, "%s", nsiso_enum_name(&nsiso_enum_from_set, s->from_set));
 		break;
 	case NSISO_KEY_HOSTNAME:
 		snprintf(buf, len, "%s", s->hostname ? s->hostname : "(none)");
 		break;
 	case NSISO_KEY_ON_ERROR:
-		snprintf(buf, len, "%s", onerr_names[s->on_error]);
+		snprintf(buf, len, "%s", nsiso_enum_name(&nsiso_enum_on_error, s->on_error));
 		break;
 	default:
 		snprintf(buf, len, "?");
