@@ -40,32 +40,25 @@ char *strip(char *s);
 /* ------------------------------------------------------------------ */
 /* Values and the key table (policy_keys.c)                            */
 
-/* One section's (or the defaults') values; only keys in the section's set mask are meaningful. */
-struct values {
-	unsigned ns_mask;
-	enum nsiso_tmp_mode tmp;
-	struct strlist tmp_dirs;
-	struct nsiso_size tmp_size;
-	struct strlist tmp_share; /* names, see nsiso_settings */
-	unsigned tmp_share_rw;
-	enum nsiso_propagation propagation;
-	enum nsiso_lifetime lifetime;
-	enum nsiso_from_set from_set;
-	char *hostname; /* NULL keeps the host's */
-	struct strlist exempt_users;
-	struct strlist exempt_groups; /* entries are "exempt_groups:NAME", see EXEMPT_GROUP_WHY */
-	enum nsiso_on_error on_error;
-	enum nsiso_net_mode net;
-	char *net_hook; /* NULL: none */
-	unsigned net_hook_timeout;
-	char *netns_name; /* NULL: none */
-	char *init_hook;  /* NULL: none */
-	unsigned init_hook_timeout;
-};
+/*
+ * One section's (or the defaults') values, private to policy_keys.c: a new
+ * key adds its field there and nowhere else. The loader asks the few things
+ * it needs across keys through the functions below.
+ */
+struct values;
 
 #define EXEMPT_GROUP_WHY "exempt_groups:"
 
+/* An empty set of values (filled by the parsers), NULL when out of memory. */
+struct values *values_new(void);
 void values_free(struct values *v);
+
+/* For the check across keys (net = hook needs net_hook) and the [global]-only keys. */
+bool values_net_is_hook(const struct values *v);
+const char *values_net_hook(const struct values *v);
+const struct strlist *values_exempt_users(const struct values *v);
+const struct strlist *values_exempt_groups(const struct values *v);
+enum nsiso_on_error values_on_error(const struct values *v);
 
 /* What is wrong with a value, for the error message. */
 struct problem {
@@ -112,16 +105,16 @@ struct section {
 	unsigned line[NSISO_KEY__MAX];
 	unsigned file[NSISO_KEY__MAX];	 /* index into the policy's files: where line[] is */
 	unsigned first_file, first_line; /* where the section first appears */
-	struct values v;
+	struct values *v;		 /* owned */
 	/* Each key in @set as it was validated (stripped): what the policy cache replays. */
 	char *raw[NSISO_KEY__MAX];
 };
 
 struct nsiso_policy {
 	bool degraded;
-	struct values defaults;
-	struct strlist files; /* paths: the main file, then the drop-ins read */
-	struct section *secs; /* valid sections, in order of first appearance */
+	struct values *defaults; /* owned */
+	struct strlist files;	 /* paths: the main file, then the drop-ins read */
+	struct section *secs;	 /* valid sections, in order of first appearance */
 	size_t n_secs;
 	/* Effective [global]-only settings: from [global] when valid there, else defaults. */
 	const struct strlist *exempt_users;

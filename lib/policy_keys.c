@@ -54,20 +54,75 @@ bool strlist_has(const struct strlist *l, const char *s)
 /* ------------------------------------------------------------------ */
 /* Values and their parsers                                            */
 
+/*
+ * One section's (or the defaults') values: a field per key, meaningful for the
+ * keys in the section's set mask.
+ */
+struct values {
+	unsigned ns_mask;
+	enum nsiso_tmp_mode tmp;
+	struct strlist tmp_dirs;
+	struct nsiso_size tmp_size;
+	struct strlist tmp_share; /* names, see nsiso_settings */
+	unsigned tmp_share_rw;
+	enum nsiso_propagation propagation;
+	enum nsiso_lifetime lifetime;
+	enum nsiso_from_set from_set;
+	char *hostname; /* NULL keeps the host's */
+	struct strlist exempt_users;
+	struct strlist exempt_groups; /* entries are "exempt_groups:NAME", see EXEMPT_GROUP_WHY */
+	enum nsiso_on_error on_error;
+	enum nsiso_net_mode net;
+	char *net_hook; /* NULL: none */
+	unsigned net_hook_timeout;
+	char *netns_name; /* NULL: none */
+	char *init_hook;  /* NULL: none */
+	unsigned init_hook_timeout;
+};
+
+struct values *values_new(void)
+{
+	return calloc(1, sizeof(struct values));
+}
+
 void values_free(struct values *v)
 {
+	if (!v)
+		return;
 	strlist_free(&v->tmp_dirs);
 	strlist_free(&v->tmp_share);
 	strlist_free(&v->exempt_users);
 	strlist_free(&v->exempt_groups);
 	free(v->hostname);
-	v->hostname = NULL;
 	free(v->net_hook);
-	v->net_hook = NULL;
 	free(v->netns_name);
-	v->netns_name = NULL;
 	free(v->init_hook);
-	v->init_hook = NULL;
+	free(v);
+}
+
+bool values_net_is_hook(const struct values *v)
+{
+	return v->net == NSISO_NET_HOOK;
+}
+
+const char *values_net_hook(const struct values *v)
+{
+	return v->net_hook;
+}
+
+const struct strlist *values_exempt_users(const struct values *v)
+{
+	return &v->exempt_users;
+}
+
+const struct strlist *values_exempt_groups(const struct values *v)
+{
+	return &v->exempt_groups;
+}
+
+enum nsiso_on_error values_on_error(const struct values *v)
+{
+	return v->on_error;
 }
 
 __attribute__((format(printf, 2, 3))) static int problem(struct problem *pb, const char *fmt, ...)

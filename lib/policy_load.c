@@ -37,12 +37,12 @@ void nsiso_policy_free(struct nsiso_policy *p)
 		return;
 	for (size_t i = 0; i < p->n_secs; i++) {
 		free(p->secs[i].name);
-		values_free(&p->secs[i].v);
+		values_free(p->secs[i].v);
 		for (size_t k = 0; k < NSISO_KEY__MAX; k++)
 			free(p->secs[i].raw[k]);
 	}
 	free(p->secs);
-	values_free(&p->defaults);
+	values_free(p->defaults);
 	strlist_free(&p->files);
 	free(p);
 }
@@ -218,8 +218,13 @@ static int section_init(struct section *s, const char *name, int kind)
 {
 	*s = (struct section){.kind = section_kinds[kind].kind};
 	s->name = strdup(name);
-	if (!s->name)
+	s->v = values_new();
+	if (!s->name || !s->v) {
+		free(s->name);
+		values_free(s->v);
+		*s = (struct section){0};
 		return -1;
+	}
 	s->target = s->name + strlen(section_kinds[kind].prefix);
 	return 0;
 }
@@ -395,7 +400,7 @@ static int on_key(struct loader *l, const struct item *it)
 	val = strdup(def->list ? it->value : raw);
 	if (!val)
 		return -1;
-	if (def->parse(strip(val), &s->v, &pb) < 0) {
+	if (def->parse(strip(val), s->v, &pb) < 0) {
 		forget_key(s, k);
 		loader_fail(l, it->line, s->name, it->text, "%s", pb.msg);
 		return 0;
@@ -437,11 +442,11 @@ static void check_hooks(struct loader *l)
 		const struct section *s = &l->p->secs[i];
 		const struct section *h = given_in(s, g, NSISO_KEY_NET_HOOK);
 
-		if (!(s->set & KEY_BIT(NSISO_KEY_NET)) || s->v.net != NSISO_NET_HOOK)
+		if (!(s->set & KEY_BIT(NSISO_KEY_NET)) || !values_net_is_hook(s->v))
 			continue;
 		if (h && (h->bad & KEY_BIT(NSISO_KEY_NET_HOOK)))
 			continue;
-		if (!(h ? h->v.net_hook : l->p->defaults.net_hook))
+		if (!values_net_hook(h ? h->v : l->p->defaults))
 			loader_fail_in(l, l->p->files.v[s->file[NSISO_KEY_NET]],
 				       s->line[NSISO_KEY_NET], s->name, "net",
 				       "net = hook needs net_hook, which is not set");
@@ -495,10 +500,10 @@ static void finish(struct nsiso_policy *p)
 	unsigned set = g ? g->set : 0;
 
 	p->exempt_users =
-	    set & KEY_BIT(NSISO_KEY_EXEMPT_USERS) ? &g->v.exempt_users : &p->defaults.exempt_users;
-	p->exempt_groups = set & KEY_BIT(NSISO_KEY_EXEMPT_GROUPS) ? &g->v.exempt_groups
-								  : &p->defaults.exempt_groups;
-	p->on_error = set & KEY_BIT(NSISO_KEY_ON_ERROR) ? g->v.on_error : p->defaults.on_error;
+	    values_exempt_users(set & KEY_BIT(NSISO_KEY_EXEMPT_USERS) ? g->v : p->defaults);
+	p->exempt_groups =
+	    values_exempt_groups(set & KEY_BIT(NSISO_KEY_EXEMPT_GROUPS) ? g->v : p->defaults);
+	p->on_error = values_on_error(set & KEY_BIT(NSISO_KEY_ON_ERROR) ? g->v : p->defaults);
 }
 
 /*
@@ -619,11 +624,12 @@ static struct nsiso_policy *policy_new(struct nsiso_error *err)
 {
 	struct nsiso_policy *p = calloc(1, sizeof(*p));
 
-	if (!p) {
+	if (!p || !(p->defaults = values_new())) {
+		nsiso_policy_free(p);
 		nsiso_syserr(err, ENOMEM, "cannot load the policy");
 		return NULL;
 	}
-	if (parse_defaults(&p->defaults, err) < 0) {
+	if (parse_defaults(p->defaults, err) < 0) {
 		nsiso_policy_free(p);
 		return NULL;
 	}
@@ -812,7 +818,7 @@ static int replay_key(struct section *s, size_t n_files, struct nsiso_rbuf *r)
 	def = key_by_name(key, &k);
 	if (!def || (s->set & KEY_BIT(k)) || (def->global_only && s->kind != SEC_GLOBAL))
 		return -1;
-	if (def->parse(val, &s->v, &pb) < 0)
+	if (def->parse(val, s->v, &pb) < 0)
 		return -1;
 	keep_key(s, k, file, line, &val);
 	return 0;

@@ -150,7 +150,7 @@ int nsiso_policy_resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 	if (has_group_sections(p) && nsiso_user_load_groups(u, err) < 0)
 		return -1;
 	for (size_t k = 0; k < NSISO_KEY__MAX; k++)
-		from[k] = &p->defaults;
+		from[k] = p->defaults;
 	for (size_t pi = 0; pi < ARRAY_SIZE(precedence); pi++) {
 		for (size_t i = 0; i < p->n_secs; i++) {
 			const struct section *s = &p->secs[i];
@@ -165,7 +165,7 @@ int nsiso_policy_resolve(const struct nsiso_policy *p, struct nsiso_user *u,
 				nsiso_unresolved_add(&out->unresolved, s->target, -r);
 			for (size_t k = 0; r > 0 && k < NSISO_KEY__MAX; k++) {
 				if (s->set & KEY_BIT(k)) {
-					from[k] = &s->v;
+					from[k] = s->v;
 					by[k] = s;
 				}
 			}
