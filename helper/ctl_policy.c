@@ -128,8 +128,7 @@ static void print_settings(const struct nsiso_settings *s)
 {
 	char value[512], ev[512];
 
-	/* exempt_users and exempt_groups are no per-user settings: explain says "exempt" instead.
-	 */
+	/* exempt_users, exempt_groups: no per-user setting (explain says "exempt" instead). */
 	for (int k = 0; k < NSISO_KEY__MAX; k++) {
 		if (nsiso_setting_format(s, (enum nsiso_key)k, value, sizeof(value)) < 0)
 			continue;

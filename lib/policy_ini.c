@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * nsiso.conf: safe opening, parsing, validation and per-user resolution.
+ * nsiso.conf: the pre-pass and the iniparser shim.
  *
  * iniparser does the INI syntax (quotes, comments, continuation lines), but it
  * lower-cases section and key names and reports no line numbers. User and group

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * nsiso.conf: the values of keys, their parsers, and the key table (name,
- * default, parse, apply) that the loader, the cache and resolve walk.
+ * nsiso.conf: the values of keys, their parsers, apply and format functions,
+ * the word tables of the enum settings, and the key table that the loader,
+ * the cache, resolve, nsisoctl explain and the tests walk.
  */
 #include <ctype.h>
 #include <limits.h>
