@@ -6,8 +6,10 @@
 
 #include "ctl.h"
 #include "policy.h"
+#include "registry.h"
 #include "user.h"
 #include "util.h"
+#include "verdict.h"
 
 /*
  * The loader wants an absolute path (it walks it from / without following
@@ -156,20 +158,74 @@ static void print_unresolved(const struct nsiso_unresolved *un)
 		printf("# ... and more groups that cannot be looked up\n");
 }
 
-/* A policy the module could not use: say what a login of @u would get, as the module decides it. */
-static void explain_broken(const struct nsiso_policy *p, const struct nsiso_user *u,
+/*
+ * A login started where nsisoctl runs, inside a set (an administrator's shell
+ * in a user's set, `su -` from there): where an exempt user goes, and what
+ * happens when the way back to the host cannot be taken (the verdict made
+ * again from that failure, as the module makes it).
+ */
+static void explain_from_set(struct nsiso_verdict_in *in, const struct nsiso_verdict *v,
+			     const char *label)
+{
+	const struct nsiso_error down = {NSISO_ERR_SYSTEM, 0, "the host cannot be reached"};
+	struct nsiso_verdict again;
+
+	if (v->action == NSISO_VERDICT_EXEMPT) {
+		printf("%s: a login started inside a set, as this one is, stays in it "
+		       "(from_set = stay)\n",
+		       label);
+		return;
+	}
+	printf("%s: a login started inside a set, as this one is, goes to the host (%s)\n", label,
+	       v->broken ? "a broken policy's from_set is not used" : "from_set = host");
+	in->failed = &down;
+	nsiso_login_verdict(in, &again);
+	in->failed = NULL;
+	if (again.action == NSISO_VERDICT_STUCK)
+		printf("%s: when the host cannot be reached, it stays in that set (%s)\n", label,
+		       in->uid == 0 ? "root is never locked out" : "on_error = allow");
+	else
+		printf("%s: when the host cannot be reached, it is denied (on_error = deny)\n",
+		       label);
+}
+
+/*
+ * What a login of @u gets (lib/verdict.h), the way the module decides it,
+ * but for a valid policy's settings (printed by the caller). The lines for
+ * a broken policy and an exempt user; a login that starts inside a set,
+ * when nsisoctl itself runs in one, gets lines of its own.
+ */
+static int explain_verdict(struct nsiso_verdict_in *in, const struct nsiso_verdict *v,
 			   const char *label)
 {
-	const char *why = NULL;
-
-	if (nsiso_policy_exempt(p, u, &why))
-		printf("%s is exempt: %s\n", label, why ? why : "exempt");
-	else if (nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW)
+	switch (v->action) {
+	case NSISO_VERDICT_EXEMPT:
+	case NSISO_VERDICT_TO_HOST:
+		printf("%s is exempt: %s\n", label, v->why);
+		if (in->in_set)
+			explain_from_set(in, v, label);
+		break;
+	case NSISO_VERDICT_ALLOW:
 		printf("%s: the policy is broken; logins are let in without isolation "
 		       "(on_error = allow)\n",
 		       label);
-	else
+		break;
+	case NSISO_VERDICT_DENY:
+	case NSISO_VERDICT_STUCK: /* not a first verdict */
 		printf("%s: the policy is broken; logins are denied (on_error = deny)\n", label);
+		break;
+	case NSISO_VERDICT_ISOLATE: /* the settings: the caller prints them */
+		break;
+	}
+	return v->broken ? CTL_FAIL : CTL_OK;
+}
+
+/* A login of @u that starts inside a set, as nsisoctl does: through the host to its own set. */
+static void explain_isolated_from_set(void)
+{
+	if (nsiso_registry_inside_set())
+		printf("# a login started inside a set, as this one is, goes through the host to "
+		       "its own set\n");
 }
 
 int ctl_explain(const struct ctl_cmd *c, int argc, char **argv)
@@ -179,11 +235,13 @@ int ctl_explain(const struct ctl_cmd *c, int argc, char **argv)
 	struct nsiso_user u = {0};
 	struct nsiso_error err = {0};
 	struct nsiso_unresolved un = {0};
-	const char *why = NULL, *path;
+	struct nsiso_verdict_in in;
+	struct nsiso_verdict v;
+	const char *path;
 	char label[160], esc[128], epath[256];
 	_cleanup_free_ char *abs = NULL;
 	struct ctl_args a;
-	int status = CTL_FAIL;
+	int status = CTL_FAIL, loaded;
 
 	if (ctl_parse(c, argc, argv, &a, &status))
 		return status;
@@ -195,12 +253,14 @@ int ctl_explain(const struct ctl_cmd *c, int argc, char **argv)
 	snprintf(label, sizeof(label), "%s (uid %u)", nsiso_escape(esc, sizeof(esc), u.name),
 		 (unsigned)u.uid);
 	/* One line, the problem a login would log; check lists them all. */
-	if (nsiso_policy_load(path, &p, NULL, &err) < 0) {
+	loaded = nsiso_policy_load(path, &p, NULL, &err);
+	if (loaded < 0)
 		ctl_core_err(&err);
-		explain_broken(p, &u, label);
-	} else if (nsiso_policy_exempt_un(p, &u, &why, &un)) {
-		printf("%s is exempt: %s\n", label, why ? why : "exempt");
-		status = CTL_OK;
+	/* The groups are loaded (nsiso_user_lookup): exempt_groups has its answer. */
+	nsiso_verdict_gather(p, loaded < 0 ? &err : NULL, &u, NULL, &un, &in);
+	nsiso_login_verdict(&in, &v);
+	if (v.action != NSISO_VERDICT_ISOLATE) {
+		status = explain_verdict(&in, &v, label);
 	} else if (nsiso_policy_resolve(p, &u, &s, &err) < 0) {
 		ctl_core_err(&err);
 	} else {
@@ -208,6 +268,7 @@ int ctl_explain(const struct ctl_cmd *c, int argc, char **argv)
 		nsiso_unresolved_merge(&un, &s.unresolved);
 		print_unresolved(&un);
 		print_settings(&s);
+		explain_isolated_from_set();
 		status = CTL_OK;
 	}
 	nsiso_settings_free(&s);

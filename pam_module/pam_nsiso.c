@@ -21,6 +21,7 @@
 #include "stats.h"
 #include "user.h"
 #include "util.h"
+#include "verdict.h"
 
 #define DATA_KEY "pam_nsiso_session"
 
@@ -334,125 +335,96 @@ static void cleanup_session(pam_handle_t *pamh, void *data, int error_status)
 	nsiso_session_free(data);
 }
 
-/* from_set for an exempt user; host (the default) when the policy cannot say. */
-static enum nsiso_from_set exempt_from_set(const struct nsiso_policy *p, struct nsiso_user *u)
-{
-	struct nsiso_settings s = {0};
-	struct nsiso_error err = {0};
-	enum nsiso_from_set from = NSISO_FROM_HOST;
-
-	if (p && !nsiso_policy_degraded(p) && nsiso_policy_resolve(p, u, &s, &err) == 0)
-		from = s.from_set;
-	nsiso_settings_free(&s);
-	return from;
-}
+/* Room for "A; B", two error messages (join_reasons). */
+#define REASON_MAX (2 * sizeof(((struct nsiso_error *)0)->msg) + 4)
 
 /*
- * Exempt users are never put in a set. With from_set = host (the default) an
- * exempt login that starts inside a set (an administrator's `su -` from a
- * user's shell) is moved back to the host, so it sees the real /tmp and its
- * mounts reach the machine. When that way back (PID 1's namespaces) cannot
- * be taken, the caller is still where it was (nothing is switched before all
- * of them are open): root is let in there all the same, never locked out;
- * another exempt user gets what on_error says. @broken: the policy's error
- * when it is broken (the user is exempt despite it), else NULL.
+ * The line of an exempt user's session (verdict EXEMPT, TO_HOST or STUCK):
+ * where it ends up, and why. @moved: the caller was taken to the host.
  */
-static int open_exempt(pam_handle_t *pamh, const struct who *w, const struct args *a,
-		       const struct nsiso_policy *p, struct nsiso_user *u, const char *why,
-		       const char *broken)
+static int log_exempt(pam_handle_t *pamh, const struct who *w, const struct args *a,
+		      const struct nsiso_verdict *v, bool in_set, bool moved)
 {
-	struct nsiso_error err = {0};
-	bool inside = nsiso_registry_inside_set(), moved = false, stuck = false;
-	enum nsiso_from_set from = NSISO_FROM_HOST;
-	char reason[2 * sizeof(err.msg) + 4], note[256], inodes[160];
-	const char *where;
+	bool stuck = v->action == NSISO_VERDICT_STUCK, stays = in_set && !moved;
+	char reason[REASON_MAX], note[256], inodes[160];
 
-	why = why ? why : "exempt";
-	log_step(pamh, a, "exempt: %s", why);
-	/* from_set only matters to a login that starts inside a set: ask the policy then. */
-	if (inside)
-		from = exempt_from_set(p, u);
-	if (inside && from == NSISO_FROM_HOST && nsiso_return_to_host(&moved, &err) < 0) {
-		if (u->uid != 0 && (err.kind == NSISO_ERR_CALLER ||
-				    nsiso_policy_on_error(p) == NSISO_ONERR_DENY)) {
-			snprintf(note, sizeof(note), "exempt: %s", why);
-			log_decision(pamh, LOG_ERR, w,
-				     join_reasons(reason, sizeof(reason), broken, err.msg),
-				     NSISO_DECISION_DENY, NULL, note);
-			return PAM_SESSION_ERR;
-		}
-		stuck = true;
-	}
-	if (!inside)
+	if (!in_set)
 		log_step(pamh, a, "not inside a set");
 	else if (moved)
 		log_step(pamh, a, "inside a set, from_set = host: moved to PID 1's namespaces");
 	else if (!stuck)
 		log_step(pamh, a, "inside a set, from_set = stay: stays there");
-	if (!inside || moved)
-		where = "";
-	else if (!stuck)
-		where = "; stays in the set it was opened from";
-	else if (u->uid == 0)
-		where = "; stays in the set it was opened from: root is never locked out";
-	else
-		where = "; stays in the set it was opened from: on_error=allow";
-	snprintf(note, sizeof(note), "%s%s%s%s", broken ? "exempt despite the broken policy: " : "",
-		 why, moved ? "; left a set for the host" : "", where);
-	log_decision(pamh, broken || stuck ? LOG_ERR : LOG_INFO, w,
-		     join_reasons(reason, sizeof(reason), broken, stuck ? err.msg : NULL),
+	snprintf(note, sizeof(note), "%s%s%s%s%s%s",
+		 v->broken ? "exempt despite the broken policy: " : "", v->why,
+		 moved ? "; left a set for the host" : "",
+		 stays ? "; stays in the set it was opened from" : "", stays && stuck ? ": " : "",
+		 stays && stuck ? v->reason : "");
+	log_decision(pamh, v->broken || stuck ? LOG_ERR : LOG_INFO, w,
+		     join_reasons(reason, sizeof(reason), v->broken, stuck ? v->error : NULL),
 		     moved ? NSISO_DECISION_HOST : NSISO_DECISION_EXEMPT,
 		     caller_inodes(inodes, sizeof(inodes)), note);
 	return PAM_IGNORE;
 }
 
 /*
- * Any failure for a non-exempt user: on_error decides between a login without
- * isolation and no login, except when the caller itself cannot switch
- * namespaces (capabilities, threads): that is refused whatever on_error says.
- * The caller is where it was either way (a failed open leaves it as it found it).
+ * A verdict of ALLOW or DENY: the session goes on without isolation, or not
+ * at all. The caller is where it was (a failed step leaves it as it found
+ * it). A refused exempt user (its way to the host failed) says it was exempt.
  */
-static int fail_open(pam_handle_t *pamh, const struct who *w, const struct nsiso_policy *p,
-		     const struct nsiso_error *err)
+static int log_refusal(pam_handle_t *pamh, const struct who *w, const struct nsiso_verdict *v)
 {
-	char inodes[160];
+	char reason[REASON_MAX], note[256], inodes[160];
 
-	if (err->kind != NSISO_ERR_CALLER && nsiso_policy_on_error(p) == NSISO_ONERR_ALLOW) {
-		log_decision(pamh, LOG_ERR, w, err->msg, NSISO_DECISION_ALLOW,
-			     caller_inodes(inodes, sizeof(inodes)), "on_error=allow: no isolation");
+	if (v->action == NSISO_VERDICT_ALLOW) {
+		log_decision(pamh, LOG_ERR, w, v->error, NSISO_DECISION_ALLOW,
+			     caller_inodes(inodes, sizeof(inodes)), v->reason);
 		return PAM_IGNORE;
 	}
-	log_decision(pamh, LOG_ERR, w, err->msg, NSISO_DECISION_DENY, NULL, NULL);
+	if (!v->why) {
+		log_decision(pamh, LOG_ERR, w, v->error, NSISO_DECISION_DENY, NULL, NULL);
+		return PAM_SESSION_ERR;
+	}
+	snprintf(note, sizeof(note), "exempt: %s", v->why);
+	log_decision(pamh, LOG_ERR, w, join_reasons(reason, sizeof(reason), v->broken, v->error),
+		     NSISO_DECISION_DENY, NULL, note);
 	return PAM_SESSION_ERR;
 }
 
 /*
- * A policy that cannot be used: root (and, when the file itself is
- * trustworthy, the exempt users it names) still get in; everyone else gets
- * what on_error says. Never a lockout of the administrator.
+ * Verdict TO_HOST: an exempt login that starts inside a set (an
+ * administrator's `su -` from a user's shell) goes back to the host, so it
+ * sees the real /tmp and its mounts reach the machine. When that way back
+ * (PID 1's namespaces) cannot be taken the caller is still where it was
+ * (nothing is switched before all of them are open), and the verdict is made
+ * again from the failure: root stays there, never locked out.
  */
-static int broken_policy(pam_handle_t *pamh, const struct who *w, const struct args *a,
-			 const struct nsiso_policy *p, struct nsiso_user *u,
-			 const struct nsiso_error *err)
+static int to_host(pam_handle_t *pamh, const struct who *w, const struct args *a,
+		   struct nsiso_verdict_in *in, struct nsiso_verdict *v)
 {
-	const char *why = NULL;
+	struct nsiso_error err = {0};
+	bool moved = false;
 
-	if (nsiso_policy_exempt(p, u, &why))
-		return open_exempt(pamh, w, a, p, u, why, err->msg);
-	log_step(pamh, a, "not exempt");
-	return fail_open(pamh, w, p, err);
+	if (nsiso_return_to_host(&moved, &err) < 0) {
+		in->failed = &err;
+		nsiso_login_verdict(in, v);
+		in->failed = NULL;
+		if (v->action == NSISO_VERDICT_DENY)
+			return log_refusal(pamh, w, v);
+	}
+	return log_exempt(pamh, w, a, v, in->in_set, moved);
 }
 
+/* Verdict ISOLATE: into the user's own set; a failure is decided again (on_error). */
 static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct args *a,
 			 const struct nsiso_policy *p, struct nsiso_user *u,
-			 const struct nsiso_unresolved *exempt_un)
+			 struct nsiso_verdict_in *in, const struct nsiso_unresolved *exempt_un)
 {
 	struct nsiso_open_result res;
 	struct nsiso_session *sess = NULL;
 	struct nsiso_error err = {0};
+	struct nsiso_verdict v;
 	int ret;
 
-	log_step(pamh, a, "not exempt");
 	ret = nsiso_session_open(u, p, exempt_un, &sess, &res, &err);
 	log_open_steps(pamh, w, a, &res);
 	if (res.keeper_rebuilt)
@@ -461,8 +433,12 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 			   "unmounted): made a new one; every set made before it is invalid and "
 			   "is rebuilt at its user's next login");
 	nsiso_open_result_free(&res);
-	if (ret < 0)
-		return fail_open(pamh, w, p, &err);
+	if (ret < 0) {
+		in->failed = &err;
+		nsiso_login_verdict(in, &v);
+		in->failed = NULL;
+		return log_refusal(pamh, w, &v);
+	}
 	if (pam_set_data(pamh, DATA_KEY, sess, cleanup_session) != PAM_SUCCESS) {
 		/* Without the data close could not find the set again: undo this session. */
 		struct nsiso_close_result cres;
@@ -476,6 +452,37 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 	return PAM_SUCCESS;
 }
 
+/*
+ * The login's verdict (lib/verdict.h), then what it asks for. With debug,
+ * "exempt: WHY" or "not exempt" first; a user who is not exempt and whose
+ * group list could not be had is refused (or allowed) without that step.
+ */
+static int act(pam_handle_t *pamh, const struct who *w, const struct args *a,
+	       const struct nsiso_policy *p, struct nsiso_user *u, struct nsiso_verdict_in *in,
+	       const struct nsiso_unresolved *exempt_un)
+{
+	struct nsiso_verdict v;
+
+	nsiso_login_verdict(in, &v);
+	if (v.why)
+		log_step(pamh, a, "exempt: %s", v.why);
+	else if (in->policy != NSISO_POLICY_VALID || !in->groups_error)
+		log_step(pamh, a, "not exempt");
+	switch (v.action) {
+	case NSISO_VERDICT_ISOLATE:
+		return open_isolated(pamh, w, a, p, u, in, exempt_un);
+	case NSISO_VERDICT_TO_HOST:
+		return to_host(pamh, w, a, in, &v);
+	case NSISO_VERDICT_EXEMPT:
+	case NSISO_VERDICT_STUCK:
+		return log_exempt(pamh, w, a, &v, in->in_set, false);
+	case NSISO_VERDICT_ALLOW:
+	case NSISO_VERDICT_DENY:
+		break;
+	}
+	return log_refusal(pamh, w, &v);
+}
+
 NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct nsiso_policy *p = NULL;
@@ -483,7 +490,8 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 	struct nsiso_error err = {0}, gerr = {0};
 	struct nsiso_unresolved un = {0};
 	struct nsiso_pcache_result pc;
-	const char *name = NULL, *why = NULL;
+	struct nsiso_verdict_in in;
+	const char *name = NULL;
 	int loaded, groups = 0, ret;
 	struct args a;
 	struct who w;
@@ -521,14 +529,8 @@ NSISO_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, co
 		groups = nsiso_user_load_groups(&u, &gerr);
 		log_step(pamh, &a, "groups %s (exempt_groups)", groups < 0 ? "unknown" : "loaded");
 	}
-	if (loaded < 0)
-		ret = broken_policy(pamh, &w, &a, p, &u, &err);
-	else if (nsiso_policy_exempt_un(p, &u, &why, &un))
-		ret = open_exempt(pamh, &w, &a, p, &u, why, NULL);
-	else if (groups < 0)
-		ret = fail_open(pamh, &w, p, &gerr);
-	else
-		ret = open_isolated(pamh, &w, &a, p, &u, &un);
+	nsiso_verdict_gather(p, loaded < 0 ? &err : NULL, &u, groups < 0 ? &gerr : NULL, &un, &in);
+	ret = act(pamh, &w, &a, p, &u, &in, &un);
 	nsiso_policy_free(p);
 	nsiso_user_free(&u);
 	return ret;
