@@ -104,8 +104,8 @@ void ctl_uid_label(uid_t uid, char *label, size_t llen, char *name, size_t nlen)
 /* ---- registry ---- */
 
 /*
- * Open the registry without creating it. 1 when there is none yet (no login
- * ever made a set: not an error), 0 opened, -1 reported on stderr.
+ * Open the registry without creating it. NSISO_ABSENT when there is none yet
+ * (no login ever made a set: not an error), 0 opened, -1 reported on stderr.
  */
 int ctl_open_registry(struct nsiso_registry *reg);
 

@@ -124,10 +124,12 @@ static int enter_set(uid_t uid, const char *label)
 		goto out;
 	}
 	r = nsiso_admin_enter(&reg, uid, &err);
-	if (r < 0 && err.errnum == ENOENT)
+	if (r == NSISO_ABSENT) {
 		ctl_err("%s has no set", label);
-	else if (r < 0)
+		r = -1;
+	} else if (r < 0) {
 		ctl_core_err(&err);
+	}
 out:
 	/* The registry fds are O_CLOEXEC; closing them now also keeps them from the command. */
 	nsiso_registry_close(&reg);

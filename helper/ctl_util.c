@@ -74,14 +74,14 @@ int ctl_resolve(const char *arg, struct ctl_target *t)
 int ctl_open_registry(struct nsiso_registry *reg)
 {
 	struct nsiso_error err = {0};
+	int r = nsiso_admin_open(reg, &err);
 
-	if (nsiso_admin_open(reg, &err) == 0)
-		return 0;
-	/* No /run/nsiso, or not mounted yet: no login has made a set since boot. */
-	if (err.kind == NSISO_ERR_SYSTEM && err.errnum == ENOENT)
-		return 1;
-	ctl_core_err(&err);
-	return -1;
+	/* NSISO_ABSENT: no /run/nsiso, or not mounted yet: no login has made a set since boot. */
+	if (r < 0) {
+		ctl_core_err(&err);
+		return -1;
+	}
+	return r;
 }
 
 int ctl_registry_has(const struct nsiso_registry *reg, uid_t uid)

@@ -16,7 +16,7 @@
 
 int nsiso_admin_open(struct nsiso_registry *reg, struct nsiso_error *err)
 {
-	return nsiso_registry_open(reg, false, err);
+	return nsiso_registry_open_host(reg, false, err);
 }
 
 static int cmp_uid(const void *a, const void *b)
@@ -303,9 +303,7 @@ int nsiso_admin_enter(const struct nsiso_registry *reg, uid_t uid, struct nsiso_
 	if (r == 0)
 		r = nsiso_registry_read_set(&ud, &rec, err);
 	if (r != 0)
-		return r < 0 ? -1
-			     : nsiso_fail(err, NSISO_ERR_CALLER, ENOENT, "uid %u has no set",
-					  (unsigned)uid);
+		return r < 0 ? -1 : NSISO_ABSENT;
 	r = nsiso_nsset_open(reg, uid, &rec, &fds, err);
 	if (r != 0) {
 		nsiso_nsfds_close(&fds);

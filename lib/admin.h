@@ -20,7 +20,11 @@ struct nsiso_setinfo {
 	unsigned processes; /* processes whose mount namespace is the set's */
 };
 
-/* Open the registry for administration (never creates it). */
+/*
+ * Open the registry for administration (never creates it): 0; NSISO_ABSENT
+ * when there is none here (no login has made a set since boot); -1 error,
+ * being inside a set included (nsisoctl works from the host).
+ */
 int nsiso_admin_open(struct nsiso_registry *reg, struct nsiso_error *err);
 
 /* The uids that have a directory in the registry, sorted. Free *uids with free(). */
@@ -63,7 +67,8 @@ int nsiso_admin_gc_one(const struct nsiso_registry *reg, uid_t uid, struct nsiso
 
 /*
  * Move the calling (single-threaded) process into @uid's set. The process
- * must be in the registry's mount namespace.
+ * must be in the registry's mount namespace. 0 done; NSISO_ABSENT: @uid has
+ * no set (nothing done); -1 error.
  */
 int nsiso_admin_enter(const struct nsiso_registry *reg, uid_t uid, struct nsiso_error *err);
 

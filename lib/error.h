@@ -24,6 +24,17 @@ struct nsiso_error {
 };
 
 /*
+ * Expected outcomes that are not errors: positive return codes, the error
+ * object left untouched. A function that can return one says which in its
+ * header comment (docs/architecture.md, "Return values"); callers steer on
+ * them, never on the error object's errnum.
+ */
+enum nsiso_outcome {
+	NSISO_ABSENT = 1,     /* nothing there: no registry, no directory, no set */
+	NSISO_INSIDE_SET = 2, /* the caller is inside a set, not in the host's mount namespace */
+};
+
+/*
  * Fill @err (when it is not NULL and not already set) and return -1.
  * A first error is kept: cleanup paths must not overwrite the cause.
  * @errnum 0 means "not an errno"; otherwise ": strerror" is appended.

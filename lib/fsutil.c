@@ -75,34 +75,60 @@ int nsiso_flock_timeout(int fd, int timeout_ms)
  * make us bind a namespace or directory of their choosing into someone
  * else's login.
  */
-int nsiso_open_root_dir(int dirfd, const char *name, const char *what, bool create,
-			struct nsiso_error *err)
+/* The checks of nsiso_open_root_dir() on @fd, the result of an open that set errno when < 0. */
+static int checked_root_dir(int fd, const char *what, struct nsiso_error *err)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int owned = fd;
 	struct stat st;
 
-	/* Open first: the directory nearly always exists, and a login pays per syscall. */
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && create) {
-		if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
-			return nsiso_syserr(err, errno, "cannot create %s", what);
-		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	}
-	if (fd < 0) {
+	if (owned < 0) {
 		if (errno == ENOTDIR || errno == ELOOP)
 			return nsiso_fail(err, NSISO_ERR_UNSAFE, 0,
 					  "%s is not a directory (symlink?): refusing to use it",
 					  what);
 		return nsiso_syserr(err, errno, "cannot open %s", what);
 	}
-	if (fstat(fd, &st) < 0)
+	if (fstat(owned, &st) < 0)
 		return nsiso_syserr(err, errno, "cannot stat %s", what);
 	if (st.st_uid != 0 || (st.st_mode & 0077))
 		return nsiso_fail(err, NSISO_ERR_UNSAFE, 0,
 				  "%s is unsafe (owner uid %u, mode %04o; want root, 0700): "
 				  "refusing to use it",
 				  what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-	return nsiso_steal_fd(&fd);
+	return nsiso_steal_fd(&owned);
+}
+
+static int open_dir_nofollow(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int nsiso_open_root_dir(int dirfd, const char *name, const char *what, bool create,
+			struct nsiso_error *err)
+{
+	/* Open first: the directory nearly always exists, and a login pays per syscall. */
+	int fd = open_dir_nofollow(dirfd, name);
+
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+			return nsiso_syserr(err, errno, "cannot create %s", what);
+		fd = open_dir_nofollow(dirfd, name);
+	}
+	return checked_root_dir(fd, what, err);
+}
+
+int nsiso_find_root_dir(int dirfd, const char *name, const char *what, int *fd,
+			struct nsiso_error *err)
+{
+	int r = open_dir_nofollow(dirfd, name);
+
+	*fd = -1;
+	if (r < 0 && errno == ENOENT)
+		return NSISO_ABSENT;
+	if ((r = checked_root_dir(r, what, err)) < 0)
+		return -1;
+	*fd = r;
+	return 0;
 }
 
 /* ---- trusted paths: policy file, hooks ---- */

@@ -33,6 +33,14 @@ int nsiso_open_root_dir(int dirfd, const char *name, const char *what, bool crea
 			struct nsiso_error *err);
 
 /*
+ * The same without creating it, for a directory that may well not be there:
+ * 0 and its fd in *@fd; NSISO_ABSENT when nothing is at @name (*@fd -1, @err
+ * untouched); -1 for anything else, as nsiso_open_root_dir().
+ */
+int nsiso_find_root_dir(int dirfd, const char *name, const char *what, int *fd,
+			struct nsiso_error *err);
+
+/*
  * Open @path (absolute) for something we will trust (the policy, a hook):
  * walked from / with O_NOFOLLOW at every step, every directory and the file
  * itself root-owned and not group/world writable. The file is opened with

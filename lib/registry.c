@@ -564,34 +564,49 @@ static bool open_ready(struct nsiso_registry *r, int run_fd)
 	return r->users_fd >= 0 && open_keeper(r, &lost, NULL) == 0;
 }
 
+/* /run/nsiso: 0 and r->root_fd, NSISO_ABSENT (only without @create), -1. */
+static int open_root(struct nsiso_registry *r, int run_fd, bool create, struct nsiso_error *err)
+{
+	if (!create)
+		return nsiso_find_root_dir(run_fd, "nsiso", NSISO_RUNDIR, &r->root_fd, err);
+	r->root_fd = nsiso_open_root_dir(run_fd, "nsiso", NSISO_RUNDIR, true, err);
+	return r->root_fd < 0 ? -1 : 0;
+}
+
 int nsiso_registry_open(struct nsiso_registry *r, bool create, struct nsiso_error *err)
 {
 	_cleanup_close_ int run_fd = -1;
+	int ret;
 
 	*r = (struct nsiso_registry)NSISO_REGISTRY_INIT;
 	run_fd = open("/run", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (run_fd < 0 && errno == ENOENT && !create)
+		return NSISO_ABSENT;
 	if (run_fd < 0)
 		return nsiso_syserr(err, errno, "cannot open /run");
-	r->root_fd = nsiso_open_root_dir(run_fd, "nsiso", NSISO_RUNDIR, create, err);
-	if (r->root_fd < 0)
-		goto fail;
-	if (is_set_placeholder(r->root_fd)) {
-		nsiso_fail(
-		    err, NSISO_ERR_SYSTEM, EXDEV,
-		    "this process is inside a namespace set, not in the host's mount namespace");
-		goto fail;
-	}
-	if (open_ready(r, run_fd))
+	ret = open_root(r, run_fd, create, err);
+	if (ret == 0 && is_set_placeholder(r->root_fd))
+		ret = NSISO_INSIDE_SET;
+	else if (ret == 0 && open_ready(r, run_fd))
 		return 0;
-	if (!create) {
-		nsiso_fail(err, NSISO_ERR_SYSTEM, ENOENT, NSISO_RUNDIR " is not set up here");
-		goto fail;
-	}
-	if (setup(r, run_fd, err) == 0)
-		return 0;
-fail:
-	nsiso_registry_close(r);
-	return -1;
+	else if (ret == 0 && !create)
+		ret = NSISO_ABSENT; /* a directory, but not the registry's mount */
+	else if (ret == 0)
+		ret = setup(r, run_fd, err) == 0 ? 0 : -1;
+	if (ret != 0)
+		nsiso_registry_close(r);
+	return ret;
+}
+
+int nsiso_registry_open_host(struct nsiso_registry *r, bool create, struct nsiso_error *err)
+{
+	int ret = nsiso_registry_open(r, create, err);
+
+	if (ret != NSISO_INSIDE_SET)
+		return ret;
+	return nsiso_fail(
+	    err, NSISO_ERR_SYSTEM, EXDEV,
+	    "this process is inside a namespace set, not in the host's mount namespace");
 }
 
 /* ---- per-user state ---- */
@@ -605,9 +620,14 @@ int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, bool cre
 	snprintf(name, sizeof(name), "%u", (unsigned)uid);
 	snprintf(what, sizeof(what), NSISO_RUNDIR "/users/%u", (unsigned)uid);
 	u.uid = uid;
-	u.fd = nsiso_open_root_dir(r->users_fd, name, what, create, err);
-	if (u.fd < 0)
-		return !create && err->errnum == ENOENT ? (nsiso_error_clear(err), 1) : -1;
+	if (!create) {
+		int ret = nsiso_find_root_dir(r->users_fd, name, what, &u.fd, err);
+
+		if (ret != 0)
+			return ret;
+	} else if ((u.fd = nsiso_open_root_dir(r->users_fd, name, what, true, err)) < 0) {
+		return -1;
+	}
 	u.lock_fd = openat(u.fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (u.lock_fd < 0)
 		return nsiso_syserr(err, errno, "cannot open the lock of uid %u", (unsigned)uid);
@@ -635,14 +655,14 @@ int nsiso_registry_read_set(const struct nsiso_userdir *u, struct nsiso_setrec *
 	fd = openat(u->fd, "set", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT
-			   ? 1
+			   ? NSISO_ABSENT
 			   : nsiso_syserr(err, errno, "cannot open set record of uid %u",
 					  (unsigned)u->uid);
 	if ((e = nsiso_read_fd(fd, NSISO_SETREC_MAX, &text, NULL)) < 0)
 		return nsiso_syserr(err, -e, "cannot read set record of uid %u", (unsigned)u->uid);
 	/* A torn or foreign record is treated as no set: the caller rebuilds. */
 	if (nsiso_setrec_parse(text, rec) < 0)
-		return 1;
+		return NSISO_ABSENT;
 	return 0;
 }
 
@@ -759,12 +779,17 @@ void nsiso_registry_release_name(const struct nsiso_registry *r, uid_t uid, cons
 		(void)unlinkat(dir, name, 0);
 }
 
-static int open_sessions_dir(const struct nsiso_userdir *u, bool create, struct nsiso_error *err)
+/* users/<uid>/sessions: 0 and *@fd; NSISO_ABSENT when there is none (only without @create); -1. */
+static int open_sessions_dir(const struct nsiso_userdir *u, bool create, int *fd,
+			     struct nsiso_error *err)
 {
 	char what[80];
 
 	snprintf(what, sizeof(what), NSISO_RUNDIR "/users/%u/sessions", (unsigned)u->uid);
-	return nsiso_open_root_dir(u->fd, "sessions", what, create, err);
+	if (!create)
+		return nsiso_find_root_dir(u->fd, "sessions", what, fd, err);
+	*fd = nsiso_open_root_dir(u->fd, "sessions", what, true, err);
+	return *fd < 0 ? -1 : 0;
 }
 
 int nsiso_registry_add_session(const struct nsiso_userdir *u, pid_t pid, uint64_t start,
@@ -775,7 +800,7 @@ int nsiso_registry_add_session(const struct nsiso_userdir *u, pid_t pid, uint64_
 
 	if (nsiso_sessrec_name(pid, start, name, sizeof(name)) < 0)
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, EINVAL, "bad session record");
-	if ((dir = open_sessions_dir(u, true, err)) < 0)
+	if (open_sessions_dir(u, true, &dir, err) < 0)
 		return -1;
 	fd = openat(dir, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -789,11 +814,13 @@ int nsiso_registry_remove_session(const struct nsiso_userdir *u, pid_t pid, uint
 {
 	_cleanup_close_ int dir = -1;
 	char name[48];
+	int r;
 
 	if (nsiso_sessrec_name(pid, start, name, sizeof(name)) < 0)
 		return nsiso_fail(err, NSISO_ERR_SYSTEM, EINVAL, "bad session record");
-	if ((dir = open_sessions_dir(u, false, err)) < 0)
-		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 0) : -1;
+	/* No sessions directory: no record to remove. */
+	if ((r = open_sessions_dir(u, false, &dir, err)) != 0)
+		return r < 0 ? -1 : 0;
 	if (unlinkat(dir, name, 0) < 0 && errno != ENOENT)
 		return nsiso_syserr(err, errno, "cannot remove session record of uid %u",
 				    (unsigned)u->uid);
@@ -826,12 +853,14 @@ int nsiso_registry_sessions(const struct nsiso_userdir *u, struct nsiso_sessinfo
 	_cleanup_close_ int dir = -1;
 	struct dirent *de;
 	DIR *d;
+	int r;
 
 	*n = 0;
 	if (list)
 		*list = NULL;
-	if ((dir = open_sessions_dir(u, false, err)) < 0)
-		return err && err->errnum == ENOENT ? (nsiso_error_clear(err), 0) : -1;
+	/* No sessions directory: no sessions. */
+	if ((r = open_sessions_dir(u, false, &dir, err)) != 0)
+		return r < 0 ? -1 : 0;
 	d = fdopendir(dir);
 	if (!d)
 		return nsiso_syserr(err, errno, "cannot list sessions of uid %u", (unsigned)u->uid);

@@ -104,12 +104,16 @@ int nsiso_setrec_tmp_share(const struct nsiso_settings *s, char *buf, size_t len
 
 /*
  * Open the registry in the caller's mount namespace, creating and mounting it
- * on first use (under registry.lock). Refuses, without changing anything, a
+ * on first use (under registry.lock) when @create. 0: open. NSISO_INSIDE_SET:
+ * the caller sits inside a set (its placeholder is on /run/nsiso), nothing
+ * opened. NSISO_ABSENT (only without @create): no registry is set up here.
+ * -1: an error; kind NSISO_ERR_UNSAFE, without changing anything, for a
  * /run/nsiso that is a symlink, not root-owned, or group/world accessible.
- * -1 with kind NSISO_ERR_UNSAFE for that; with errnum ENOENT-like errors when
- * the registry is not mounted here (e.g. inside a set) and @create is false.
  */
 int nsiso_registry_open(struct nsiso_registry *r, bool create, struct nsiso_error *err);
+
+/* The same where being inside a set is an error (the registry must be reached from here). */
+int nsiso_registry_open_host(struct nsiso_registry *r, bool create, struct nsiso_error *err);
 void nsiso_registry_close(struct nsiso_registry *r);
 
 /*
@@ -137,9 +141,9 @@ struct nsiso_userdir {
 	}
 
 /*
- * Open users/<uid> (creating it when @create) and flock its lock file.
- * Without @create and no such directory: 1, nothing held (the uid has never
- * had a set: nothing to do for an administrator).
+ * Open users/<uid> (creating it when @create) and flock its lock file: 0.
+ * Without @create and no such directory: NSISO_ABSENT, nothing held (the uid
+ * has never had a set: nothing to do for an administrator). -1 error.
  */
 int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, bool create,
 			     struct nsiso_userdir *out, struct nsiso_error *err);
@@ -148,7 +152,7 @@ int nsiso_registry_lock_user(const struct nsiso_registry *r, uid_t uid, bool cre
 void nsiso_userdir_close(struct nsiso_userdir *u);
 #define _cleanup_userdir_ __attribute__((cleanup(nsiso_userdir_close)))
 
-/* 0 and *rec when a record exists, 1 when none or torn, -1 on error. */
+/* 0 and *rec when a record exists, NSISO_ABSENT when none or torn, -1 on error. */
 int nsiso_registry_read_set(const struct nsiso_userdir *u, struct nsiso_setrec *rec,
 			    struct nsiso_error *err);
 int nsiso_registry_write_set(const struct nsiso_userdir *u, const struct nsiso_setrec *rec,
@@ -168,7 +172,10 @@ int nsiso_registry_claim_name(const struct nsiso_registry *r, uid_t uid, const c
 /* Drop @uid's claim of @name (NULL: nothing); another uid's claim is left alone. */
 void nsiso_registry_release_name(const struct nsiso_registry *r, uid_t uid, const char *name);
 
-/* Session records. */
+/*
+ * Session records. Removing one that is not there (or from a uid without a
+ * sessions directory) is done: 0.
+ */
 int nsiso_registry_add_session(const struct nsiso_userdir *u, pid_t pid, uint64_t start,
 			       struct nsiso_error *err);
 int nsiso_registry_remove_session(const struct nsiso_userdir *u, pid_t pid, uint64_t start,

@@ -145,17 +145,6 @@ static int join_host(struct nsiso_nsfds *origin, struct nsiso_error *err)
 	return ret;
 }
 
-/* -1 error, 0 in the host's mount namespace, 1 inside a set (EXDEV from the registry). */
-static int where_am_i(struct nsiso_registry *reg, struct nsiso_error *err)
-{
-	if (nsiso_registry_open(reg, true, err) == 0)
-		return 0;
-	if (err->errnum != EXDEV)
-		return -1;
-	nsiso_error_clear(err);
-	return 1;
-}
-
 /*
  * Reach the registry. A process that sits in some user's set (alice's shell
  * running `su - bob`) sees a placeholder there: it goes back to the host
@@ -180,15 +169,17 @@ static bool foreign_mount_ns(const struct nsiso_nsfds *origin)
 static int reach_registry(struct nsiso_registry *reg, struct nsiso_nsfds *origin, bool *moved,
 			  struct nsiso_error *err)
 {
-	int r = foreign_mount_ns(origin) ? 1 : where_am_i(reg, err);
-
 	*moved = false;
-	if (r <= 0)
-		return r;
+	if (!foreign_mount_ns(origin)) {
+		int r = nsiso_registry_open(reg, true, err);
+
+		if (r != NSISO_INSIDE_SET)
+			return r; /* open (in the host's mount namespace), or an error */
+	}
 	if (join_host(origin, err) < 0)
 		return -1;
 	*moved = true;
-	if (nsiso_registry_open(reg, true, err) < 0) {
+	if (nsiso_registry_open_host(reg, true, err) < 0) {
 		(void)nsiso_nsset_join(origin, NULL, NULL);
 		*moved = false;
 		return -1;

@@ -140,13 +140,16 @@ static int open_run(void)
  * makes no set (a refusal, an exempt login) changes nothing on the machine,
  * and before the first set since boot there is no registry to count in.
  */
-static int open_regdir(struct nsiso_error *err)
+static int open_regdir(int *fd, struct nsiso_error *err)
 {
 	_cleanup_close_ int run = open_run();
 
+	*fd = -1;
+	if (run < 0 && errno == ENOENT)
+		return NSISO_ABSENT;
 	if (run < 0)
 		return nsiso_syserr(err, errno, "cannot open /run");
-	return nsiso_open_root_dir(run, "nsiso", NSISO_RUNDIR, false, err);
+	return nsiso_find_root_dir(run, "nsiso", NSISO_RUNDIR, fd, err);
 }
 
 /* O_NONBLOCK: a FIFO in the file's place cannot hang us; O_NOFOLLOW: nor can a symlink lead us. */
@@ -185,10 +188,9 @@ static int create_file(int dir)
 /* The module's descriptor: read-write, checked; -1 when there is none to use. */
 static int open_store(struct stat *st)
 {
-	_cleanup_close_ int dir = open_regdir(NULL);
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int dir = -1, fd = -1;
 
-	if (dir < 0)
+	if (open_regdir(&dir, NULL) != 0)
 		return -1;
 	fd = open_file(dir, O_RDWR);
 	if (fd < 0 && errno == ENOENT && (create_file(dir) == 0 || errno == EEXIST))
@@ -327,14 +329,14 @@ int nsiso_stats_read(struct nsiso_stats *out, struct nsiso_error *err)
 	char why[96];
 	bool locked;
 	ssize_t n;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	dir = open_regdir(err);
-	if (dir < 0)
-		return err->errnum == ENOENT ? (nsiso_error_clear(err), 1) : -1;
+	if ((r = open_regdir(&dir, err)) != 0)
+		return r;
 	fd = open_file(dir, O_RDONLY);
 	if (fd < 0 && errno == ENOENT)
-		return 1;
+		return NSISO_ABSENT;
 	if (fd < 0 && errno == ELOOP)
 		return unusable(err, "is a symlink");
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -362,8 +364,10 @@ int nsiso_stats_reset(struct nsiso_error *err)
 	_cleanup_close_ int dir = -1, fd = -1;
 	int e;
 
-	dir = open_regdir(err);
-	if (dir < 0)
+	/* No registry: nothing counts yet, and this never makes one. */
+	if ((e = open_regdir(&dir, err)) == NSISO_ABSENT)
+		return nsiso_syserr(err, ENOENT, "cannot open " NSISO_RUNDIR);
+	if (e < 0)
 		return -1;
 	(void)unlinkat(dir, tmp, 0);
 	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -87,8 +87,8 @@ struct nsiso_stats {
 };
 
 /*
- * Read the counters through /run/nsiso (never creates it). 0 read; 1 no file
- * (no decision since boot: *@out is all zero); -1 error: kind NSISO_ERR_UNSAFE
+ * Read the counters through /run/nsiso (never creates it). 0 read;
+ * NSISO_ABSENT no file (no decision since boot: *@out is all zero); -1 error: kind NSISO_ERR_UNSAFE
  * when the file does not check out (the message says why), SYSTEM otherwise.
  */
 int nsiso_stats_read(struct nsiso_stats *out, struct nsiso_error *err);

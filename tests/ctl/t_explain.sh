@@ -111,5 +111,11 @@ EOT
 ctl explain nsiso-x --config "$CONF"
 expect 0 "nsiso-x (uid $uid_x) is exempt: exempt_users" "" "on the host: explain's exempt line alone"
 
+# What needs the registry is refused inside a set, with the registry's reason (issue 16:
+# the registry says "inside a set" with a return code now, nsisoctl still makes it an error).
+ctl enter nsiso-a -- "$CTL" list
+is "$RC $CERR" "1 nsisoctl: this process is inside a namespace set, not in the host's mount namespace: Invalid cross-device link" \
+	"inside a set: list is refused, and says why"
+
 "$CTL" release nsiso-a --force >/dev/null 2>&1
 done_testing
