@@ -164,10 +164,11 @@ static void print_unresolved(const struct nsiso_unresolved *un)
  * happens when the way back to the host cannot be taken (the verdict made
  * again from that failure, as the module makes it).
  */
-static void explain_from_set(struct nsiso_verdict_in *in, const struct nsiso_verdict *v,
+static void explain_from_set(const struct nsiso_verdict_in *in, const struct nsiso_verdict *v,
 			     const char *label)
 {
 	const struct nsiso_error down = {NSISO_ERR_SYSTEM, 0, "the host cannot be reached"};
+	struct nsiso_verdict_in after = *in;
 	struct nsiso_verdict again;
 
 	if (v->action == NSISO_VERDICT_EXEMPT) {
@@ -178,9 +179,8 @@ static void explain_from_set(struct nsiso_verdict_in *in, const struct nsiso_ver
 	}
 	printf("%s: a login started inside a set, as this one is, goes to the host (%s)\n", label,
 	       v->broken ? "a broken policy's from_set is not used" : "from_set = host");
-	in->failed = &down;
-	nsiso_login_verdict(in, &again);
-	in->failed = NULL;
+	after.failed = &down;
+	nsiso_login_verdict(&after, &again);
 	if (again.action == NSISO_VERDICT_STUCK)
 		printf("%s: when the host cannot be reached, it stays in that set (%s)\n", label,
 		       in->uid == 0 ? "root is never locked out" : "on_error = allow");
@@ -195,7 +195,7 @@ static void explain_from_set(struct nsiso_verdict_in *in, const struct nsiso_ver
  * a broken policy and an exempt user; a login that starts inside a set,
  * when nsisoctl itself runs in one, gets lines of its own.
  */
-static int explain_verdict(struct nsiso_verdict_in *in, const struct nsiso_verdict *v,
+static int explain_verdict(const struct nsiso_verdict_in *in, const struct nsiso_verdict *v,
 			   const char *label)
 {
 	switch (v->action) {

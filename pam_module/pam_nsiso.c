@@ -390,6 +390,16 @@ static int log_refusal(pam_handle_t *pamh, const struct who *w, const struct nsi
 	return PAM_SESSION_ERR;
 }
 
+/* The verdict made again after the step the first one asked for failed with @err. */
+static void decide_again(const struct nsiso_verdict_in *in, const struct nsiso_error *err,
+			 struct nsiso_verdict *v)
+{
+	struct nsiso_verdict_in again = *in;
+
+	again.failed = err;
+	nsiso_login_verdict(&again, v);
+}
+
 /*
  * Verdict TO_HOST: an exempt login that starts inside a set (an
  * administrator's `su -` from a user's shell) goes back to the host, so it
@@ -399,15 +409,13 @@ static int log_refusal(pam_handle_t *pamh, const struct who *w, const struct nsi
  * again from the failure: root stays there, never locked out.
  */
 static int to_host(pam_handle_t *pamh, const struct who *w, const struct args *a,
-		   struct nsiso_verdict_in *in, struct nsiso_verdict *v)
+		   const struct nsiso_verdict_in *in, struct nsiso_verdict *v)
 {
 	struct nsiso_error err = {0};
 	bool moved = false;
 
 	if (nsiso_return_to_host(&moved, &err) < 0) {
-		in->failed = &err;
-		nsiso_login_verdict(in, v);
-		in->failed = NULL;
+		decide_again(in, &err, v);
 		if (v->action == NSISO_VERDICT_DENY)
 			return log_refusal(pamh, w, v);
 	}
@@ -417,7 +425,8 @@ static int to_host(pam_handle_t *pamh, const struct who *w, const struct args *a
 /* Verdict ISOLATE: into the user's own set; a failure is decided again (on_error). */
 static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct args *a,
 			 const struct nsiso_policy *p, struct nsiso_user *u,
-			 struct nsiso_verdict_in *in, const struct nsiso_unresolved *exempt_un)
+			 const struct nsiso_verdict_in *in,
+			 const struct nsiso_unresolved *exempt_un)
 {
 	struct nsiso_open_result res;
 	struct nsiso_session *sess = NULL;
@@ -434,9 +443,7 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
 			   "is rebuilt at its user's next login");
 	nsiso_open_result_free(&res);
 	if (ret < 0) {
-		in->failed = &err;
-		nsiso_login_verdict(in, &v);
-		in->failed = NULL;
+		decide_again(in, &err, &v);
 		return log_refusal(pamh, w, &v);
 	}
 	if (pam_set_data(pamh, DATA_KEY, sess, cleanup_session) != PAM_SUCCESS) {
@@ -458,8 +465,8 @@ static int open_isolated(pam_handle_t *pamh, const struct who *w, const struct a
  * group list could not be had is refused (or allowed) without that step.
  */
 static int act(pam_handle_t *pamh, const struct who *w, const struct args *a,
-	       const struct nsiso_policy *p, struct nsiso_user *u, struct nsiso_verdict_in *in,
-	       const struct nsiso_unresolved *exempt_un)
+	       const struct nsiso_policy *p, struct nsiso_user *u,
+	       const struct nsiso_verdict_in *in, const struct nsiso_unresolved *exempt_un)
 {
 	struct nsiso_verdict v;
 
