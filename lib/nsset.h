@@ -19,9 +19,10 @@ struct nsiso_nsfds {
 	uint64_t ino[NSISO_NS__MAX]; /* st_ino of fd[i] when known (validated pins), else 0 */
 };
 
+/* Every fd -1, however many kinds the table has (a 0 would be taken for an open fd). */
 #define NSISO_NSFDS_INIT                                                                           \
 	{                                                                                          \
-		.fd = {-1, -1, -1, -1}, .ino = { 0, 0, 0, 0 }                                      \
+		.fd = { [0 ... NSISO_NS__MAX - 1] = -1 }                                           \
 	}
 
 void nsiso_nsfds_close(struct nsiso_nsfds *f);

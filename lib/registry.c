@@ -199,7 +199,7 @@ int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len)
 	n = snprintf(buf, len,
 		     "version=2\nmask=%u\ndev=%" PRIu64 "\nkeeper=%" PRIu64 "\ncreated=%" PRId64
 		     "\nlifetime=%s\n",
-		     rec->ns_mask, rec->dev, rec->keeper, rec->created,
+		     nsiso_ns_mask_to_record(rec->ns_mask), rec->dev, rec->keeper, rec->created,
 		     nsiso_enum_name(&nsiso_enum_lifetime, rec->lifetime));
 	if (n < 0 || (size_t)n >= len)
 		return -1;
@@ -323,9 +323,8 @@ static int parse_setrec_line(const char *key, const char *val, struct nsiso_setr
 		return 0;
 	}
 	if (strcmp(key, "mask") == 0) {
-		if (v == 0 || v >= NSISO_NS_BIT(NSISO_NS__MAX))
+		if (nsiso_ns_mask_from_record(v, &rec->ns_mask) < 0)
 			return -1;
-		rec->ns_mask = (unsigned)v;
 		*seen |= 1u << 1;
 		return 0;
 	}

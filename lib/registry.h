@@ -193,7 +193,13 @@ struct nsiso_sessinfo {
 int nsiso_registry_sessions(const struct nsiso_userdir *u, struct nsiso_sessinfo **list, size_t *n,
 			    struct nsiso_error *err);
 
-/* Pure helpers (unit-tested). */
+/*
+ * Pure helpers (unit-tested). A set record is "key=value" lines: version=2,
+ * mask= (the sum of each pinned kind's record_bit, an explicit column of
+ * lib/nstable.c, not the enum's order: mnt 1, ipc 2, uts 4, net 8), dev=,
+ * keeper=, created=, lifetime=, then one "<kind>=<inode>" per kind in the
+ * mask, and the optional lines (tmpdev=, tmpgen=, netns=, user=, settings).
+ */
 int nsiso_setrec_format(const struct nsiso_setrec *rec, char *buf, size_t len);
 int nsiso_setrec_parse(const char *text, struct nsiso_setrec *rec);
 int nsiso_sessrec_name(pid_t pid, uint64_t start, char *buf, size_t len);

@@ -10,12 +10,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "pidfd_ns.h"
+
 int main(void)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, 1, 0), ioc = -1, proc;
 
 	if (pidfd >= 0)
-		ioc = ioctl(pidfd, _IO(0xFF, 3), 0); /* PIDFD_GET_MNT_NAMESPACE */
+		ioc = ioctl(pidfd, PIDFD_GET_MNT_NAMESPACE, 0);
 	proc = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
 	printf("pidfd ioctl %s, /proc/1/ns/mnt %s\n", ioc >= 0 ? "opens" : "refused",
 	       proc >= 0 ? "opens" : "refused");
