@@ -100,18 +100,25 @@ not()
 	! "$@"
 }
 
-# all_differ "MNT IPC UTS" "MNT IPC UTS": every namespace differs
+# all_differ "INODES" "INODES" (ns_of's output): every namespace differs
 all_differ()
 {
 	local i
-	for i in 1 2 3; do
+	for i in $(seq "$NSISO_TEST_NS_N"); do
 		[ "$(field $i "$1")" != "$(field $i "$2")" ] || return 1
 	done
 }
 
 ns_line()
 {
-	say "mnt:[$(field 1 "$1")]  ipc:[$(field 2 "$1")]  uts:[$(field 3 "$1")]"
+	local i ns out
+	i=0
+	out=
+	for ns in $NSISO_TEST_NS; do
+		i=$((i + 1))
+		out="${out:+$out  }$ns:[$(field $i "$1")]"
+	done
+	say "$out"
 }
 
 # show LOOK: what a session saw (the output of $BIN/look)
@@ -207,11 +214,12 @@ start_sshd
 # what a session looks at, as KEY=value lines (getf KEY)
 cat >"$BIN/look" <<'EOF'
 #!/bin/sh
-echo "ns=$(stat -L -c %i /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts | paste -sd ' ' -)"
+echo "ns=$(stat -L -c %i @NS_PATHS@ | paste -sd ' ' -)"
 echo "host=$(hostname)"
 echo "hello=$(cat /tmp/hello 2>&1 | sed 's/^cat: //')"
 echo "queues=$(ipcs -q | awk '$1 ~ /^0x/' | wc -l)"
 EOF
+ns_fill "$BIN/look"
 chmod 0755 "$BIN/look"
 
 say "pam_nsiso demo: one persistent namespace set per user, through a real sshd"

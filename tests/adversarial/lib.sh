@@ -71,7 +71,7 @@ write_report_script()
 # report DIR: write what this process sees into DIR (created, must not exist yet)
 d=$1
 mkdir "$d" || exit 1
-stat -L -c %i /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts | paste -sd ' ' - >"$d/ns"
+stat -L -c %i @NS_PATHS@ | paste -sd ' ' - >"$d/ns"
 id -u >"$d/uid"
 hostname >"$d/hostname"
 findmnt -rn -t nsfs >"$d/findmnt_nsfs" 2>&1
@@ -82,6 +82,7 @@ done
 cp /proc/self/mountinfo "$d/mountinfo"
 exit 0
 EOS
+	ns_fill "$BIN/report"
 	chmod 0755 "$BIN/report"
 }
 
@@ -215,7 +216,7 @@ keeper_clear()
 	keeper_pinned || return 0
 	keeper rm "/$1" 2>/dev/null && return 0
 	# tmp: the user's tmpfs (lib/store.h), mounted next to the pins.
-	for ns in mnt ipc uts net tmp; do
+	for ns in $NSISO_TEST_NS_ALL tmp; do
 		i=0
 		while [ $i -lt 16 ] && keeper umount "/$1/$ns" 2>/dev/null; do i=$((i + 1)); done
 		keeper rm "/$1/$ns" 2>/dev/null
@@ -255,7 +256,7 @@ set_state()
 		return
 	fi
 	nsfs=$(keeper_nsfs)
-	for ns in mnt ipc uts net; do
+	for ns in $NSISO_TEST_NS_ALL; do
 		ino=$(record_field "$uid" $ns)
 		[ -n "$ino" ] || continue
 		n=$(echo "$nsfs" | grep -c "^/$uid/$ns ")
@@ -301,10 +302,15 @@ report_field()
 # tear-down child), except those listed in $STATE/allowed.pids. One line each.
 foreign_procs()
 {
-	local p pid ns
+	local p pid ns k paths
 	for p in /proc/[0-9]*; do
 		pid=${p#/proc/}
-		ns=$(stat -L -c %i "$p/ns/mnt" "$p/ns/ipc" "$p/ns/uts" 2>/dev/null | paste -sd ' ' -)
+		paths=
+		for k in $NSISO_TEST_NS; do
+			paths="$paths $p/ns/$k"
+		done
+		# shellcheck disable=SC2086
+		ns=$(stat -L -c %i $paths 2>/dev/null | paste -sd ' ' -)
 		[ -n "$ns" ] || continue
 		[ "$ns" = "$SANDBOX_NS" ] && continue
 		grep -qx "$pid" "$STATE/allowed.pids" 2>/dev/null && continue

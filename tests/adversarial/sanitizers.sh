@@ -111,7 +111,7 @@ asan_adversarial()
 	san_env
 	rc=0
 	NSISO_TEST_MODULE=$TOP/build/asan/pam_nsiso.so NSISO_TEST_PAMH=$TOP/build/asan/nsiso-pamh \
-		ADV_TESTS="$tests" ADV_TIME_FACTOR=10 sh tests/adversarial/run.sh || rc=$?
+		RUN_ONLY="$tests" ADV_TIME_FACTOR=10 sh tests/adversarial/run.sh || rc=$?
 	no_reports asan-adversarial || rc=1
 	result "asan-adversarial: the adversarial suite with the ASan+UBSan module and harness" "$rc"
 }

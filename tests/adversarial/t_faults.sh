@@ -132,8 +132,8 @@ fault()
 	fi
 	pass "$tag: the next login succeeds"
 	got=$(fact nsiso-k "n-$tag" ns)
-	for k in 1 2 3; do
-		ns=$(echo mnt ipc uts | cut -d' ' -f$k)
+	for k in $(seq "$NSISO_TEST_NS_N"); do
+		ns=$(ns_name $k)
 		isnt "$(field $k "$got")" "$(field $k "$SANDBOX_NS")" "$tag: next login's $ns namespace is the set's, not the sandbox's"
 	done
 	is "$(fact nsiso-k "n-$tag" mnt_tmp | cut -d' ' -f1)" tmpfs "$tag: next login's /tmp is a tmpfs"

@@ -83,16 +83,16 @@ after_tamper()
 		fail "$label: the login ended in $((end - start)) s (at most $LIMIT; exit $rc)"
 	got=$(sed -n 's/^open [0-9]* //p' "$STATE/$label.ns")
 	for f in "$@"; do
-		for k in 1 2 3; do
-			ns=$(echo mnt ipc uts | cut -d' ' -f$k)
+		for k in $(seq "$NSISO_TEST_NS_N"); do
+			ns=$(ns_name $k)
 			isnt "$(field $k "$got")" "$(field $k "$f")" "$label: the caller's $ns namespace is not the tampered pin's target ($(field $k "$f"))"
 		done
 	done
 	case $rc in
 	0)
 		pass "$label: rebuilt (exit 0)"
-		for k in 1 2 3; do
-			ns=$(echo mnt ipc uts | cut -d' ' -f$k)
+		for k in $(seq "$NSISO_TEST_NS_N"); do
+			ns=$(ns_name $k)
 			isnt "$(field $k "$got")" "$(field $k "$SANDBOX_NS")" "$label: rebuilt set's $ns namespace is a new one"
 		done
 		is "$(fact nsiso-a "$label" ns)" "$got" "$label: the user's command ran in the caller's (new) set"
@@ -152,7 +152,7 @@ after_tamper pin-symlink-vartmp "$setA"
 case_start "every pin replaced by a (relative) symlink to nsiso-b's pin, ../<uid b>/NS"
 fresh_set nsiso-a a3
 setA=$FRESH
-for ns in mnt ipc uts; do
+for ns in $NSISO_TEST_NS; do
 	keeper umount "/$uid_a/$ns"
 	keeper rm "/$uid_a/$ns"
 	keeper symlink "../$uid_b/$ns" "/$uid_a/$ns"

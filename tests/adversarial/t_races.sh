@@ -44,8 +44,8 @@ is "$(echo "$distinct" | wc -l)" 1 "all $N user commands see one and the same mn
 callers=$(sed -n 's/^open 0 //p' "$STATE"/r*.ns | sort -u)
 is "$(sed -n 's/^open 0 //p' "$STATE"/r*.ns | wc -l)" "$N" "all $N PAM callers report a successful open"
 is "$callers" "$distinct" "every PAM caller is in that same set"
-for k in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$k)
+for k in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $k)
 	isnt "$(field $k "$distinct")" "$(field $k "$SANDBOX_NS")" "the set's $ns namespace is not the sandbox's"
 done
 is "$(all_pins | wc -l)" 3 "exactly three pins, in the keeper (one set of pins)"
@@ -78,9 +78,10 @@ if [ -e /tmp/owner ] && [ "$(cat /tmp/owner)" != "$me" ]; then
 	echo "FOREIGN /tmp/owner=$(cat /tmp/owner) me=$me" >>"$1"
 fi
 [ -e /tmp/owner ] || echo "$me" >/tmp/owner
-echo "NS $(stat -L -c %i /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts | paste -sd ' ' -)" >>"$1"
+echo "NS $(stat -L -c %i @NS_PATHS@ | paste -sd ' ' -)" >>"$1"
 sleep 0.$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
 EOS
+ns_fill "$BIN/churn"
 chmod 0755 "$BIN/churn"
 USERS="nsiso-c1 nsiso-c2 nsiso-c3 nsiso-c4 nsiso-c5 nsiso-c6 nsiso-c7 nsiso-c8"
 for u in $USERS; do add_user "$u"; done

@@ -20,6 +20,10 @@ CTL=$TOP/build/nsisoctl
 TAP_SUITE=ctl
 # shellcheck source=tests/lib/tap.sh
 . "$TOP/tests/lib/tap.sh"
+# What every suite shares (ns_of, ns_paths, field, ...): again after
+# tests/integration/lib.sh, harmlessly (definitions only).
+# shellcheck source=tests/lib/common.sh
+. "$TOP/tests/lib/common.sh"
 
 # ---------------------------------------------------------------- nsisoctl
 

@@ -6,7 +6,8 @@
 # Files that need real sets (they source tests/integration/lib.sh) run in a
 # throwaway sandbox of their own (tests/lib/sandbox.sh); the others (man
 # pages, make install, the package) work in scratch directories that they
-# remove. Their logs are not kept. Exit status non-zero when anything failed.
+# remove. Each file's full output is kept in build/tests/ctl/<name>.log.
+# Exit status non-zero when anything failed.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 RUN_SUITE=ctl

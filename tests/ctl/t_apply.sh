@@ -120,7 +120,8 @@ is "$(snapshot "$uid_h" nsiso-h)" "$before" \
 is "$(syslog_lines "$L_h")" "" "apply --dry-run: logs nothing"
 
 # ------------------------------------------------- in place
-ns_before=$(in_set nsiso-h stat -L -c %i /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts | paste -sd ' ' -)
+# shellcheck disable=SC2046
+ns_before=$(in_set nsiso-h stat -L -c %i $(ns_paths self) | paste -sd ' ' -)
 apply nsiso-h
 expect 0 "$L_h: applied: lifetime boot -> session, tmp_size 64M -> 128M, hostname old-nsiso-h -> new-nsiso-h" "" \
 	"apply: changes in place, says what, exit 0"

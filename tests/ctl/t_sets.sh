@@ -105,7 +105,8 @@ processes: 0" "show: user, uid, valid, lifetime, sessions, processes"
 like "$(printf '%s\n' "$COUT" | grep '^tmp:')" '^tmp: +[0-9.]+[BKMGT] used of 64\.0M \(tmpfs\)$' "show: tmp usage"
 
 # ------------------------------------------------- enter
-ctl enter nsiso-a -- stat -L -c %i /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts
+# shellcheck disable=SC2046
+ctl enter nsiso-a -- stat -L -c %i $(ns_paths self)
 is "$RC $(printf '%s\n' "$COUT" | paste -sd ' ' -)" "0 $ns_a" "enter: the command runs in the set's mnt, ipc and uts namespaces"
 ctl enter nsiso-a -- sh -c 'id -u; pwd; grep CapEff /proc/self/status'
 is "$COUT" "0

@@ -40,10 +40,11 @@ fi
 set -u
 umask 022
 
-# NSISO_E2E_MODULE=pam_permit.so dry-runs the tests without the module (every
-# isolation assertion then fails, by design: a check of the checks).
-MODULE=${NSISO_E2E_MODULE:-$TOP/build/pam_nsiso.so}
-PAMH=$TOP/build/nsiso-pamh
+# NSISO_TEST_MODULE=pam_permit.so (the old name NSISO_E2E_MODULE works too)
+# dry-runs the tests without the module (every isolation assertion then
+# fails, by design: a check of the checks).
+MODULE=${NSISO_TEST_MODULE:-${NSISO_E2E_MODULE:-$TOP/build/pam_nsiso.so}}
+PAMH=${NSISO_TEST_PAMH:-$TOP/build/nsiso-pamh}
 E2E=/etc/nsiso-e2e   # root 0755 (sandbox overlay of /etc): policy, keys, sshd config
 CONF=$E2E/nsiso.conf # the policy (root 0644), passed with config=
 AUTHKEYS=$E2E/keys   # AuthorizedKeysFile $AUTHKEYS/%u, root 0644
@@ -56,6 +57,7 @@ STATE=$W/state       # root 0700: client keys, logs
 WAIT=${WAIT:-60}     # every wait is bounded by this many seconds
 SSH_PORT=
 SSHD_PID=
+USERADD_OPTS="-m" # test users have a home (sshd's session starts there)
 
 # ---------------------------------------------------------------- reporting
 
@@ -66,6 +68,9 @@ TAP_EXCERPT="tail"
 TAP_STRICT=1
 # shellcheck source=tests/lib/tap.sh
 . "$TOP/tests/lib/tap.sh"
+# ns_of, field, add_user, uid_of, write_policy, session_pid, pins_of, ...
+# shellcheck source=tests/lib/common.sh
+. "$TOP/tests/lib/common.sh"
 
 # A bail shows the end of sshd's log once sshd was started.
 tap_on_bail()
@@ -101,23 +106,6 @@ wait_until()
 
 # ---------------------------------------------------------------- kernel facts
 
-# ns_of PID: "mnt ipc uts" inodes of a process ("MISSING (pid PID)" if unreadable).
-ns_of()
-{
-	local ns
-	ns=$(stat -L -c %i "/proc/$1/ns/mnt" "/proc/$1/ns/ipc" "/proc/$1/ns/uts" 2>/dev/null | paste -sd ' ' -)
-	case $ns in
-	*[0-9]" "*[0-9]" "*[0-9]) echo "$ns" ;;
-	*) echo "MISSING (pid '$1')" ;;
-	esac
-}
-
-# field N LINE: the N-th word (1-based) of LINE.
-field()
-{
-	echo "$2" | awk -v n="$1" '{ print $n }'
-}
-
 # getf KEY TEXT: the value of "KEY=value" in TEXT (the output of $BIN/facts),
 # MISSING when there is none.
 getf()
@@ -127,14 +115,15 @@ getf()
 	echo "${v:-MISSING}"
 }
 
-# refs_of "MNT IPC UTS": every mount table on the machine holding an nsfs
-# mount (a pin) of one of these namespaces: each /proc/PID/mountinfo (all of
-# them here), and the registry's keeper (registry v2, lib/keeper.h), which has
-# no process to show it in /proc and is named "keeper".
+# refs_of "INODES" (ns_of's output): every mount table on the machine
+# holding an nsfs mount (a pin) of one of these namespaces: each
+# /proc/PID/mountinfo (all of them here), and the registry's keeper (registry
+# v2, lib/keeper.h), which has no process to show it in /proc and is named
+# "keeper".
 refs_of()
 {
 	local re
-	re=" (mnt:\[$(field 1 "$1")\]|ipc:\[$(field 2 "$1")\]|uts:\[$(field 3 "$1")\]) "
+	re=$(nsfs_re "$1")
 	grep -l -E "$re" /proc/[0-9]*/mountinfo 2>/dev/null
 	if "$TOP/build/nsiso-keeper" mounts 2>/dev/null | grep -q -E "$re"; then
 		echo keeper
@@ -142,13 +131,7 @@ refs_of()
 	return 0
 }
 
-# keeper_pins UID: the nsfs mount points of UID's set in the keeper's table.
-keeper_pins()
-{
-	"$TOP/build/nsiso-keeper" pins 2>/dev/null | grep -E "^/$1/[a-z]+\$" || true
-}
-
-# no_refs_of "MNT IPC UTS": true when no mount table holds a pin of them.
+# no_refs_of "INODES": true when no mount table holds a pin of them.
 no_refs_of()
 {
 	[ -z "$(refs_of "$1")" ]
@@ -188,7 +171,7 @@ write_scripts()
 	# facts: what the calling process sees, as KEY=value lines.
 	cat >"$BIN/facts" <<'EOF'
 #!/bin/sh
-echo "ns=$(stat -L -c %i /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts | paste -sd ' ' -)"
+echo "ns=$(stat -L -c %i @NS_PATHS@ | paste -sd ' ' -)"
 echo "uid=$(id -u)"
 echo "host=$(hostname)"
 echo "tmp_f=$(cat /tmp/f 2>/dev/null || echo ABSENT)"
@@ -221,6 +204,7 @@ $BIN/facts
 echo ready
 timeout $WAIT sh -c 'until [ -e "\$1" ]; do sleep 0.05; done' _ "$CMDS/\$1"
 EOF
+	ns_fill "$BIN/facts"
 	chmod 0755 "$BIN/facts" "$BIN/agent" "$BIN/hold"
 }
 
@@ -232,34 +216,18 @@ flag()
 
 # ---------------------------------------------------------------- users
 
-# add_user NAME [UID]: a user with a home (in the sandbox's /home overlay),
-# /bin/sh, an ed25519 client key in $STATE/keys/NAME and its public half as
-# the user's root-owned authorized keys file $AUTHKEYS/NAME.
-add_user()
+# add_user NAME [useradd options] (tests/lib/common.sh): a user with a home
+# (in the sandbox's /home overlay) and, added here, an ed25519 client key in
+# $STATE/keys/NAME and its public half as the user's root-owned authorized
+# keys file $AUTHKEYS/NAME.
+user_added()
 {
-	useradd -m -s /bin/sh ${2:+-u "$2"} "$1" || bail "useradd $1${2:+ (uid $2)} failed"
-	mkdir -m 0700 "$OUT/$1"
-	chown "$1:" "$OUT/$1"
 	ssh-keygen -q -t ed25519 -N '' -C "$1@e2e" -f "$STATE/keys/$1" </dev/null ||
 		bail "ssh-keygen for $1 failed"
 	install -o root -g root -m 0644 "$STATE/keys/$1.pub" "$AUTHKEYS/$1"
 }
 
-uid_of()
-{
-	id -u "$1"
-}
-
 # ---------------------------------------------------------------- policy, PAM
-
-# write_policy < TEXT: root-owned 0644 $CONF in the root-owned 0755 $E2E.
-write_policy()
-{
-	cat >"$CONF.tmp"
-	chown root:root "$CONF.tmp"
-	chmod 0644 "$CONF.tmp"
-	mv "$CONF.tmp" "$CONF"
-}
 
 # write_pam FILE LINE...: a PAM stack, replaced atomically, root 0644.
 write_pam()
@@ -432,12 +400,6 @@ session_start()
 	diag_file "$STATE/$tag.log"
 	diag_file "$STATE/sshd.log"
 	return 1
-}
-
-# session_pid TAG: pid of the session's agent shell.
-session_pid()
-{
-	cat "$OUT/$(cat "$STATE/$1.user")/$1.pid" 2>/dev/null || echo none
 }
 
 # session_run TAG SNIPPET: run SNIPPET (sh, as the user) in session TAG's shell.

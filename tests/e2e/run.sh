@@ -8,7 +8,7 @@
 # Exit status non-zero when anything failed. A file that cannot run here (not
 # root, no unshare/overlayfs, no sshd, ...) says why and is skipped, unless
 # $CI is set: then it is a failure. Each file's full output is kept in
-# build/e2e/<name>.log.
+# build/tests/e2e/<name>.log.
 #
 # Needs build/pam_nsiso.so (make); builds build/nsiso-pamh (make
 # build/nsiso-pamh) when it is missing, for t_systemd_user.
@@ -17,7 +17,6 @@ cd "$(dirname "$0")/../.." || exit 2
 RUN_SUITE=e2e
 # shellcheck source=tests/lib/runner.sh
 . tests/lib/runner.sh
-RUN_LOGDIR=build/e2e
 RUN_RENUMBER=1
 FILE_TIMEOUT=${FILE_TIMEOUT:-300}
 

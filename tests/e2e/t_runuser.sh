@@ -63,8 +63,8 @@ else
 fi
 r1=$(getf ns "$(cat "$STATE/ru-nsiso-bob.out")")
 is "$(getf uid "$(cat "$STATE/ru-nsiso-bob.out")")" "$uid_b" "runuser -l nsiso-bob: the shell runs as nsiso-bob"
-for i in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$i)
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $i)
 	isnt "$(field $i "$r1")" "$(field $i "$a1")" "runuser -l nsiso-bob: $ns namespace differs from nsiso-alice's"
 	isnt "$(field $i "$r1")" "$(field $i "$SANDBOX_NS")" "runuser -l nsiso-bob: $ns namespace differs from the sandbox's"
 done

@@ -35,8 +35,8 @@ is "$(ns_of "$SSHD_PID")" "$SANDBOX_NS" "listening sshd (pid $SSHD_PID) is in th
 session_start a1 nsiso-alice || bail "nsiso-alice's first ssh session did not come up"
 run_facts a1 "nsiso-alice ssh 1: write /tmp/f, report" "echo from-a1 >/tmp/f && $BIN/facts"
 a1=$(getf ns "$FACTS")
-for i in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$i)
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $i)
 	isnt "$(field $i "$a1")" "$(field $i "$SANDBOX_NS")" "nsiso-alice ssh 1: $ns namespace differs from the sandbox's"
 done
 is "$(getf host "$FACTS")" "nsiso-alice-e2e" "nsiso-alice ssh 1: hostname is nsiso-alice-e2e (her UTS namespace)"
@@ -60,8 +60,8 @@ is "$(getf tmp_f "$out")" "from-a1" "nsiso-alice ssh 3: sees /tmp/f"
 session_start b1 nsiso-bob || bail "nsiso-bob's ssh session did not come up"
 run_facts b1 "nsiso-bob ssh: report" "$BIN/facts"
 b1=$(getf ns "$FACTS")
-for i in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$i)
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $i)
 	isnt "$(field $i "$b1")" "$(field $i "$a1")" "nsiso-bob ssh: $ns namespace differs from nsiso-alice's"
 	isnt "$(field $i "$b1")" "$(field $i "$SANDBOX_NS")" "nsiso-bob ssh: $ns namespace differs from the sandbox's"
 done

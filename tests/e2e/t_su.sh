@@ -47,8 +47,8 @@ isnt "$(field 1 "$b1")" "$(field 1 "$a1")" "nsiso-bob ssh: in a set other than n
 run_facts a1 "nsiso-alice ssh: su - nsiso-bob -c facts" "su - nsiso-bob -c $BIN/facts"
 is "$(getf uid "$FACTS")" "$uid_b" "su - nsiso-bob: the shell runs as nsiso-bob"
 is "$(getf ns "$FACTS")" "$b1" "su - nsiso-bob: mnt/ipc/uts inodes are those of nsiso-bob's ssh session"
-for i in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$i)
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $i)
 	isnt "$(field $i "$(getf ns "$FACTS")")" "$(field $i "$a1")" "su - nsiso-bob: $ns namespace differs from nsiso-alice's"
 done
 is "$(getf tmp_f "$FACTS")" "nsiso-bob-tmp" "su - nsiso-bob: sees nsiso-bob's /tmp/f, not nsiso-alice's"
@@ -78,8 +78,8 @@ fi
 FACTS=$(cat "$OUT/nsiso-alice/su-carol.out" 2>/dev/null)
 c1=$(getf ns "$FACTS")
 is "$(getf uid "$FACTS")" "$uid_c" "su - carol: the shell runs as carol"
-for i in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$i)
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $i)
 	isnt "$(field $i "$c1")" "$(field $i "$a1")" "su - carol: $ns namespace differs from nsiso-alice's"
 	isnt "$(field $i "$c1")" "$(field $i "$SANDBOX_NS")" "su - carol: $ns namespace differs from the sandbox's"
 done
@@ -90,7 +90,7 @@ out=$(timeout -k 5 "$WAIT" runuser -l carol -c "$BIN/facts" </dev/null 2>"$STATE
 is "$rc" 0 "runuser -l carol (from the sandbox) exits 0"
 [ "$rc" = 0 ] || diag_file "$STATE/ru-carol.err"
 is "$(getf ns "$out")" "$c1" "runuser -l carol joins the set su - carol made from inside nsiso-alice's set"
-is "$(keeper_pins "$uid_c" | grep -c "^/$uid_c/mnt\$")" "1" \
+is "$(pins_of "$uid_c" | grep -c "^/$uid_c/mnt\$")" "1" \
 	"carol's set is pinned in the registry's keeper (made from inside nsiso-alice's set)"
 isnt "$(refs_of "$c1")" "" "while su - carol runs, a mount table holds pins of carol's set"
 flag c1

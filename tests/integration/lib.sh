@@ -53,7 +53,7 @@ write_report_script()
 # report DIR: write what this process sees into DIR (created, must not exist yet)
 d=$1
 mkdir "$d" || exit 1
-stat -L -c %i /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts | paste -sd ' ' - >"$d/ns"
+stat -L -c %i @NS_PATHS@ | paste -sd ' ' - >"$d/ns"
 id -u >"$d/uid"
 hostname >"$d/hostname"
 cat /tmp/f >"$d/tmp_f" 2>/dev/null || echo ABSENT >"$d/tmp_f"
@@ -77,6 +77,7 @@ for f in /proc/$$/fd/*; do
 done >"$d/fds"
 exit 0
 EOF
+	ns_fill "$BIN/report"
 	chmod 0755 "$BIN/report"
 	printf '#!/bin/sh\n# fails in close_session only (pam_exec sets PAM_TYPE)\n[ "$PAM_TYPE" != close_session ]\n' >"$BIN/failclose"
 	chmod 0755 "$BIN/failclose"

@@ -4,11 +4,10 @@
 # sandbox of its own (tests/lib/sandbox.sh, see lib.sh), print their lines and
 # one summed line (tests/lib/runner.sh)
 #   integration: N passed, N failed
-# A file's full output is also kept in tests/integration/<name>.log.
+# A file's full output is also kept in build/tests/integration/<name>.log.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 RUN_SUITE=integration
 # shellcheck source=tests/lib/runner.sh
 . tests/lib/runner.sh
-RUN_LOGDIR=tests/integration
 run_suite tests/integration/t_*.sh

@@ -96,8 +96,8 @@ kill "$witness"
 report_login p4 nsiso-p
 expect_rc p4 "$RC" 0 "processes: next login opens"
 p4=$(fact nsiso-p p4 ns)
-for i in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$i)
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $i)
 	isnt "$(field $i "$p4")" "$(field $i "$p1")" "processes: next login gets a new $ns namespace"
 	isnt "$(field $i "$p4")" "$(field $i "$SANDBOX_NS")" "processes: ... which is not the sandbox's $ns"
 done
@@ -123,8 +123,8 @@ is "$(ns_of "$bg" 2>/dev/null)" "$s1" "session: the surviving process keeps its 
 report_login s3 nsiso-s
 expect_rc s3 "$RC" 0 "session: next login opens"
 s3=$(fact nsiso-s s3 ns)
-for i in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$i)
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $i)
 	isnt "$(field $i "$s3")" "$(field $i "$s1")" "session: next login gets a new $ns namespace"
 done
 is "$(fact nsiso-s s3 tmp_f)" "ABSENT" "session: the new set has a fresh /tmp"

@@ -44,13 +44,13 @@ is "$up" "$N" "$N parallel first logins of nsiso-r all came up"
 distinct=$(cat "$OUT"/nsiso-r/r*/ns 2>/dev/null | sort -u)
 is "$(cat "$OUT"/nsiso-r/r*/ns 2>/dev/null | wc -l)" "$N" "all $N sessions reported their namespaces"
 is "$(echo "$distinct" | wc -l)" "1" "all $N sessions see identical mnt/ipc/uts inodes"
-[ "$(echo "$distinct" | wc -l)" = 1 ] || diag "distinct ns lines (mnt ipc uts):" "$distinct"
-for k in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$k)
+[ "$(echo "$distinct" | wc -l)" = 1 ] || diag "distinct ns lines ($NSISO_TEST_NS):" "$distinct"
+for k in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $k)
 	isnt "$(field $k "$distinct")" "$(field $k "$SANDBOX_NS")" "... and that $ns namespace is not the sandbox's"
 done
 # Registry v2: the pins are in the keeper's table (lib/keeper.h), /UID/NS.
-for ns in mnt ipc uts; do
+for ns in $NSISO_TEST_NS; do
 	is "$(pins_of "$uid_r" | grep -cx "/$uid_r/$ns")" "1" "exactly one $ns pin /$uid_r/$ns in the keeper"
 done
 is "$("$TOP/build/nsiso-keeper" pins | wc -l)" "3" \
@@ -109,8 +109,8 @@ report_login t2 nsiso-t
 expect_rc t2 "$RC" 0 "tamper: the next session opens"
 t2=$(fact nsiso-t t2 ns)
 isnt "$(field 2 "$t2")" "$(field 2 "$SANDBOX_NS")" "tamper: the session is NOT in the sandbox's ipc namespace"
-for k in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$k)
+for k in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $k)
 	isnt "$(field $k "$t2")" "$(field $k "$t1")" "tamper: a new $ns namespace (not the old set's)"
 	isnt "$(field $k "$t2")" "$(field $k "$SANDBOX_NS")" "tamper: $ns namespace is not the sandbox's"
 done

@@ -28,8 +28,8 @@ if ! wait_ready a1 nsiso-a; then
 fi
 a1=$(fact nsiso-a a1 ns)
 qid=$(cat "$OUT/nsiso-a/a1.qid")
-for i in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$i)
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $i)
 	isnt "$(field $i "$a1")" "$(field $i "$SANDBOX_NS")" "session 1 of nsiso-a: $ns namespace differs from the sandbox's"
 done
 isnt "$qid" "" "session 1 of nsiso-a created a SysV message queue (ipcmk -Q)"
@@ -53,8 +53,8 @@ is "$(ns_of $$)" "$SANDBOX_NS" "the test shell is still in the sandbox's namespa
 report_login b1 nsiso-b
 expect_rc b1 "$RC" 0 "nsiso-b's session opens"
 b1=$(fact nsiso-b b1 ns)
-for i in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$i)
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $i)
 	isnt "$(field $i "$b1")" "$(field $i "$a1")" "nsiso-b: $ns namespace differs from nsiso-a's"
 	isnt "$(field $i "$b1")" "$(field $i "$SANDBOX_NS")" "nsiso-b: $ns namespace differs from the sandbox's"
 done

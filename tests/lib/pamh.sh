@@ -5,8 +5,9 @@
 #
 # Logins through the real libpam (build/nsiso-pamh) with a test PAM stack, in
 # the sandbox: the helpers tests/integration/lib.sh and tests/adversarial/lib.sh
-# share (and tests/ctl, through tests/integration/lib.sh). Sourced after
-# tests/lib/tap.sh, with these set by the suite's lib.sh:
+# share (and tests/ctl, through tests/integration/lib.sh); what every suite
+# shares is tests/lib/common.sh, sourced here. Sourced after tests/lib/tap.sh,
+# with these set by the suite's lib.sh:
 #
 #   TOP                   the source tree (start_logsink runs build/tests/helpers/logsink)
 #   PAMH MODULE           the harness and the module under test
@@ -30,6 +31,11 @@ BIN=$W/bin        # helper scripts run inside sessions
 FLAGS=$W/flags    # root 0755: only root (the test) can create a flag
 OUT=$W/out        # $OUT/<user>: owned by the user, 0700
 STATE=$W/state    # root 0700: pids, exit codes, stderr of logins
+USERADD_OPTS="-M -l" # test users: no home, no lastlog or faillog entry
+
+# ns_of, field, add_user, uid_of, write_policy, session_pid, pins_of, ...
+# shellcheck source=tests/lib/common.sh
+. "$TOP/tests/lib/common.sh"
 
 # ---------------------------------------------------------------- setup
 
@@ -52,24 +58,6 @@ need_module()
 	case $MODULE in
 	*/*) [ -f "$MODULE" ] || bail "$MODULE is missing: run make" ;;
 	esac
-}
-
-# ---------------------------------------------------------------- users
-
-# add_user NAME [useradd options]: a test user without home, lastlog or mail.
-add_user()
-{
-	local name
-	name=$1
-	shift
-	useradd -M -l -s /bin/sh "$@" "$name" || bail "useradd $name failed"
-	mkdir -m 0700 "$OUT/$name"
-	chown "$name:" "$OUT/$name"
-}
-
-uid_of()
-{
-	id -u "$1"
 }
 
 # ---------------------------------------------------------------- PAM and policy
@@ -111,15 +99,6 @@ write_pam_lines()
 	printf '%s\n' "$@" >"$PAMDIR/$SERVICE.tmp"
 	chmod 0644 "$PAMDIR/$SERVICE.tmp"
 	mv "$PAMDIR/$SERVICE.tmp" "$PAMDIR/$SERVICE"
-}
-
-# write_policy < TEXT: root-owned 0644 $CONF in the root-owned 0755 $CONFDIR.
-write_policy()
-{
-	cat >"$CONF.tmp"
-	chown root:root "$CONF.tmp"
-	chmod 0644 "$CONF.tmp"
-	mv "$CONF.tmp" "$CONF"
 }
 
 # ---------------------------------------------------------------- logins
@@ -191,12 +170,6 @@ timeout $WAIT_TIMEOUT sh -c 'until [ -e $FLAGS/$tag ]; do sleep 0.1; done'" || r
 	echo $! >"$STATE/$tag.pid"
 }
 
-# session_pid USER TAG: pid of a bg_session's shell, a process inside the set.
-session_pid()
-{
-	cat "$OUT/$1/$2.pid" 2>/dev/null || echo none
-}
-
 # wait_file FILE [SECONDS]
 wait_file()
 {
@@ -249,19 +222,6 @@ start_logsink()
 
 # ---------------------------------------------------------------- kernel facts
 
-# ns_of PID: "mnt ipc uts" inodes of a process.
-ns_of()
-{
-	stat -L -c %i "/proc/$1/ns/mnt" "/proc/$1/ns/ipc" "/proc/$1/ns/uts" | paste -sd ' ' -
-}
-
-# field N LINE: the N-th word (1-based) of LINE.
-field()
-{
-	echo "$2" | awk -v n="$1" '{ print $n }'
-}
-
-# pins_of UID: nsfs mount points for UID in this (the sandbox's) mount table.
 # keeper_root: a path to the keeper's tree for any host process to read
 # (stat -L, nsenter): /proc/PID/root of a process that sits in the keeper
 # (nsiso-keeper hold). Started once per test file; it ends with the sandbox.
@@ -277,21 +237,12 @@ keeper_root()
 	echo "/proc/$KEEPER_HOLDER/root"
 }
 
-pins_of()
-{
-	# The pins live in the keeper's mount table (lib/keeper.h): /UID/NS there.
-	"$TOP/build/nsiso-keeper" pins 2>/dev/null | grep -E "^/$1/[a-z]+\$" || true
-}
-
-# mountinfo_refs "MNT IPC UTS": every mount table line on the machine (every
-# /proc/PID/mountinfo here) that is an nsfs mount of one of these namespaces.
+# mountinfo_refs "INODES" (ns_of's output): every mount table line on the
+# machine (every /proc/PID/mountinfo here) that is an nsfs mount of one of
+# these namespaces.
 mountinfo_refs()
 {
-	local mnt ipc uts
-	mnt=$(field 1 "$1")
-	ipc=$(field 2 "$1")
-	uts=$(field 3 "$1")
-	grep -H -E " (mnt:\[$mnt\]|ipc:\[$ipc\]|uts:\[$uts\]) " /proc/[0-9]*/mountinfo 2>/dev/null || true
+	grep -H -E "$(nsfs_re "$1")" /proc/[0-9]*/mountinfo 2>/dev/null || true
 }
 
 # hold_ns TAG PID: keep the namespaces of PID alive (a root process in the

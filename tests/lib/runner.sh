@@ -7,7 +7,6 @@
 #   cd "$(dirname "$0")/../.." || exit 2
 #   RUN_SUITE=integration
 #   . tests/lib/runner.sh
-#   RUN_LOGDIR=tests/integration
 #   run_suite tests/integration/t_*.sh
 #
 # run_suite FILE...: run each file (sh FILE; the suite's lib.sh puts it in a
@@ -25,11 +24,12 @@
 #                              exited non-zero without a failed test
 #   no such line               one failure (a crash; a timeout gives 124/137)
 #
-# Settings, shell variables set before run_suite:
+# Settings, shell variables set before run_suite (RUN_ONLY and FILE_TIMEOUT
+# are also the knobs a user sets in the environment, the same in every suite):
 #   RUN_SUITE        the suite's name (set before sourcing)
-#   RUN_LOGDIR       keep each file's full output as RUN_LOGDIR/NAME.log
-#                    (unset or not writable: in a private directory, removed
-#                    at exit)
+#   RUN_LOGDIR       keep each file's full output as RUN_LOGDIR/NAME.log;
+#                    build/tests/RUN_SUITE unless set (not writable: in a
+#                    private directory, removed at exit)
 #   RUN_ONLY         "t_a t_b": run only these files
 #   RUN_RENUMBER=1   number the test lines through the whole suite
 #   RUN_NEED_PASSES=1  the suite fails when nothing passed at all
@@ -39,6 +39,8 @@
 # run_summary PASSED FAILED: the summed line, and exit.
 
 RUN_SUITE=${RUN_SUITE:-tests}
+# Every suite's logs under build/, one directory each.
+RUN_LOGDIR=${RUN_LOGDIR:-build/tests/$RUN_SUITE}
 RUN_TMP=
 RUN_PART=
 

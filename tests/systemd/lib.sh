@@ -48,14 +48,20 @@ tap_on_bail()
 # sd_install: what the package (or make install) and the administrator do.
 sd_install()
 {
-	local out line
+	local out line src
 	out=$(make -C "$TOP" --no-print-directory -s install 2>&1) || bail "make install failed (run make first)" "$out"
 	[ -f "$(pam_libdir)/security/pam_nsiso.so" ] || bail "make install left no pam_nsiso.so in $(pam_libdir)/security"
-	# NSISO_SYSTEMD_MODULE=pam_permit.so dry-runs the tests with another
-	# module in its place (every isolation assertion then fails, by design:
-	# a check of the checks).
+	# NSISO_TEST_MODULE=pam_permit.so (the old name NSISO_SYSTEMD_MODULE
+	# works too; tests/systemd/sandbox.sh passes it in as that) dry-runs the
+	# tests with another module in its place (every isolation assertion then
+	# fails, by design: a check of the checks). A name is one in the PAM
+	# directory, as in a PAM stack; a path, that file.
 	if [ -n "${NSISO_SYSTEMD_MODULE:-}" ]; then
-		cp "$(pam_libdir)/security/$NSISO_SYSTEMD_MODULE" "$(pam_libdir)/security/pam_nsiso.so" ||
+		case $NSISO_SYSTEMD_MODULE in
+		*/*) src=$NSISO_SYSTEMD_MODULE ;;
+		*) src=$(pam_libdir)/security/$NSISO_SYSTEMD_MODULE ;;
+		esac
+		cp "$src" "$(pam_libdir)/security/pam_nsiso.so" ||
 			bail "no $NSISO_SYSTEMD_MODULE to put in the module's place"
 	fi
 	out=$(DEBIAN_FRONTEND=noninteractive pam-auth-update --package --enable nsiso 2>&1) ||
@@ -132,7 +138,7 @@ sd_setup()
 		[1-9]) ;;
 		*) bail "test user '$u' is not nsxsd1..nsxsd9" ;;
 		esac
-		add_user "$u" "$((NSISO_SYSTEMD_UID_BASE + n))"
+		add_user "$u" -u "$((NSISO_SYSTEMD_UID_BASE + n))"
 	done
 	write_sdfacts
 }
@@ -145,7 +151,7 @@ write_sdfacts()
 	cat >"$BIN/sdfacts" <<'EOF'
 #!/bin/sh
 echo "pid=$$"
-echo "ns=$(stat -L -c %i /proc/self/ns/mnt /proc/self/ns/ipc /proc/self/ns/uts | paste -sd ' ' -)"
+echo "ns=$(stat -L -c %i @NS_PATHS@ | paste -sd ' ' -)"
 echo "uid=$(id -u)"
 echo "cgroup=$(sed -n 's/^0:://p' /proc/self/cgroup)"
 echo "xdg=${XDG_RUNTIME_DIR:-UNSET}"
@@ -156,6 +162,7 @@ echo "tmp_f=$(cat /tmp/f 2>/dev/null || echo ABSENT)"
 echo "host=$(hostname)"
 echo "shmmax=$(cat /proc/sys/kernel/shmmax)"
 EOF
+	ns_fill "$BIN/sdfacts"
 	chmod 0755 "$BIN/sdfacts"
 }
 

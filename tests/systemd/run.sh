@@ -3,12 +3,12 @@
 # make systemd-test (from the repository root, after make): run every
 # tests/systemd/t_*.sh, each in a systemd booted for it (tests/systemd/sandbox.sh,
 # see lib.sh and README.md), print their test lines numbered through and one
-# summed line, "systemd: N passed, N failed" (tests/lib/runner.sh).
+# summed line, "systemd: N passed, N failed" (tests/lib/runner.sh). Each
+# file's full output is kept in build/tests/systemd/<name>.log.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 RUN_SUITE=systemd
 . tests/lib/runner.sh
-RUN_LOGDIR=build/systemd
 RUN_RENUMBER=1
 RUN_NEED_PASSES=1
 FILE_TIMEOUT=${FILE_TIMEOUT:-200}

@@ -33,8 +33,8 @@ session_start a1 nsxsd1 || bail "nsxsd1's first ssh login did not come up"
 run_facts a1 "nsxsd1 ssh 1: write /tmp/f, report" "echo from-a1 >/tmp/f && $BIN/sdfacts"
 F1=$FACTS
 set1=$(getf ns "$F1")
-for i in 1 2 3; do
-	isnt "$(field $i "$set1")" "$(field $i "$HOSTNS")" "nsxsd1 ssh 1: $(echo mnt ipc uts | cut -d' ' -f$i) namespace is not PID 1's"
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	isnt "$(field $i "$set1")" "$(field $i "$HOSTNS")" "nsxsd1 ssh 1: $(ns_name $i) namespace is not PID 1's"
 done
 is "$(getf host "$F1")" nsxsd1-sd "nsxsd1 ssh 1: hostname nsxsd1-sd (the set's UTS namespace)"
 session_start a2 nsxsd1 || bail "nsxsd1's second ssh login did not come up"
@@ -123,8 +123,8 @@ session_start b1 nsxsd2 || bail "nsxsd2's ssh login did not come up"
 run_facts b1 "nsxsd2 ssh: report" "$BIN/sdfacts"
 FB=$FACTS
 set2=$(getf ns "$FB")
-for i in 1 2 3; do
-	ns=$(echo mnt ipc uts | cut -d' ' -f$i)
+for i in $(seq "$NSISO_TEST_NS_N"); do
+	ns=$(ns_name $i)
 	isnt "$(field $i "$set2")" "$(field $i "$set1")" "nsxsd2's $ns namespace is not nsxsd1's"
 	isnt "$(field $i "$set2")" "$(field $i "$HOSTNS")" "nsxsd2's $ns namespace is not PID 1's"
 done
