@@ -286,7 +286,7 @@ set_ns()
 machine_refs()
 {
 	local re
-	re=" (mnt:\[$(field 1 "$1")\]|ipc:\[$(field 2 "$1")\]|uts:\[$(field 3 "$1")\]) "
+	re=$(nsfs_re "$1")
 	grep -H -E "$re" /proc/[0-9]*/mountinfo 2>/dev/null || true
 	keeper_table | grep -E "$re" | sed 's/^/keeper: /' || true
 }

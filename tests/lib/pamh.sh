@@ -254,8 +254,15 @@ mountinfo_refs()
 # also listed in $STATE/allowed.pids (see foreign_procs in tests/adversarial).
 hold_ns()
 {
-	sh -c 'exec sleep 3600' 7<"/proc/$2/ns/mnt" 8<"/proc/$2/ns/ipc" 9<"/proc/$2/ns/uts" \
-		</dev/null >/dev/null 2>&1 &
+	local ns fd redir
+	# One fd per kind of $NSISO_TEST_NS, from 3 on (sh takes fds 0-9 only).
+	fd=2
+	redir=
+	for ns in $NSISO_TEST_NS; do
+		fd=$((fd + 1))
+		redir="$redir $fd<\"/proc/\$2/ns/$ns\""
+	done
+	eval "sh -c 'exec sleep 3600' $redir </dev/null >/dev/null 2>&1 &"
 	echo $! >"$STATE/hold-$1.pid"
 	echo $! >>"$STATE/allowed.pids"
 }

@@ -50,7 +50,7 @@ u5=$(uid_of nsxsd5)
 keeper_refs()
 {
 	"$TOP/build/nsiso-keeper" mounts 2>/dev/null |
-		grep -E " (mnt:\[$(field 1 "$1")\]|ipc:\[$(field 2 "$1")\]|uts:\[$(field 3 "$1")\]) " || true
+		grep -E "$(nsfs_re "$1")" || true
 }
 
 pinned()
