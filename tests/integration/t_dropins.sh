@@ -27,15 +27,6 @@ mkdir -m 0700 "$OUT/root"
 start_logsink || bail "cannot start the /dev/log listener (cc tests/lib/logsink.c)"
 DROP=$CONFDIR/nsiso.d
 
-MARKS=0
-sync_log()
-{
-	MARKS=$((MARKS + 1))
-	logger -d -u /dev/log -t nsiso-t-di "mark $MARKS" &&
-		timeout 10 sh -c 'until grep -q "nsiso-t-di.* mark $2\$" "$1"; do sleep 0.05; done' \
-			_ "$SYSLOG" "$MARKS" || bail "the marker did not come through /dev/log"
-}
-
 # dlogin TAG USER: report_login; the module's log lines in $STATE/TAG.log.
 dlogin()
 {

@@ -47,11 +47,6 @@ hostname = staff-%u
 EOF
 write_pam
 
-mnt_of()
-{
-	field 1 "$(fact "$1" "$2" ns)"
-}
-
 # ================================================================ 1, 2
 for u in h a n s p; do
 	report_login "g$u" "nsiso-$u"

@@ -54,15 +54,6 @@ edit_in_place()
 	touch -d "$m" "$CONF"
 }
 
-MARKS=0
-sync_log()
-{
-	MARKS=$((MARKS + 1))
-	logger -d -u /dev/log -t nsiso-t-pc "mark $MARKS" &&
-		timeout 10 sh -c 'until grep -q "nsiso-t-pc.* mark $2\$" "$1"; do sleep 0.05; done' \
-			_ "$SYSLOG" "$MARKS" || bail "the marker did not come through /dev/log"
-}
-
 # plogin TAG USER [pamh options]: report_login; the module's log lines in $STATE/TAG.log.
 plogin()
 {

@@ -33,10 +33,6 @@ write_pam debug
 uid_s=$(uid_of nsiso-s)
 uid_p=$(uid_of nsiso-p)
 
-keeper_pins()
-{
-	"$KEEPER" pins | grep "^/$1/" | sort | tr '\n' ' '
-}
 
 # --- lifetime = session, closed as (sd-pam) closes it
 RC=0
@@ -45,12 +41,12 @@ expect_rc s1 "$RC" 0 "a close from a process that gave up root does not fail"
 like "$(grep 'user=nsiso-s' "$SYSLOG" | grep 'action=defer' | tail -n 1)" \
 	"closing process runs as uid $uid_s: left to nsisoctl gc" "one line says the close was left to gc"
 is "$(grep -c '; close service=.* user=nsiso-s ' "$SYSLOG")" "0" "and no failed-close line"
-is "$(keeper_pins "$uid_s")" "/$uid_s/ipc /$uid_s/mnt /$uid_s/uts " "nothing was torn down half-way: the pins are there"
+is "$(pins_line "$uid_s")" "/$uid_s/ipc /$uid_s/mnt /$uid_s/uts " "nothing was torn down half-way: the pins are there"
 is "$(ls /run/nsiso/users/"$uid_s"/sessions 2>/dev/null | wc -l)" "1" \
 	"the session record is still there (its pid has exited)"
 out=$("$CTL" gc "$uid_s" 2>&1)
 like "$out" "released" "nsisoctl gc UID releases the set: its last session has ended"
-is "$(keeper_pins "$uid_s")" "" "no pin of the set is left in the keeper"
+is "$(pins_line "$uid_s")" "" "no pin of the set is left in the keeper"
 is "$(ls /run/nsiso/users/"$uid_s"/sessions 2>/dev/null | wc -l)" "0" "the dead session record is pruned"
 
 # lifetime = session ends even while a process still runs inside
@@ -61,7 +57,7 @@ finish s2
 expect_rc s2 "$RC" 0 "the second session closes (as the user)"
 out=$("$CTL" gc "$uid_s" 2>&1)
 like "$out" "released" "gc ends a session-lifetime set although a process is left"
-is "$(keeper_pins "$uid_s")" "" "its pins are gone"
+is "$(pins_line "$uid_s")" "" "its pins are gone"
 pkill -u nsiso-s sleep 2>/dev/null || true
 
 # --- lifetime = processes: gc waits for the last process (the tmux case)
@@ -73,11 +69,11 @@ expect_rc p1 "$RC" 0 "nsiso-p's session closes (as the user)"
 bgpid=$(cat "$OUT/nsiso-p/bgpid")
 is "$(ns_of "$bgpid")" "$p_ns" "a background process is still in nsiso-p's set"
 "$CTL" gc "$uid_p" >/dev/null 2>&1
-is "$(keeper_pins "$uid_p")" "/$uid_p/ipc /$uid_p/mnt /$uid_p/uts " "gc keeps the set while a process is left"
+is "$(pins_line "$uid_p")" "/$uid_p/ipc /$uid_p/mnt /$uid_p/uts " "gc keeps the set while a process is left"
 kill "$bgpid"
 wait_gone "$bgpid" || true
 out=$("$CTL" gc "$uid_p" 2>&1)
 like "$out" "released" "gc releases it once the last process has gone"
-is "$(keeper_pins "$uid_p")" "" "its pins are gone"
+is "$(pins_line "$uid_p")" "" "its pins are gone"
 
 done_testing

@@ -28,10 +28,6 @@ lifetime   = processes
 POLICY
 write_pam debug
 
-keeper_pins()
-{
-	"$KEEPER" pins | grep "^/$1/" | sort | tr '\n' ' '
-}
 # nsiso_tmpfs: the distinct devices of tmpfs mounts named nsiso-tmp in any
 # mount table on the machine.
 nsiso_tmpfs()
@@ -57,10 +53,10 @@ for i in 1 2 3 4 5; do
 	expect_rc "c$i" "$RC" 0 "cycle $i: a login that leaves a process in a nested mount namespace"
 done
 is "$(nsiso_tmpfs)" "1" "after 5 login cycles the machine holds one nsiso tmpfs, not one per cycle"
-is "$(keeper_pins "$uid_m")" "/$uid_m/ipc /$uid_m/mnt /$uid_m/uts " \
+is "$(pins_line "$uid_m")" "/$uid_m/ipc /$uid_m/mnt /$uid_m/uts " \
 	"the set is kept: nested namespaces still hold its tmpfs"
 "$CTL" gc "$uid_m" >/dev/null 2>&1
-is "$(keeper_pins "$uid_m")" "/$uid_m/ipc /$uid_m/mnt /$uid_m/uts " "gc keeps it too"
+is "$(pins_line "$uid_m")" "/$uid_m/ipc /$uid_m/mnt /$uid_m/uts " "gc keeps it too"
 for i in 1 2 3 4 5; do
 	kill "$(cat "$OUT/nsiso-m/nested$i")" 2>/dev/null
 done
@@ -69,7 +65,7 @@ for i in 1 2 3 4 5; do
 done
 out=$("$CTL" gc "$uid_m" 2>&1)
 like "$out" "released" "with the nested processes gone, gc releases the set"
-is "$(keeper_pins "$uid_m")" "" "no pin of it is left"
+is "$(pins_line "$uid_m")" "" "no pin of it is left"
 is "$(nsiso_tmpfs)" "0" "and no nsiso tmpfs is left on the machine"
 
 done_testing

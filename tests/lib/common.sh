@@ -116,6 +116,12 @@ pins_of()
 	"$TOP/build/nsiso-keeper" pins 2>/dev/null | grep -E "^/$1/[a-z]+\$" || true
 }
 
+# pins_line UID: pins_of UID sorted, on one line, each with a blank after it.
+pins_line()
+{
+	pins_of "$1" | sort | tr '\n' ' '
+}
+
 # ---------------------------------------------------------------- users
 
 # add_user NAME [useradd options]: a test user with /bin/sh ($USERADD_OPTS

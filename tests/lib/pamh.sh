@@ -134,6 +134,12 @@ fact()
 	cat "$OUT/$1/$2/$3" 2>/dev/null || echo MISSING
 }
 
+# mnt_of USER TAG: the mount namespace a report_login or bg_session saw.
+mnt_of()
+{
+	field 1 "$(fact "$1" "$2" ns)"
+}
+
 # expect_rc TAG RC WANT DESC: assert an exit status, with the login's stderr on failure.
 expect_rc()
 {
@@ -204,6 +210,7 @@ finish()
 # ---------------------------------------------------------------- syslog
 
 SYSLOG=$STATE/syslog # what the module logs (start_logsink)
+MARKS=0              # the markers sync_log sent
 
 # start_logsink: tests/lib/logsink.c (built by make) listens on the sandbox's
 # /dev/log; every syslog line of the module ends up in $SYSLOG, one line per
@@ -218,6 +225,17 @@ start_logsink()
 	"$TOP/build/tests/helpers/logsink" /dev/log "$SYSLOG" &
 	echo $! >"$STATE/logsink.pid"
 	timeout 10 sh -c 'until [ -S /dev/log ]; do sleep 0.05; done'
+}
+
+# sync_log: a marker through /dev/log, waited for (at most 10 s, else a
+# bail). Datagrams are queued in order, so once it is in $SYSLOG every line
+# logged before it is too.
+sync_log()
+{
+	MARKS=$((MARKS + 1))
+	logger -d -u /dev/log -t nsiso-t-mark "mark $MARKS" &&
+		timeout 10 sh -c 'until grep -q "nsiso-t-mark.* mark $2\$" "$1"; do sleep 0.05; done' \
+			_ "$SYSLOG" "$MARKS" || bail "the marker did not come through /dev/log"
 }
 
 # ---------------------------------------------------------------- kernel facts
