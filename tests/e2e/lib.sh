@@ -54,7 +54,9 @@ BIN=$W/bin           # scripts run inside sessions
 CMDS=$W/cmds         # root 0755: command files and flags, only root writes here
 OUT=$W/out           # $OUT/<user>: owned by the user, 0700
 STATE=$W/state       # root 0700: client keys, logs
-WAIT=${WAIT:-60}     # every wait is bounded by this many seconds
+# every wait is bounded by this many seconds: WAIT_TIMEOUT, as in the other
+# suites (WAIT, the old name, still works)
+WAIT=${WAIT_TIMEOUT:-${WAIT:-60}}
 SSH_PORT=
 SSHD_PID=
 USERADD_OPTS="-m" # test users have a home (sshd's session starts there)

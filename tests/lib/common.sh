@@ -24,6 +24,8 @@
 #                       checks); the old names NSISO_E2E_MODULE (e2e) and
 #                       NSISO_SYSTEMD_MODULE (systemd) still work
 #   NSISO_TEST_PAMH     the PAM harness (build/nsiso-pamh)
+#   WAIT_TIMEOUT        bound of every wait for a session, in seconds (e2e and
+#                       systemd: WAIT, the old name, still works)
 
 # ---------------------------------------------------------------- namespace kinds
 

@@ -503,7 +503,7 @@ outer()
 			PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 			NSISO_SYSTEMD_TOKEN="$token" NSISO_SYSTEMD_STATE="$state" NSISO_SYSTEMD_SUITE="$SUITE" \
 			NSISO_SYSTEMD_UID_BASE="$UID_BASE" NSISO_SYSTEMD_MODULE="${NSISO_TEST_MODULE:-${NSISO_SYSTEMD_MODULE:-}}" \
-			NSISO_SYSTEMD_HOST_MACHINE_ID="$(cat /etc/machine-id 2>/dev/null)" CI="${CI:-}" WAIT="${WAIT:-60}" \
+			NSISO_SYSTEMD_HOST_MACHINE_ID="$(cat /etc/machine-id 2>/dev/null)" CI="${CI:-}" WAIT="${WAIT_TIMEOUT:-${WAIT:-60}}" \
 			sh "$SRC${script#"$top"}" "$@" </dev/null 2>&1
 		echo $? >"$HERE_TMP/rc"
 	} | tee "$HERE_TMP/out" | grep -v -E "^$SUITE: [0-9]+ passed, [0-9]+ failed\$"
