@@ -14,6 +14,7 @@
 #include "nsset.h"
 #include "rundir.h"
 #include "session.h"
+#include "stats.h"
 #include "store.h"
 #include "util.h"
 
@@ -536,6 +537,8 @@ int nsiso_session_open(struct nsiso_user *u, const struct nsiso_policy *p,
 	    reach_registry(&sess->reg, &origin, &res->from_set, err) < 0)
 		goto out;
 	res->keeper_rebuilt = sess->reg.keeper_rebuilt;
+	/* The decision is counted there next: through the directory at hand. */
+	nsiso_stats_open_at(sess->reg.root_fd);
 	if (res->from_set)
 		step(res, NSISO_STEP_HOST);
 	step(res, NSISO_STEP_REGISTRY);

@@ -185,19 +185,25 @@ static int create_file(int dir)
 	return linkat(AT_FDCWD, path, dir, NSISO_STATS_FILE, AT_SYMLINK_FOLLOW);
 }
 
-/* The module's descriptor: read-write, checked; -1 when there is none to use. */
-static int open_store(struct stat *st)
+/* The module's descriptor in the registry @dir: read-write, checked; -1 when none to use. */
+static int open_store_in(int dir, struct stat *st)
 {
-	_cleanup_close_ int dir = -1, fd = -1;
+	_cleanup_close_ int fd = -1;
 
-	if (open_regdir(&dir, NULL) != 0)
-		return -1;
 	fd = open_file(dir, O_RDWR);
 	if (fd < 0 && errno == ENOENT && (create_file(dir) == 0 || errno == EEXIST))
 		fd = open_file(dir, O_RDWR);
 	if (fd < 0 || fstat(fd, st) < 0 || nsiso_stats_check_stat(st, NULL, 0) < 0)
 		return -1;
 	return nsiso_steal_fd(&fd);
+}
+
+/* The same, the registry found as the counters' readers find it. */
+static int open_store(struct stat *st)
+{
+	_cleanup_close_ int dir = -1;
+
+	return open_regdir(&dir, NULL) != 0 ? -1 : open_store_in(dir, st);
 }
 
 /* A POSIX record lock on the whole file: per process, so a forked child sharing the fd is out. */
@@ -287,6 +293,14 @@ static int cache_get(void)
 	return cache.fd;
 }
 
+static int cache_set(int fd, const struct stat *st)
+{
+	cache.fd = fd;
+	cache.dev = st->st_dev;
+	cache.ino = st->st_ino;
+	return fd;
+}
+
 void nsiso_stats_count(enum nsiso_decision d)
 {
 	int saved = errno, fd;
@@ -296,13 +310,23 @@ void nsiso_stats_count(enum nsiso_decision d)
 	    __atomic_test_and_set(&cache_busy, __ATOMIC_ACQUIRE))
 		return;
 	fd = cache_get();
-	if (fd < 0 && (fd = open_store(&st)) >= 0) {
-		cache.fd = fd;
-		cache.dev = st.st_dev;
-		cache.ino = st.st_ino;
-	}
+	if (fd < 0 && (fd = open_store(&st)) >= 0)
+		cache_set(fd, &st);
 	if (fd >= 0 && bump(fd, d) < 0)
 		cache_drop(true);
+	__atomic_clear(&cache_busy, __ATOMIC_RELEASE);
+	errno = saved;
+}
+
+void nsiso_stats_open_at(int regdir)
+{
+	int saved = errno, fd;
+	struct stat st;
+
+	if (regdir < 0 || __atomic_test_and_set(&cache_busy, __ATOMIC_ACQUIRE))
+		return;
+	if (cache_get() < 0 && (fd = open_store_in(regdir, &st)) >= 0)
+		cache_set(fd, &st);
 	__atomic_clear(&cache_busy, __ATOMIC_RELEASE);
 	errno = saved;
 }

@@ -3,6 +3,7 @@
  * Unit tests for the decision counters' file checks (lib/stats.c) and the
  * Prometheus text format's escaping (lib/prom.c).
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -296,6 +298,60 @@ static void test_family(void **state)
 	free(buf);
 }
 
+/* ---- counting through a registry directory at hand ---- */
+
+static uint64_t counter_in(int dir, enum nsiso_decision d)
+{
+	struct nsiso_stats_file f;
+	int fd = openat(dir, NSISO_STATS_FILE, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &f, sizeof(f), 0), sizeof(f));
+	close(fd);
+	assert_int_equal(nsiso_stats_check_bytes(&f, sizeof(f), NULL, 0), 0);
+	return f.counter[d];
+}
+
+/*
+ * nsiso_stats_open_at(): the file is made in the directory given, and the
+ * counts of this process go there; a second directory changes nothing once
+ * the process has its descriptor. Each count is checked in the file's bytes.
+ */
+static void test_open_at(void **state)
+{
+	char a[] = "/tmp/nsiso-stats-a.XXXXXX", b[] = "/tmp/nsiso-stats-b.XXXXXX";
+	struct stat st;
+	int da, db;
+
+	(void)state;
+	/* The file must be root's (nsiso_stats_check_stat): only root can make a usable one. */
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(mkdtemp(a));
+	assert_non_null(mkdtemp(b));
+	da = open(a, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	db = open(b, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(da >= 0 && db >= 0);
+	nsiso_stats_open_at(-1); /* nothing */
+	nsiso_stats_open_at(da);
+	/* Made there, whole, before any count: a count can then never go elsewhere. */
+	assert_int_equal(fstatat(da, NSISO_STATS_FILE, &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(nsiso_stats_check_stat(&st, NULL, 0), 0);
+	assert_int_equal(counter_in(da, NSISO_DECISION_JOIN), 0);
+	nsiso_stats_count(NSISO_DECISION_JOIN);
+	nsiso_stats_count(NSISO_DECISION_JOIN);
+	nsiso_stats_open_at(db);
+	nsiso_stats_count(NSISO_DECISION_CREATE);
+	assert_int_equal(counter_in(da, NSISO_DECISION_JOIN), 2);
+	assert_int_equal(counter_in(da, NSISO_DECISION_CREATE), 1);
+	assert_int_equal(fstatat(db, NSISO_STATS_FILE, &st, AT_SYMLINK_NOFOLLOW), -1);
+	assert_int_equal(unlinkat(da, NSISO_STATS_FILE, 0), 0);
+	close(da);
+	close(db);
+	assert_int_equal(rmdir(a), 0);
+	assert_int_equal(rmdir(b), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,7 +360,7 @@ int main(void)
 	    cmocka_unit_test(test_bytes_size),	  cmocka_unit_test(test_why_truncated),
 	    cmocka_unit_test(test_stat),	  cmocka_unit_test(test_label_plain),
 	    cmocka_unit_test(test_label_escapes), cmocka_unit_test(test_label_utf8),
-	    cmocka_unit_test(test_family),
+	    cmocka_unit_test(test_family),	  cmocka_unit_test(test_open_at),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
