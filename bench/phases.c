@@ -321,6 +321,10 @@ WRAP(K_LIB, nsiso_nsset_open, int,
      (const struct nsiso_registry *a, uid_t b, const struct nsiso_setrec *c, struct nsiso_nsfds *d,
       struct nsiso_error *e),
      (a, b, c, d, e))
+WRAP(K_LIB, nsiso_nsset_open_from, int,
+     (const struct nsiso_registry *a, int b, uid_t c, const struct nsiso_setrec *d,
+      struct nsiso_nsfds *e, struct nsiso_error *f),
+     (a, b, c, d, e, f))
 WRAP(K_LIB, nsiso_nsfile_open, int, (int a, const char *b, enum nsiso_ns c, bool d, struct stat *e),
      (a, b, c, d, e))
 WRAP(K_LIB, nsiso_mntns_id, uint64_t, (int a), (a))

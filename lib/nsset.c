@@ -708,8 +708,9 @@ static int open_here(uid_t uid, const struct nsiso_setrec *rec, struct nsiso_nsf
 	return 0;
 }
 
-int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsiso_setrec *rec,
-		     struct nsiso_nsfds *out, struct nsiso_error *err)
+int nsiso_nsset_open_from(const struct nsiso_registry *r, int own_mnt_fd, uid_t uid,
+			  const struct nsiso_setrec *rec, struct nsiso_nsfds *out,
+			  struct nsiso_error *err)
 {
 	_cleanup_place_ struct nsiso_place p = NSISO_PLACE_INIT;
 	int ret;
@@ -717,7 +718,7 @@ int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsi
 	/* Pins of a keeper that is gone (its pin was lost) are gone with it. */
 	if (rec->keeper != r->keeper_id)
 		return 1;
-	if (nsiso_place_visit(&p, -1, r->keeper_fd, err) < 0)
+	if (nsiso_place_visit(&p, own_mnt_fd, r->keeper_fd, err) < 0)
 		return -1;
 	ret = open_here(uid, rec, out);
 	if (nsiso_place_restore(&p, err) < 0) {
@@ -725,6 +726,12 @@ int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsi
 		return -1;
 	}
 	return ret;
+}
+
+int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsiso_setrec *rec,
+		     struct nsiso_nsfds *out, struct nsiso_error *err)
+{
+	return nsiso_nsset_open_from(r, -1, uid, rec, out, err);
 }
 
 uint64_t nsiso_nsfds_ino(const struct nsiso_nsfds *f, enum nsiso_ns i)

@@ -62,6 +62,15 @@ int nsiso_nsset_open(const struct nsiso_registry *r, uid_t uid, const struct nsi
 		     struct nsiso_nsfds *out, struct nsiso_error *err);
 
 /*
+ * The same from a caller that has its own mount namespace open on
+ * @own_mnt_fd already (-1: it is opened here): the visit then costs no
+ * pidfd_open() + ioctl() to note where to come back to (~6 us of a join).
+ */
+int nsiso_nsset_open_from(const struct nsiso_registry *r, int own_mnt_fd, uid_t uid,
+			  const struct nsiso_setrec *rec, struct nsiso_nsfds *out,
+			  struct nsiso_error *err);
+
+/*
  * Open the namespaces of process @pid (0: the caller) for every bit of @mask
  * whose fd in *@out is still -1 (fds already there are kept).
  */

@@ -420,7 +420,9 @@ static int get_set(const struct nsiso_session *sess, const struct nsiso_userdir 
 		return make_set(sess, ud, u, p, exempt_un, fds, res, err);
 	}
 	if (r == 0) {
-		r = nsiso_nsset_open(&sess->reg, u->uid, &res->rec, fds, err);
+		/* The caller stands in the registry's namespace, open as host_mnt_fd. */
+		r = nsiso_nsset_open_from(&sess->reg, sess->host_mnt_fd, u->uid, &res->rec, fds,
+					  err);
 		if (r < 0)
 			return -1;
 		if (r == 0 && nsiso_unresolved_any(&res->rec.unresolved))
