@@ -343,6 +343,15 @@ WRAP(K_LIB, nsiso_registry_remove_set, int, (const struct nsiso_userdir *a, stru
 WRAP(K_LIB, nsiso_nsset_remove_pins, int,
      (const struct nsiso_registry *a, int b, uid_t c, const char *d, struct nsiso_error *e),
      (a, b, c, d, e))
+WRAP(K_LIB, nsiso_nsset_unpin, int,
+     (const struct nsiso_registry *a, int b, bool c, uid_t d, const char *e, int *f,
+      struct nsiso_error *g),
+     (a, b, c, d, e, f, g))
+WRAP(K_LIB, nsiso_store_open_here, int, (uid_t a), (a))
+WRAP(K_LIB, nsiso_store_reap_at, int,
+     (const struct nsiso_registry *a, uid_t b, int c, uint64_t d, pid_t e, uint64_t f, bool g,
+      struct nsiso_error *h),
+     (a, b, c, d, e, f, g, h))
 WRAPV(K_LIB, nsiso_keeper_unmount_all, (const char *a), (a))
 WRAPV(K_LIB, nsiso_registry_release_name, (const struct nsiso_registry *a, uid_t b, const char *c),
       (a, b, c))

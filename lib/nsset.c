@@ -818,13 +818,13 @@ int nsiso_nsset_join(const struct nsiso_nsfds *target, const struct nsiso_nsfds 
  * Into the keeper, for a tear-down: 0 there, 1 setns() refused because the
  * caller has other threads (nothing changed: a child does the work), -1.
  */
-static int visit_keeper(struct nsiso_place *p, const struct nsiso_registry *r,
+static int visit_keeper(struct nsiso_place *p, const struct nsiso_registry *r, int own_mnt_fd,
 			struct nsiso_error *err)
 {
 	struct nsiso_error e = {0};
 	struct nsiso_procstat st;
 
-	if (nsiso_place_visit(p, -1, r->keeper_fd, &e) == 0)
+	if (nsiso_place_visit(p, own_mnt_fd, r->keeper_fd, &e) == 0)
 		return 0;
 	/*
 	 * setns(CLONE_NEWNS) says EINVAL to a process that shares its fs_struct
@@ -838,16 +838,46 @@ static int visit_keeper(struct nsiso_place *p, const struct nsiso_registry *r,
 	return -1;
 }
 
-/*
- * The caller's own: the keeper's pins, then the /run/netns name in the host.
- * 1: the caller is multithreaded, nothing done. The fault point is in the
- * keeper, where the work starts: in the child when a child does it.
- */
-static int remove_pins_self(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
-			    const char *netns_name, struct nsiso_error *err)
+/* A tear-down's pins: nsiso_nsset_unpin()'s arguments. */
+struct unpin {
+	const struct nsiso_registry *r;
+	int host_mnt_fd;  /* the registry's mount namespace, -1: not known */
+	bool at_registry; /* the caller stands in it */
+	uid_t uid;
+	const char *netns_name;
+	int *store_root; /* not NULL: the user's store looked up in the same visit */
+};
+
+/* The /run/netns name, in the host: the registry's namespace (every set detaches /run/netns). */
+static int unpin_name(const struct unpin *u, struct nsiso_error *err)
 {
 	_cleanup_place_ struct nsiso_place p = NSISO_PLACE_INIT;
-	int ret = visit_keeper(&p, r, err);
+
+	if (!u->netns_name)
+		return 0;
+	if (u->at_registry || u->host_mnt_fd < 0)
+		return nsiso_netns_unpin_name(u->netns_name, err);
+	if (nsiso_place_visit(&p, -1, u->host_mnt_fd, err) < 0)
+		return -1;
+	if (nsiso_netns_unpin_name(u->netns_name, err) < 0) {
+		(void)nsiso_place_restore(&p, NULL);
+		return -1;
+	}
+	return nsiso_place_restore(&p, err);
+}
+
+/*
+ * The caller's own: the keeper's pins (and a look-up of the user's store
+ * while there), then the /run/netns name in the host. 1: the caller is
+ * multithreaded, nothing done. The fault point is in the keeper, where the
+ * work starts: in the child when a child does it. A caller standing in the
+ * registry's namespace notes the way back with the fd it has.
+ */
+static int remove_pins_self(const struct unpin *u, struct nsiso_error *err)
+{
+	_cleanup_place_ struct nsiso_place p = NSISO_PLACE_INIT;
+	int root = -ENOENT;
+	int ret = visit_keeper(&p, u->r, u->at_registry ? u->host_mnt_fd : -1, err);
 
 	if (ret != 0)
 		return ret;
@@ -856,50 +886,54 @@ static int remove_pins_self(const struct nsiso_registry *r, int host_mnt_fd, uid
 		(void)nsiso_place_restore(&p, NULL);
 		return -1;
 	}
-	unpin_here(uid);
-	if (nsiso_place_restore(&p, err) < 0)
-		return -1;
-	nsiso_place_close(&p);
-	if (!netns_name)
-		return 0;
-	if (host_mnt_fd < 0)
-		return nsiso_netns_unpin_name(netns_name, err);
-	/* /run/netns is the host's (every set detaches it): unpin the name there. */
-	if (nsiso_place_visit(&p, -1, host_mnt_fd, err) < 0)
-		return -1;
-	if (nsiso_netns_unpin_name(netns_name, err) < 0) {
-		(void)nsiso_place_restore(&p, NULL);
+	unpin_here(u->uid);
+	if (u->store_root)
+		root = nsiso_store_open_here(u->uid);
+	if (nsiso_place_restore(&p, err) < 0 || unpin_name(u, err) < 0) {
+		if (root >= 0)
+			close(root);
 		return -1;
 	}
-	return nsiso_place_restore(&p, err);
+	if (u->store_root)
+		*u->store_root = root;
+	return 0;
 }
-
-struct remove_ctx {
-	const struct nsiso_registry *r;
-	int host_mnt_fd;
-	uid_t uid;
-	const char *netns_name;
-};
 
 static int remove_in_child(void *ctx, struct nsiso_setrec *rec, struct nsiso_error *err)
 {
-	const struct remove_ctx *c = ctx;
+	struct unpin u = *(const struct unpin *)ctx;
 
 	(void)rec;
-	return remove_pins_self(c->r, c->host_mnt_fd, c->uid, c->netns_name, err);
+	u.store_root = NULL; /* an fd of the child's is no use to the caller */
+	return remove_pins_self(&u, err);
+}
+
+static int unpin(const struct unpin *u, struct nsiso_error *err)
+{
+	int ret = remove_pins_self(u, err);
+
+	/* setns() refuses a multithreaded caller: a single-threaded child does it instead. */
+	if (ret == 1)
+		ret = run_in_child(remove_in_child, (void *)u, NULL, "tear-down",
+				   NSISO_CHILD_TIMEOUT_MS, err);
+	return ret;
 }
 
 int nsiso_nsset_remove_pins(const struct nsiso_registry *r, int host_mnt_fd, uid_t uid,
 			    const char *netns_name, struct nsiso_error *err)
 {
-	struct remove_ctx c = {r, host_mnt_fd, uid, netns_name};
-	int ret = remove_pins_self(r, host_mnt_fd, uid, netns_name, err);
+	struct unpin u = {r, host_mnt_fd, host_mnt_fd < 0, uid, netns_name, NULL};
 
-	/* setns() refuses a multithreaded caller: a single-threaded child does it instead. */
-	if (ret == 1)
-		ret = run_in_child(remove_in_child, &c, NULL, "tear-down", NSISO_CHILD_TIMEOUT_MS,
-				   err);
-	return ret;
+	return unpin(&u, err);
+}
+
+int nsiso_nsset_unpin(const struct nsiso_registry *r, int host_mnt_fd, bool at_registry, uid_t uid,
+		      const char *netns_name, int *store_root, struct nsiso_error *err)
+{
+	struct unpin u = {r, host_mnt_fd, at_registry, uid, netns_name, store_root};
+
+	*store_root = -EAGAIN;
+	return unpin(&u, err);
 }
 
 /*

@@ -253,16 +253,23 @@ static uint64_t host_ino(const struct nsiso_session *sess)
 static int teardown(const struct nsiso_session *sess, const struct nsiso_userdir *ud,
 		    const char *netns_name, bool at_registry, struct nsiso_error *err)
 {
+	int root;
+
 	if (nsiso_registry_remove_set(ud, err) < 0)
 		return -1;
 	if (NSISO_FAULT("teardown.unrecorded") < 0)
 		return nsiso_syserr(err, errno, "fault teardown.unrecorded");
-	if (nsiso_nsset_remove_pins(&sess->reg, at_registry ? -1 : sess->host_mnt_fd, ud->uid,
-				    netns_name, err) < 0)
+	/* One keeper visit removes the pins and finds the store for the reap below. */
+	if (nsiso_nsset_unpin(&sess->reg, sess->host_mnt_fd, at_registry, ud->uid, netns_name,
+			      &root, err) < 0)
 		return -1;
 	nsiso_registry_release_name(&sess->reg, ud->uid, netns_name);
-	(void)nsiso_store_reap(&sess->reg, ud->uid, 0, sess->pid, host_ino(sess), !at_registry,
-			       NULL);
+	if (root == -EAGAIN)
+		(void)nsiso_store_reap(&sess->reg, ud->uid, 0, sess->pid, host_ino(sess),
+				       !at_registry, NULL);
+	else
+		(void)nsiso_store_reap_at(&sess->reg, ud->uid, root, 0, sess->pid, host_ino(sess),
+					  !at_registry, NULL);
 	return 0;
 }
 

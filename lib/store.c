@@ -385,18 +385,25 @@ int nsiso_store_resize(const struct nsiso_registry *r, uid_t uid, uint64_t dev,
 	return ret;
 }
 
+int nsiso_store_open_here(uid_t uid)
+{
+	int dir = open_uid_dir(uid, false), root;
+
+	root = dir < 0 ? dir : find_store(dir, uid, NULL);
+	if (dir >= 0)
+		close(dir);
+	return root;
+}
+
 /* @uid's store, looked up in the keeper: its root fd, -ENOENT when none, or -errno. */
 static int open_store(const struct nsiso_registry *r, uid_t uid, struct nsiso_error *err)
 {
 	_cleanup_place_ struct nsiso_place p = NSISO_PLACE_INIT;
-	int dir, root;
+	int root;
 
 	if (nsiso_place_visit(&p, -1, r->keeper_fd, err) < 0)
 		return -EIO;
-	dir = open_uid_dir(uid, false);
-	root = dir < 0 ? dir : find_store(dir, uid, NULL);
-	if (dir >= 0)
-		close(dir);
+	root = nsiso_store_open_here(uid);
 	if (nsiso_place_restore(&p, err) < 0) {
 		if (root >= 0)
 			close(root);
@@ -554,10 +561,10 @@ static int remove_unused(int root, uint64_t keep, pid_t self, uint64_t host_ino,
 	return ret;
 }
 
-int nsiso_store_reap(const struct nsiso_registry *r, uid_t uid, uint64_t keep, pid_t self,
-		     uint64_t host_ino, bool drop, struct nsiso_error *err)
+int nsiso_store_reap_at(const struct nsiso_registry *r, uid_t uid, int store_root, uint64_t keep,
+			pid_t self, uint64_t host_ino, bool drop, struct nsiso_error *err)
 {
-	_cleanup_close_ int root = open_store(r, uid, err);
+	_cleanup_close_ int root = store_root;
 	unsigned left = 0;
 
 	if (root == -ENOENT || root == -ENOTDIR || root == -ELOOP)
@@ -570,4 +577,11 @@ int nsiso_store_reap(const struct nsiso_registry *r, uid_t uid, uint64_t keep, p
 		return 0;
 	close_fd(&root);
 	return drop_store(r, uid, err);
+}
+
+int nsiso_store_reap(const struct nsiso_registry *r, uid_t uid, uint64_t keep, pid_t self,
+		     uint64_t host_ino, bool drop, struct nsiso_error *err)
+{
+	return nsiso_store_reap_at(r, uid, open_store(r, uid, err), keep, self, host_ino, drop,
+				   err);
 }
