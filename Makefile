@@ -51,7 +51,7 @@ APT_PKGS := gcc make pkg-config libpam0g-dev libcap-dev libiniparser-dev libcmoc
             openssh-server openssh-client util-linux iproute2 procps passwd login \
             groff-base man-db dpkg-dev debhelper lintian fakeroot python3 \
             valgrind clang libclang-rt-14-dev jq binutils python3-prometheus-client \
-            systemd dbus libpam-systemd keyutils xvfb x11-utils
+            systemd dbus libpam-systemd keyutils xvfb x11-utils strace
 
 .PHONY: all check unit integration e2e systemd-test demo-check adversarial sanitizers fuzz fuzz-short demo deps install uninstall clean format format-check \
         fault-build asan-build fuzz-build bench-build helpers

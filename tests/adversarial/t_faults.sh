@@ -189,6 +189,26 @@ expect_rc mt0 "$rc" 0 "a caller with 3 threads at close closes"
 is "$(set_state "$uid_k"):$(all_pins | wc -l)" "none:0" "its close tore the set down (no record, no pin)"
 empty "$(pamh_procs)" "no nsiso-pamh process (or tear-down child) left"
 
+# A single-threaded caller's tear-downs (the stale-pin sweep before a creation,
+# the close that ends the set) ask setns() whether the caller can visit the
+# keeper: /proc/self/stat is read once per login, by the caller check, and
+# never to choose between the caller and a child (as it was before issue 11's
+# performance pass: three reads).
+case_start "control: a single-threaded create and tear-down read /proc/self/stat once"
+if ! command -v strace >/dev/null 2>&1; then
+	cannot "a single-threaded tear-down reads /proc/self/stat no more" "no strace (APT_PKGS has it)"
+else
+	rc=0
+	timeout -k 5 "$LOGIN_TIMEOUT" strace -f -qq -e trace=open,openat,openat2 -o "$STATE/st1.trace" \
+		"$PAMH" --confdir "$PAMDIR" --service "$SERVICE" --user nsiso-k -- /bin/true \
+		</dev/null 2>"$STATE/st1.err" || rc=$?
+	expect_rc st1 "$rc" 0 "under strace: a first login (lifetime = session) opens and closes"
+	is "$(set_state "$uid_k"):$(all_pins | wc -l)" "none:0" "under strace: its close tore the set down"
+	is "$(grep -c '"/proc/self/stat"' "$STATE/st1.trace")" 1 \
+		"/proc/self/stat opened once in the whole login (the caller check), not by the tear-downs"
+	empty "$(pamh_procs)" "under strace: no nsiso-pamh process left"
+fi
+
 # No pidfd namespace ioctls (Linux < 6.11): the caller's own namespaces come from
 # /proc/self/ns instead, for a creation, a join and the tear-down at close.
 case_start "nsfds.pidfd:error: every pidfd ioctl fails, /proc/self/ns serves"
