@@ -263,6 +263,7 @@ static int unshare_and_build(const struct create_args *a, struct nsiso_nsfds *ns
 			     struct nsiso_error *err)
 {
 	unsigned mask = a->settings->ns_mask;
+	int ret;
 
 	if (unshare((int)clone_flags(mask)) < 0)
 		return nsiso_syserr(err, errno, "cannot create namespaces");
@@ -271,7 +272,11 @@ static int unshare_and_build(const struct create_args *a, struct nsiso_nsfds *ns
 		return -1;
 	if (nsiso_mntns_id(ns->fd[NSISO_NS_MNT]) <= a->keeper_id)
 		return 1;
-	if (build_inside(a, err) < 0)
+	/* The store's clone visits the keeper from here: its way back is this fd. */
+	a->store->here_mnt_fd = ns->fd[NSISO_NS_MNT];
+	ret = build_inside(a, err);
+	a->store->here_mnt_fd = -1;
+	if (ret < 0)
 		return -1;
 	return run_init_hook(a, err);
 }
@@ -579,7 +584,9 @@ int nsiso_nsset_create(const struct nsiso_registry *r, const struct nsiso_user *
 	 */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &saved);
+	store.here_mnt_fd = h.place.mnt_fd; /* the store's visit comes back here */
 	ret = nsiso_store_prepare(r, u, &s->tmp_size, &store, err);
+	store.here_mnt_fd = -1;
 	if (ret == 0)
 		ret = create_pinned(r, &a, &h, rec, fds, attempts, err);
 	home_close(&h); /* restores the affinity */

@@ -34,7 +34,7 @@
 void nsiso_store_init(struct nsiso_store *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->keeper_fd = st->root_fd = -1;
+	st->keeper_fd = st->root_fd = st->here_mnt_fd = -1;
 	for (unsigned i = 0; i < NSISO_STORE_DIRS_MAX; i++)
 		st->dir_fd[i] = st->tree[i] = -1;
 }
@@ -295,7 +295,7 @@ int nsiso_store_prepare(const struct nsiso_registry *r, const struct nsiso_user 
 	if (st->n == 0)
 		return 0;
 	st->keeper_fd = r->keeper_fd;
-	if (nsiso_place_visit(&p, -1, r->keeper_fd, err) < 0)
+	if (nsiso_place_visit(&p, st->here_mnt_fd, r->keeper_fd, err) < 0)
 		return -1;
 	ret = prepare_here(u, size, st, err);
 	if (nsiso_place_restore(&p, ret < 0 ? NULL : err) < 0)
@@ -312,7 +312,7 @@ int nsiso_store_clone(struct nsiso_store *st, struct nsiso_error *err)
 
 	if (st->n == 0)
 		return 0;
-	if (nsiso_place_visit(&p, -1, st->keeper_fd, err) < 0)
+	if (nsiso_place_visit(&p, st->here_mnt_fd, st->keeper_fd, err) < 0)
 		return -1;
 	ret = clone_here(st, err);
 	if (nsiso_place_restore(&p, ret < 0 ? NULL : err) < 0)

@@ -53,6 +53,12 @@ struct nsiso_store {
 	const char *path[NSISO_STORE_DIRS_MAX];	      /* where each goes in the set */
 	int dir_fd[NSISO_STORE_DIRS_MAX];
 	int tree[NSISO_STORE_DIRS_MAX]; /* a detached clone of dir_fd[i] (nsiso_store_clone) */
+	/*
+	 * Borrowed: the caller's mount namespace while the creation knows it (-1:
+	 * each visit opens its own): a visit notes its way back with it, without
+	 * a pidfd_open() + ioctl() (~6 us each).
+	 */
+	int here_mnt_fd;
 };
 
 void nsiso_store_init(struct nsiso_store *st);
