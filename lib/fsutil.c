@@ -175,26 +175,52 @@ static int open_failed(int dfd, const char *name, int errnum, const char *path, 
 	return nsiso_fail(err, kind, errnum, "%s: cannot open %s", ep, what);
 }
 
-int nsiso_openat_trusted(int dfd, const char *name, const char *path, int oflags,
-			 enum nsiso_errkind kind, struct stat *st, struct nsiso_error *err)
+/* The checks of nsiso_openat_trusted() on @fd, the result of its openat() (errno intact). */
+static int trusted_fd(int fd, int dfd, const char *name, const char *path, int oflags,
+		      enum nsiso_errkind kind, struct stat *st, struct nsiso_error *err)
 {
-	/* O_NONBLOCK|O_NOCTTY: a FIFO or tty planted here must not hang or grab a login. */
-	_cleanup_close_ int fd =
-	    openat(dfd, name, oflags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	_cleanup_close_ int own = fd;
 	const char *what = (oflags & O_DIRECTORY) ? "the directory" : "the file";
 	struct stat leaf;
 	char ep[256];
 
 	if (!st)
 		st = &leaf;
-	if (fd < 0)
+	if (own < 0)
 		return open_failed(dfd, name, errno, path, strlen(path), what, kind, err);
-	if (fstat(fd, st) < 0)
+	if (fstat(own, st) < 0)
 		return nsiso_fail(err, kind, errno, "%s: cannot stat",
 				  nsiso_escape(ep, sizeof(ep), path));
 	if (check_owner_mode(st, what, path, strlen(path), kind, err) < 0)
 		return -1;
-	return nsiso_steal_fd(&fd);
+	return nsiso_steal_fd(&own);
+}
+
+/* O_NONBLOCK|O_NOCTTY: a FIFO or tty planted here must not hang or grab a login. */
+static int open_leaf(int dfd, const char *name, int oflags)
+{
+	return openat(dfd, name, oflags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+}
+
+int nsiso_openat_trusted(int dfd, const char *name, const char *path, int oflags,
+			 enum nsiso_errkind kind, struct stat *st, struct nsiso_error *err)
+{
+	return trusted_fd(open_leaf(dfd, name, oflags), dfd, name, path, oflags, kind, st, err);
+}
+
+int nsiso_findat_trusted(int dfd, const char *name, const char *path, int oflags,
+			 enum nsiso_errkind kind, int *out, struct nsiso_error *err)
+{
+	int fd = open_leaf(dfd, name, oflags);
+
+	*out = -1;
+	if (fd < 0 && errno == ENOENT)
+		return NSISO_ABSENT;
+	fd = trusted_fd(fd, dfd, name, path, oflags, kind, NULL, err);
+	if (fd < 0)
+		return -1;
+	*out = fd;
+	return 0;
 }
 
 /* The next path component of *@p: a malloc'ed name, *@end its end in the path. */

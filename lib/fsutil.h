@@ -66,10 +66,18 @@ int nsiso_open_trusted_dir_of(const char *path, const char **leaf, enum nsiso_er
  * caller has already walked and checked (a policy drop-in directory), with
  * the same flags and checks. @path is @name's whole path, for messages. With
  * O_DIRECTORY in @oflags the messages say "the directory". A failed open
- * keeps its errno in @err (ENOENT: there is nothing at @name).
+ * keeps its errno in @err.
  */
 int nsiso_openat_trusted(int dfd, const char *name, const char *path, int oflags,
 			 enum nsiso_errkind kind, struct stat *st, struct nsiso_error *err);
+
+/*
+ * The same for a name that may be missing (a policy's drop-in directory):
+ * 0 and the fd in *@out, NSISO_ABSENT when there is nothing at @name (@err
+ * untouched), or -1 with @err.
+ */
+int nsiso_findat_trusted(int dfd, const char *name, const char *path, int oflags,
+			 enum nsiso_errkind kind, int *out, struct nsiso_error *err);
 
 /*
  * Unmount everything stacked on @name under @dirfd (MNT_DETACH, at most 16:

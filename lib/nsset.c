@@ -828,21 +828,19 @@ int nsiso_nsset_join(const struct nsiso_nsfds *target, const struct nsiso_nsfds 
 static int visit_keeper(struct nsiso_place *p, const struct nsiso_registry *r, int own_mnt_fd,
 			struct nsiso_error *err)
 {
-	struct nsiso_error e = {0};
 	struct nsiso_procstat st;
+	int ret = nsiso_place_try_visit(p, own_mnt_fd, r->keeper_fd, err);
 
-	if (nsiso_place_visit(p, own_mnt_fd, r->keeper_fd, &e) == 0)
-		return 0;
 	/*
 	 * setns(CLONE_NEWNS) says EINVAL to a process that shares its fs_struct
 	 * (a multithreaded one); only then is the thread count read, so that a
 	 * tear-down pays no /proc/self/stat read (~20 us) in the usual case.
 	 */
-	if (e.errnum == EINVAL && nsiso_proc_stat(0, &st) == 0 && st.threads > 1)
+	if (ret != 1)
+		return ret;
+	if (nsiso_proc_stat(0, &st) == 0 && st.threads > 1)
 		return 1;
-	if (err && err->kind == NSISO_ERR_NONE)
-		*err = e;
-	return -1;
+	return nsiso_syserr(err, EINVAL, "cannot enter a mount namespace of the registry");
 }
 
 /* A tear-down's pins: nsiso_nsset_unpin()'s arguments. */

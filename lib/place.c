@@ -66,8 +66,8 @@ void nsiso_place_close(struct nsiso_place *p)
 	*p = (struct nsiso_place)NSISO_PLACE_INIT;
 }
 
-int nsiso_place_visit(struct nsiso_place *p, int own_mnt_fd, int target_mnt_fd,
-		      struct nsiso_error *err)
+int nsiso_place_try_visit(struct nsiso_place *p, int own_mnt_fd, int target_mnt_fd,
+			  struct nsiso_error *err)
 {
 	if (nsiso_place_save(p, own_mnt_fd, err) < 0)
 		return -1;
@@ -75,7 +75,20 @@ int nsiso_place_visit(struct nsiso_place *p, int own_mnt_fd, int target_mnt_fd,
 		int e = errno;
 
 		nsiso_place_close(p);
+		/* The kernel's answer to a task whose fs_struct is shared (CLONE_FS threads). */
+		if (e == EINVAL)
+			return 1;
 		return nsiso_syserr(err, e, "cannot enter a mount namespace of the registry");
 	}
 	return 0;
+}
+
+int nsiso_place_visit(struct nsiso_place *p, int own_mnt_fd, int target_mnt_fd,
+		      struct nsiso_error *err)
+{
+	int ret = nsiso_place_try_visit(p, own_mnt_fd, target_mnt_fd, err);
+
+	if (ret == 1)
+		return nsiso_syserr(err, EINVAL, "cannot enter a mount namespace of the registry");
+	return ret;
 }

@@ -42,4 +42,12 @@ void nsiso_place_close(struct nsiso_place *p);
 int nsiso_place_visit(struct nsiso_place *p, int own_mnt_fd, int target_mnt_fd,
 		      struct nsiso_error *err);
 
+/*
+ * The same, for a caller that may share its fs_struct (a multithreaded
+ * process): 1 when setns() refuses for that reason (EINVAL), nothing changed
+ * and @err untouched, so that the caller can hand the work to a child.
+ */
+int nsiso_place_try_visit(struct nsiso_place *p, int own_mnt_fd, int target_mnt_fd,
+			  struct nsiso_error *err);
+
 #endif

@@ -293,13 +293,13 @@ static int read_dropins(struct nsiso_policy_files *f, int pdfd, size_t budget)
 	struct nsiso_error e = {0};
 	int dfd, r;
 
-	dfd = nsiso_openat_trusted(pdfd, strrchr(f->dropin_dir, '/') + 1, f->dropin_dir,
-				   O_RDONLY | O_DIRECTORY, NSISO_ERR_POLICY, NULL, &e);
-	if (dfd < 0 && e.errnum == ENOENT) {
+	r = nsiso_findat_trusted(pdfd, strrchr(f->dropin_dir, '/') + 1, f->dropin_dir,
+				 O_RDONLY | O_DIRECTORY, NSISO_ERR_POLICY, &dfd, &e);
+	if (r == NSISO_ABSENT) {
 		f->dropin_dir_missing = true;
 		return 0;
 	}
-	if (dfd < 0)
+	if (r < 0)
 		return files_problem_msg(f, f->dropin_dir, e.msg);
 	if (!(d = fdopendir(dfd))) {
 		close(dfd);
