@@ -46,24 +46,6 @@ static const struct nsiso_change *find_change(const struct nsiso_apply_plan *pla
 	return NULL;
 }
 
-static void mask_words(unsigned mask, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < NSISO_NS__MAX; i++) {
-		int n;
-
-		if (!(mask & NSISO_NS_BIT(i)))
-			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-			     nsiso_ns_table[i].name);
-		if (n < 0 || (size_t)n >= len - used)
-			return;
-		used += (size_t)n;
-	}
-}
-
 /* "64M", "2G", "25%": a size as an administrator writes it. */
 static void size_words(const struct nsiso_size *sz, char *buf, size_t len)
 {
@@ -115,8 +97,8 @@ static void diff_rebuild(const struct nsiso_setrec *rec, const struct nsiso_sett
 	unsigned before;
 
 	if (rec->ns_mask != s->ns_mask) {
-		mask_words(rec->ns_mask, a, sizeof(a));
-		mask_words(s->ns_mask, b, sizeof(b));
+		nsiso_ns_mask_format(rec->ns_mask, ",", a, sizeof(a));
+		nsiso_ns_mask_format(s->ns_mask, ",", b, sizeof(b));
 		add_change(plan, NSISO_KEY_NAMESPACES, false, a, b);
 	}
 	if (s->ns_mask & NSISO_NS_BIT(NSISO_NS_NET))

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "nstable.h"
@@ -53,4 +54,26 @@ int nsiso_ns_mask_from_record(uint64_t record_mask, unsigned *mask)
 		rest &= ~(uint64_t)nsiso_ns_table[i].record_bit;
 	}
 	return rest || !*mask ? -1 : 0;
+}
+
+const char *nsiso_ns_mask_format(unsigned mask, const char *sep, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(nsiso_ns_table); i++) {
+		int n;
+
+		if (!(mask & NSISO_NS_BIT(i)))
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? sep : "",
+			     nsiso_ns_table[i].name);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0'; /* no half name */
+			break;
+		}
+		used += (size_t)n;
+	}
+	return buf;
 }

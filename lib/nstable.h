@@ -47,4 +47,12 @@ unsigned nsiso_ns_mask_to_record(unsigned mask);
 /* A record's mask as a set's mask; -1 when it has a bit no kind owns (or none at all). */
 int nsiso_ns_mask_from_record(uint64_t record_mask, unsigned *mask);
 
+/*
+ * The kinds of @mask by name, in table order, joined by @sep ("mnt,ipc,uts"
+ * for the log and apply's plan, "mnt, ipc, uts" for nsisoctl explain). A name
+ * that does not fit is left out with everything after it; @buf is always a
+ * string. Returns @buf.
+ */
+const char *nsiso_ns_mask_format(unsigned mask, const char *sep, char *buf, size_t len);
+
 #endif

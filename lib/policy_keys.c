@@ -740,13 +740,7 @@ static void put_str(char *buf, size_t len, const char *v)
 
 static void fmt_namespaces(const struct nsiso_settings *s, char *buf, size_t len)
 {
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < NSISO_NS__MAX && used < len; i++)
-		if (s->ns_mask & NSISO_NS_BIT(i))
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-						 nsiso_ns_table[i].name);
+	nsiso_ns_mask_format(s->ns_mask, ", ", buf, len);
 }
 
 static void fmt_tmp_dirs(const struct nsiso_settings *s, char *buf, size_t len)

@@ -144,24 +144,6 @@ static __attribute__((format(printf, 3, 4))) void log_step(pam_handle_t *pamh, c
 	pam_syslog(pamh, LOG_DEBUG, "step: %s", buf);
 }
 
-/* "mnt,ipc,uts" */
-static const char *ns_names(char *buf, size_t len, unsigned mask)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < NSISO_NS__MAX; i++) {
-		if (!(mask & NSISO_NS_BIT(i)))
-			continue;
-		int n = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-				 nsiso_ns_table[i].name);
-		if (n < 0 || (size_t)n >= len - used)
-			break;
-		used += (size_t)n;
-	}
-	return buf;
-}
-
 /*
  * debug: how the policy was had: "loaded: from cache", or "loaded: parsed" /
  * "is broken" with what the cache said (why it missed; whether the parsed
@@ -190,7 +172,7 @@ static void log_settings(pam_handle_t *pamh, const struct args *a, const struct 
 	char ns[64], tmp[32], sz[32], life[32];
 
 	/* The namespaces as the set record's mask is logged ("mnt,ipc,uts"), not as in the file. */
-	ns_names(ns, sizeof(ns), s->ns_mask);
+	nsiso_ns_mask_format(s->ns_mask, ",", ns, sizeof(ns));
 	nsiso_setting_format(s, NSISO_KEY_TMP, tmp, sizeof(tmp));
 	nsiso_setting_format(s, NSISO_KEY_TMP_SIZE, sz, sizeof(sz));
 	nsiso_setting_format(s, NSISO_KEY_LIFETIME, life, sizeof(life));
@@ -247,7 +229,7 @@ static void log_open_steps(pam_handle_t *pamh, const struct who *w, const struct
 			break;
 		case NSISO_STEP_JOINED:
 			log_step(pamh, a, "joined the set: setns %s (mnt last)",
-				 ns_names(ns, sizeof(ns), rec->ns_mask));
+				 nsiso_ns_mask_format(rec->ns_mask, ",", ns, sizeof(ns)));
 			break;
 		}
 	}

@@ -86,6 +86,32 @@ static void test_record_mask_rejects(void **state)
 }
 
 /* Every fd -1 (an fd 0 would be taken for an open namespace), every inode unknown. */
+/* Every word of a mask, in table order, parses back to the same kind; no half name when cut. */
+static void test_mask_format(void **state)
+{
+	unsigned all = 0;
+	char buf[64], small[6];
+
+	(void)state;
+	for (int i = 0; i < NSISO_NS__MAX; i++)
+		all |= NSISO_NS_BIT(i);
+	nsiso_ns_mask_format(all, ", ", buf, sizeof(buf));
+	char *save = NULL, *w = strtok_r(buf, ", ", &save);
+	for (int i = 0; i < NSISO_NS__MAX; i++, w = strtok_r(NULL, ", ", &save)) {
+		assert_non_null(w);
+		assert_ptr_equal(nsiso_ns_by_name(w), &nsiso_ns_table[i]);
+	}
+	assert_null(w);
+	nsiso_ns_mask_format(NSISO_NS_BIT(NSISO_NS_MNT) | NSISO_NS_BIT(NSISO_NS_UTS), ",", buf,
+			     sizeof(buf));
+	assert_string_equal(buf, "mnt,uts");
+	nsiso_ns_mask_format(0, ",", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	nsiso_ns_mask_format(NSISO_NS_BIT(NSISO_NS_MNT) | NSISO_NS_BIT(NSISO_NS_IPC), ",", small,
+			     sizeof(small));
+	assert_string_equal(small, "mnt");
+}
+
 static void test_nsfds_init_all_closed(void **state)
 {
 	struct nsiso_nsfds f = NSISO_NSFDS_INIT;
@@ -104,6 +130,7 @@ int main(void)
 	    cmocka_unit_test(test_record_bits_locked),
 	    cmocka_unit_test(test_record_mask_round_trip),
 	    cmocka_unit_test(test_record_mask_rejects),
+	    cmocka_unit_test(test_mask_format),
 	    cmocka_unit_test(test_nsfds_init_all_closed),
 	};
 
