@@ -32,7 +32,7 @@
  *                     as systemd's (sd-pam) does for the systemd-user session
  *
  * What the caller looks like around pam_open_session (the module now builds a
- * set in the caller itself, tests/adversarial/t_caller.sh):
+ * set in the caller itself, tests/adversarial/t_faults.sh):
  *   --proc-report FILE  append "WHEN KEY VALUE..." lines, WHEN = before (just
  *                     before pam_open_session), open (just after it), close (just
  *                     after pam_close_session); KEY: ns (mnt ipc uts net inodes),
