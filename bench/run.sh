@@ -23,6 +23,7 @@
 #
 # Tunables (environment): BENCH_ROUNDS (main latency rounds, default 400),
 # BENCH_SCALE_ROUNDS (200), BENCH_LIVE (1000), BENCH_TIMEOUT (seconds, 900);
+# BENCH_ONLY=scale runs section 3 alone (1, 100, 1000 live sets) and prints its medians,
 # BENCH_ONLY=latency runs section 1 alone and prints it, BENCH_ONLY=phases the
 # join's and the creation's profiles, BENCH_ONLY=ssh the real ssh logins
 # (bench/results.md is left as it is in these cases). BENCH_SSH_ROUNDS (200),
@@ -1356,6 +1357,16 @@ bench()
 		# The real ssh logins alone, printed: results.md untouched.
 		bench_ssh
 		cat "$F/ssh.md"
+		cp "$W/stderr" "$OUTDIR/stderr.log"
+		[ "$BROKEN" = 0 ]
+		exit
+	fi
+	if [ "${BENCH_ONLY:-}" = scale ]; then
+		# Section 3 alone (live sets 1, 100, N_LIVE), printed: results.md untouched.
+		bench_scale
+		for f in "$W"/scale-*.sum; do
+			echo "${f##*/scale-}: create open $(med "$f" nsiso-create) close $(value "$f" nsiso-create close_med) join $(med "$f" nsiso-join) bare $(med "$f" bare)"
+		done
 		cp "$W/stderr" "$OUTDIR/stderr.log"
 		[ "$BROKEN" = 0 ]
 		exit

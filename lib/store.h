@@ -96,7 +96,8 @@ void nsiso_store_close(struct nsiso_store *st);
 /*
  * Remove the generations of @uid's store that nothing uses any more: no
  * mount table on the machine (every /proc/PID/mountinfo, each mount
- * namespace read once, the registry's @host_ino never) holds a mount of it.
+ * namespace read once; the registry's @host_ino and the keeper's never) holds
+ * a mount of it.
  * @keep: the generation of the user's live set (0: none), always kept.
  * @self: a process whose table is not read (0: none): the closing session,
  * still inside the set it tears down. With @drop, no live set and no
