@@ -133,7 +133,11 @@ void nsiso_verdict_gather(const struct nsiso_policy *p, const struct nsiso_error
 	};
 	/* A broken policy's failed group lookups are not noted: no set is made from it. */
 	in->exempt = nsiso_policy_exempt_un(p, u, &in->exempt_why, policy_error ? NULL : un);
-	if (!in->exempt)
+	/*
+	 * The verdict's own root rule (exempt under any broken policy) needs
+	 * where the caller sits too, whatever the policy's exempt answer was.
+	 */
+	if (!in->exempt && !(policy_error && u->uid == 0))
 		return;
 	/* from_set only matters to a login that starts inside a set: ask the policy then. */
 	in->in_set = nsiso_registry_inside_set();
