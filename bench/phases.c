@@ -989,7 +989,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.uid = pw->pw_uid;
-	openlog(NULL, LOG_NDELAY, LOG_AUTHPRIV); /* as PAM's services leave it: connected */
+	/* sshd's "Accepted publickey" line before the session (pambench.c, log_like_sshd()). */
+	openlog("sshd", LOG_PID, LOG_AUTH);
+	syslog(LOG_INFO, "Accepted publickey for %s from 127.0.0.1 port 22 ssh2 (phases)", o.user);
 	closelog();
 
 	int kinds = o.create ? 2 : 3, cap = rounds;

@@ -25,7 +25,8 @@
 # BENCH_SCALE_ROUNDS (200), BENCH_LIVE (1000), BENCH_TIMEOUT (seconds, 900);
 # BENCH_ONLY=scale runs section 3 alone (1, 100, 1000 live sets) and prints its medians,
 # BENCH_ONLY=latency runs section 1 alone and prints it, BENCH_ONLY=phases the
-# join's and the creation's profiles, BENCH_ONLY=ssh the real ssh logins
+# join's and the creation's profiles, BENCH_ONLY=trace one join's and one creation's
+# syscalls in order (build/bench/trace-*.txt), BENCH_ONLY=ssh the real ssh logins
 # (bench/results.md is left as it is in these cases). BENCH_SSH_ROUNDS (200),
 # BENCH_PHASES_ROUNDS (200).
 set -u
@@ -1352,6 +1353,16 @@ bench()
 		rc=$?
 		cp "$W/stderr" "$OUTDIR/stderr.log"
 		exit $rc
+	fi
+	if [ "${BENCH_ONLY:-}" = trace ]; then
+		# One join's and one creation's syscalls in order (strace -T), into build/bench/: results.md untouched.
+		for c in "$(case_join "" "")" "$CASE_CREATE"; do
+			n=$(echo "$c" | sed 's/^name=\([^,]*\),.*/\1/')
+			strace -f -r -T -o "$OUTDIR/trace-$n.txt" "$B" latency --confdir "$PAMDIR" \
+				--rounds 3 --warmup 0 --markers --case "$c" >/dev/null || exit 1
+			echo "bench: $OUTDIR/trace-$n.txt"
+		done
+		exit 0
 	fi
 	if [ "${BENCH_ONLY:-}" = ssh ]; then
 		# The real ssh logins alone, printed: results.md untouched.

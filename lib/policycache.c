@@ -14,6 +14,7 @@
  * policy file could say.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -151,11 +152,11 @@ static int open_dir(const char *dir, const char **why)
 }
 
 /* The entry's bytes, or -1 with *@why. */
-static int read_entry(int dfd, char **blob, size_t *len, const char **why)
+static int read_entry(int dfd, const char *name, char **blob, size_t *len, const char **why)
 {
 	/* O_NONBLOCK|O_NOCTTY: a FIFO or a tty put there must not hang or grab a login. */
-	_cleanup_close_ int fd = openat(dfd, NSISO_PCACHE_NAME,
-					O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	_cleanup_close_ int fd =
+	    openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
 
 	if (fd < 0) {
@@ -188,13 +189,13 @@ static int read_entry(int dfd, char **blob, size_t *len, const char **why)
  * someone else opened), then rename it into place: a reader sees the old
  * entry or the new one, whole. No fsync: /run is tmpfs. 0 or -errno.
  */
-static int write_entry(int dfd, const char *blob, size_t len)
+static int write_entry(int dfd, const char *name, const char *blob, size_t len)
 {
 	_cleanup_close_ int fd = -1;
-	char tmp[64];
+	char tmp[NSISO_PCACHE_NAME_MAX + 16];
 	int r = 0;
 
-	snprintf(tmp, sizeof(tmp), "." NSISO_PCACHE_NAME ".%d", (int)gettid());
+	snprintf(tmp, sizeof(tmp), ".%s.%d", name, (int)gettid());
 	for (int tries = 0; fd < 0 && tries < 2; tries++) {
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		/* A leftover of a thread that died here with the same id. */
@@ -212,15 +213,15 @@ static int write_entry(int dfd, const char *blob, size_t len)
 		r = nsiso_write_all(fd, blob, len);
 	if (r == 0 && NSISO_FAULT("pcache.store") < 0)
 		r = -errno;
-	if (r == 0 && renameat(dfd, tmp, dfd, NSISO_PCACHE_NAME) < 0)
+	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		r = -errno;
 	if (r < 0)
 		(void)unlinkat(dfd, tmp, 0);
 	return r;
 }
 
-static void store(int dfd, const struct nsiso_pcache_key *key, const struct nsiso_policy *p,
-		  struct nsiso_pcache_result *res)
+static void store(int dfd, const char *name, const struct nsiso_pcache_key *key,
+		  const struct nsiso_policy *p, struct nsiso_pcache_result *res)
 {
 	_cleanup_free_ char *blob = NULL;
 	size_t len;
@@ -231,7 +232,7 @@ static void store(int dfd, const struct nsiso_pcache_key *key, const struct nsis
 		res->store_errno = -r;
 		return;
 	}
-	r = write_entry(dfd, blob, len);
+	r = write_entry(dfd, name, blob, len);
 	res->store = r < 0 ? "not stored: cannot write the entry" : "stored";
 	res->store_errno = r < 0 ? -r : 0;
 }
@@ -249,6 +250,15 @@ static struct nsiso_pcache_file *key_of(const struct nsiso_policy_files *f)
 	return v;
 }
 
+void nsiso_pcache_entry_name(const char *path, char *buf, size_t len)
+{
+	if (strcmp(path, NSISO_DEFAULT_CONFIG) == 0)
+		snprintf(buf, len, "%s", NSISO_PCACHE_NAME);
+	else
+		snprintf(buf, len, "policy.%016" PRIx64 ".cache",
+			 nsiso_blob_sum(path, strlen(path)));
+}
+
 int nsiso_policy_load_cached_at(const char *dir, const char *path, struct nsiso_policy **out,
 				struct nsiso_pcache_result *res, struct nsiso_error *err)
 {
@@ -259,9 +269,11 @@ int nsiso_policy_load_cached_at(const char *dir, const char *path, struct nsiso_
 	struct nsiso_pcache_key key;
 	size_t blen;
 	const char *why = NULL;
+	char name[NSISO_PCACHE_NAME_MAX];
 
 	*out = NULL;
 	*res = (struct nsiso_pcache_result){0};
+	nsiso_pcache_entry_name(path, name, sizeof(name));
 	/*
 	 * Every load walks and checks every file, the drop-ins too: ownership
 	 * and modes can change, and files come and go, without the content of
@@ -282,7 +294,7 @@ int nsiso_policy_load_cached_at(const char *dir, const char *path, struct nsiso_
 	}
 	key = (struct nsiso_pcache_key){files, f.n};
 	dfd = open_dir(dir, &why);
-	if (dfd >= 0 && read_entry(dfd, &blob, &blen, &why) == 0 &&
+	if (dfd >= 0 && read_entry(dfd, name, &blob, &blen, &why) == 0 &&
 	    nsiso_pcache_decode(blob, blen, &key, out, &why) == 0) {
 		res->hit = true;
 		return 0;
@@ -299,7 +311,7 @@ int nsiso_policy_load_cached_at(const char *dir, const char *path, struct nsiso_
 		return -1;
 	}
 	if (dfd >= 0)
-		store(dfd, &key, *out, res);
+		store(dfd, name, &key, *out, res);
 	return 0;
 }
 

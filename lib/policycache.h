@@ -2,8 +2,11 @@
 /*
  * The policy cache: a login does not re-parse an unchanged policy.
  *
- * One file in the root-only registry, /run/nsiso/policy.cache, holds one
- * entry: its key is the list of (path, content) of the policy files (the
+ * One file in the root-only registry per policy path holds one entry:
+ * /run/nsiso/policy.cache for the default path, policy.<hash of the
+ * path>.cache for another config= (nsiso_pcache_entry_name()), so that
+ * services with policies of their own do not evict each other's entry at
+ * every login. Its key is the list of (path, content) of the policy files (the
  * main file, then its drop-ins in the order they are read), and its value a
  * valid policy in the form of nsiso_policy_serialize(). A lookup still walks
  * and checks the policy file and its drop-in directory and reads every file
@@ -29,6 +32,8 @@
 #include "policy.h"
 
 #define NSISO_PCACHE_NAME "policy.cache"
+/* Room for an entry's name, nsiso_pcache_entry_name(). */
+#define NSISO_PCACHE_NAME_MAX 40
 /*
  * Bump when the layout or a rule that is not replayed (INI syntax, duplicates,
  * the merge of drop-ins) changes. 2: the drop-ins (files and each key's file).
@@ -57,6 +62,14 @@ struct nsiso_pcache_result {
 	const char *store; /* after a parse: "stored", "not stored: ..."; NULL when not tried */
 	int store_errno;   /* errno of a store that failed in a system call, else 0 */
 };
+
+/*
+ * The name of the entry, in the registry, for the policy at @path:
+ * NSISO_PCACHE_NAME for NSISO_DEFAULT_CONFIG, "policy.<16 hex digits of
+ * nsiso_blob_sum(path)>.cache" for any other. Two paths with the same sum
+ * share one entry and evict each other, no more: the key holds the paths.
+ */
+void nsiso_pcache_entry_name(const char *path, char *buf, size_t len);
 
 /*
  * nsiso_policy_load() (no problem list) through the cache in @dir: the same

@@ -340,8 +340,11 @@ int nsiso_polydir_bound_sysv(const struct nsiso_size *size, struct nsiso_error *
 	queues = queues < 1 ? 1 : queues > SYSV_MSGMNI ? SYSV_MSGMNI : queues;
 	_cleanup_close_ int dir = open_sysctl_kernel(err);
 	if (dir < 0 || write_sysctl(dir, "shmmax", bytes, err) < 0 ||
-	    write_sysctl(dir, "shmall", bytes / page, err) < 0 ||
-	    write_sysctl(dir, "msgmni", queues, err) < 0)
+	    write_sysctl(dir, "shmall", bytes / page, err) < 0)
+		return -1;
+	/* A new IPC namespace starts at SYSV_MSGMNI (msg_init_ns()): so does a tmp_size >= 500 MiB.
+	 */
+	if (queues < SYSV_MSGMNI && write_sysctl(dir, "msgmni", queues, err) < 0)
 		return -1;
 	return 0;
 }

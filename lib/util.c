@@ -168,6 +168,13 @@ int nsiso_read_fd_sized(int fd, size_t max, off_t size, char **out, size_t *len)
 		if (n == 0)
 			break;
 		used += (size_t)n;
+		/*
+		 * The fstat()ed size read in a short read: that was the end of the
+		 * file, no second read() to be told so (a login reads three files).
+		 * A size of 0 (procfs) or one that does not match reads to the end.
+		 */
+		if (size > 0 && used == (size_t)size && used < cap)
+			break;
 	}
 	if (used > max)
 		return -EFBIG;

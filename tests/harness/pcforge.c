@@ -6,13 +6,17 @@
  * used, so every "the entry is refused" assertion can fail.
  *
  *   pcforge KEYPATH KEYFILE POLICYFILE OUT
+ *   pcforge --name PATH
  *
  * KEYPATH: the path the entry is for (the module's config=); KEYFILE: the
  * bytes it is for; POLICYFILE: the valid policy it holds. OUT is written 0600.
+ * --name: print the name of PATH's entry in the registry (policy.cache for
+ * the default path, policy.<hash>.cache for another).
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,8 +47,14 @@ int main(int argc, char **argv)
 	char *kbuf, *pbuf, *blob;
 	int fd;
 
+	if (argc == 3 && strcmp(argv[1], "--name") == 0) {
+		char name[NSISO_PCACHE_NAME_MAX];
+
+		nsiso_pcache_entry_name(argv[2], name, sizeof(name));
+		return puts(name) < 0;
+	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: pcforge KEYPATH KEYFILE POLICYFILE OUT\n");
+		fprintf(stderr, "usage: pcforge KEYPATH KEYFILE POLICYFILE OUT | --name PATH\n");
 		return 2;
 	}
 	kbuf = slurp(argv[2], &klen);

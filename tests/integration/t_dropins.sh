@@ -203,7 +203,7 @@ exempt_users = root
 EOF
 printf '[user:nsiso-da]\nhostname = dc-one\n' | put_dropin 50-da.conf 0644
 write_pam debug
-rm -f /run/nsiso/policy.cache
+rm -f /run/nsiso/policy.cache /run/nsiso/policy.*.cache
 dlogin c1 nsiso-da
 expect_host c1 dc-one "a drop-in"
 cache_step c1 'loaded: parsed \(cache: no entry; stored\)$' "a drop-in"

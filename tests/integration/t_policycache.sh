@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The policy cache (issue 11: a login does not re-parse an unchanged policy).
-# The module keeps the validated policy in /run/nsiso/policy.cache, keyed by
+# The module keeps the validated policy in /run/nsiso (policy.cache for the
+# default path, policy.<hash of the path>.cache for this suite's), keyed by
 # the policy file's path and bytes. Checked here with the real libpam and
 # kernel facts (the host name inside a new set, the session's /proc/self/ns
 # against the sandbox's):
@@ -36,7 +37,9 @@ add_user nsiso-px
 add_user nsiso-pb
 uid_pc=$(uid_of nsiso-pc)
 start_logsink || bail "cannot start the /dev/log listener (build/tests/helpers/logsink)"
-ENTRY=/run/nsiso/policy.cache
+# The entry for $CONF (not the default path: policy.<hash>.cache).
+ENTRY=/run/nsiso/$("$PCFORGE" --name "$CONF") || bail "pcforge --name failed"
+case $ENTRY in /run/nsiso/policy.*.cache) ;; *) bail "unexpected entry name: $ENTRY" ;; esac
 
 # policy HOST EXEMPT: every variant has the same size (HOST and EXEMPT keep their length).
 policy()
@@ -195,7 +198,7 @@ refused f9 "an intact entry for another content of the file" 'stale entry \(the 
 "$PCFORGE" /etc/other.conf "$CONF" "$STATE/lie.conf" "$STATE/otherpath" || bail "pcforge failed"
 install_entry "$STATE/otherpath"
 refused f10 "an intact entry for another path" 'entry for other policy files'
-empty "$(find /run/nsiso -maxdepth 1 -name '.policy.cache.*')" "no temporary entry file is left in /run/nsiso"
+empty "$(find /run/nsiso -maxdepth 1 -name '.policy.*.cache.*')" "no temporary entry file is left in /run/nsiso"
 
 # ---------------------------------------------------------------- broken policy
 
@@ -266,7 +269,7 @@ expect_host w1 pc-two "store fails"
 empty "$(grep -v ' action=\(create\|teardown\) ' "$STATE/w1.log" || true)" \
 	"store fails, no debug: the module logs its decisions only"
 no_cmd "store fails: no entry" test -e "$ENTRY"
-empty "$(find /run/nsiso -maxdepth 1 -name '.policy.cache.*')" "store fails: no temporary file left"
+empty "$(find /run/nsiso -maxdepth 1 -name '.policy.*.cache.*')" "store fails: no temporary file left"
 write_pam_module "$FAULT_MODULE" debug
 (
 	export NSISO_FAULT=pcache.store:error

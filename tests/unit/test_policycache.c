@@ -477,6 +477,7 @@ struct fsdir {
 static int fs_setup(void **state)
 {
 	struct fsdir *f = calloc(1, sizeof(*f));
+	char name[NSISO_PCACHE_NAME_MAX];
 
 	if (!f)
 		return -1;
@@ -485,8 +486,9 @@ static int fs_setup(void **state)
 		free(f);
 		return -1;
 	}
-	snprintf(f->cache, sizeof(f->cache), "%s/" NSISO_PCACHE_NAME, f->dir);
 	snprintf(f->conf, sizeof(f->conf), "%s.conf", f->dir);
+	nsiso_pcache_entry_name(f->conf, name, sizeof(name));
+	snprintf(f->cache, sizeof(f->cache), "%s/%s", f->dir, name);
 	snprintf(f->dropins, sizeof(f->dropins), "%s.d", f->dir);
 	*state = f;
 	return 0;
@@ -606,6 +608,37 @@ static void test_load_hit_and_same_size_edit(void **state)
 	/* And back. */
 	rewrite_in_place(f->conf, sample);
 	expect_load(f, false, "alice-box", "stale entry (the file changed)", "stored");
+}
+
+/*
+ * Two policy paths (two services with config= of their own) alternating:
+ * each keeps its own entry, so each login after the first is a hit, where
+ * one shared entry would make every one a miss.
+ */
+static void test_load_two_paths(void **state)
+{
+	struct fsdir *f = *state;
+	struct fsdir g = *f;
+	char name[NSISO_PCACHE_NAME_MAX], other[NSISO_PCACHE_NAME_MAX];
+
+	nsiso_pcache_entry_name(NSISO_DEFAULT_CONFIG, name, sizeof(name));
+	assert_string_equal(name, NSISO_PCACHE_NAME);
+	snprintf(g.conf, sizeof(g.conf), "%s.other.conf", f->dir);
+	nsiso_pcache_entry_name(f->conf, name, sizeof(name));
+	nsiso_pcache_entry_name(g.conf, other, sizeof(other));
+	assert_string_not_equal(name, other);
+	assert_int_equal(strncmp(other, "policy.", 7), 0);
+	snprintf(g.cache, sizeof(g.cache), "%s/%s", f->dir, other);
+	write_file(f->conf, sample, 0644);
+	write_file(g.conf, sample, 0644);
+	expect_load(f, false, "alice-box", "no entry", "stored");
+	expect_load(&g, false, "alice-box", "no entry", "stored");
+	for (int i = 0; i < 3; i++) {
+		expect_load(f, true, "alice-box", NULL, NULL);
+		expect_load(&g, true, "alice-box", NULL, NULL);
+	}
+	expect_entry_mode(&g);
+	unlink(g.conf);
 }
 
 /* A broken policy: the same result, error and degraded policy as a full load, never stored. */
@@ -892,6 +925,7 @@ int main(void)
 	    cmocka_unit_test(test_garbage_and_degraded),
 	    cmocka_unit_test_setup_teardown(test_load_hit_and_same_size_edit, fs_setup,
 					    fs_teardown),
+	    cmocka_unit_test_setup_teardown(test_load_two_paths, fs_setup, fs_teardown),
 	    cmocka_unit_test_setup_teardown(test_load_broken, fs_setup, fs_teardown),
 	    cmocka_unit_test_setup_teardown(test_load_unsafe_file_with_entry, fs_setup,
 					    fs_teardown),
