@@ -206,7 +206,7 @@ static int get_name(const void *arg, struct nsiso_error *err)
 
 static int bound_sysv(const void *arg, struct nsiso_error *err)
 {
-	return nsiso_polydir_bound_sysv(arg, err);
+	return nsiso_polydir_bound_sysv(arg, false, err);
 }
 
 /* ---- applying ---- */

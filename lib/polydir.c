@@ -329,7 +329,7 @@ static int open_sysctl_kernel(struct nsiso_error *err)
  * 16 KiB): tmp_size bounds each, written to the new namespace's own
  * sysctls (the caller is in it now).
  */
-int nsiso_polydir_bound_sysv(const struct nsiso_size *size, struct nsiso_error *err)
+int nsiso_polydir_bound_sysv(const struct nsiso_size *size, bool fresh, struct nsiso_error *err)
 {
 	uint64_t bytes = nsiso_size_bytes(size), page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t queues = bytes / SYSV_MSGMNB;
@@ -342,9 +342,12 @@ int nsiso_polydir_bound_sysv(const struct nsiso_size *size, struct nsiso_error *
 	if (dir < 0 || write_sysctl(dir, "shmmax", bytes, err) < 0 ||
 	    write_sysctl(dir, "shmall", bytes / page, err) < 0)
 		return -1;
-	/* A new IPC namespace starts at SYSV_MSGMNI (msg_init_ns()): so does a tmp_size >= 500 MiB.
+	/*
+	 * A new IPC namespace starts at SYSV_MSGMNI (msg_init_ns()), the bound
+	 * of any tmp_size >= 500 MiB. A live set (nsisoctl apply) may hold a
+	 * lower one from an earlier tmp_size: always written there.
 	 */
-	if (queues < SYSV_MSGMNI && write_sysctl(dir, "msgmni", queues, err) < 0)
+	if ((!fresh || queues < SYSV_MSGMNI) && write_sysctl(dir, "msgmni", queues, err) < 0)
 		return -1;
 	return 0;
 }
@@ -359,7 +362,7 @@ static int setup_ipc(const struct nsiso_settings *s, struct nsiso_error *err)
 
 	if (!(s->ns_mask & NSISO_NS_BIT(NSISO_NS_IPC)))
 		return 0;
-	if (nsiso_polydir_bound_sysv(&s->tmp_size, err) < 0)
+	if (nsiso_polydir_bound_sysv(&s->tmp_size, true, err) < 0)
 		return -1;
 	if (statfs("/dev/mqueue", &sfs) == 0 && sfs.f_type == MQUEUE_MAGIC &&
 	    mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)

@@ -42,9 +42,11 @@ int nsiso_instance_name(const char *path, char *buf, size_t len);
 
 /*
  * Bound SysV shared memory and message queues of the caller's IPC namespace
- * by @size (tmp_size): its kernel.shmmax, shmall and msgmni.
+ * by @size (tmp_size): its kernel.shmmax, shmall and msgmni. @fresh: the
+ * namespace was just made, so msgmni is still the kernel's initial value
+ * and is left alone where the bound is that value anyway.
  */
-int nsiso_polydir_bound_sysv(const struct nsiso_size *size, struct nsiso_error *err);
+int nsiso_polydir_bound_sysv(const struct nsiso_size *size, bool fresh, struct nsiso_error *err);
 
 /*
  * Remove the persistent tmp dirs of @uid, NSISO_STATEDIR/<uid> and all in

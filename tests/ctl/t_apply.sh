@@ -6,7 +6,8 @@
 # (show) follow; --dry-run changes nothing (the keeper's mount table, the
 # record, hostname and df compared before and after); what needs a rebuild
 # is listed and nothing is touched; a shrink below use is refused whole; a
-# set whose user is now exempt is listed for release and kept.
+# set whose user is now exempt is listed for release and kept; msgmni follows
+# tmp_size both ways, up to a new namespace's own 32000.
 SANDBOX_EXTRA_OVERLAYS=dev # the /dev/log the logsink listens on
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +58,10 @@ shmmax()
 {
 	in_set "$1" cat /proc/sys/kernel/shmmax
 }
+msgmni()
+{
+	in_set "$1" cat /proc/sys/kernel/msgmni
+}
 record()
 {
 	cat "/run/nsiso/users/$1/set" 2>/dev/null || echo NONE
@@ -83,6 +88,7 @@ for u in nsiso-h nsiso-s nsiso-b nsiso-x; do
 done
 is "$(in_set nsiso-h hostname) $(tmp_size nsiso-h) $(shmmax nsiso-h)" "old-nsiso-h 67108864 67108864" \
 	"before: nsiso-h's set has host name old-nsiso-h, a 64M /tmp, shmmax 64M"
+is "$(msgmni nsiso-h)" 4096 "before: ... and msgmni 64M / 16K queues"
 
 # ------------------------------------------------- nothing changed
 apply nsiso-h
@@ -128,6 +134,7 @@ expect 0 "$L_h: applied: lifetime boot -> session, tmp_size 64M -> 128M, hostnam
 is "$(in_set nsiso-h hostname)" new-nsiso-h "apply: hostname inside the set is the new one"
 is "$(tmp_size nsiso-h)" 134217728 "apply: df inside the set: /tmp is 128M"
 is "$(shmmax nsiso-h)" 134217728 "apply: kernel.shmmax of the set's IPC namespace follows tmp_size"
+is "$(msgmni nsiso-h)" 8192 "apply: ... and kernel.msgmni (a live set's is always written)"
 is "$(hostname)" "$SANDBOX_HOST" "apply: the host's own name is untouched"
 ctl show nsiso-h
 is "$(printf '%s\n' "$COUT" | grep -E '^lifetime:' | tr -s ' ')" "lifetime: session" \
@@ -207,6 +214,31 @@ expect 0 "$L_s: applied: hostname new-nsiso-s -> (the host's name)" "" \
 is "$(in_set nsiso-s hostname)" "$SANDBOX_HOST" "apply: ... hostname inside the set is the host's"
 apply nsiso-s
 expect 0 "$L_s: up to date" "" "apply: ... and the set is up to date after that"
+
+# ------------------------------------------------- msgmni back to a new namespace's own
+# A creation leaves msgmni at the kernel's initial 32000 when tmp_size allows as
+# many queues (>= 500 MiB); a live set holds the lower bound of its old tmp_size
+# (1M: 64 queues), so apply must write it.
+is "$(msgmni nsiso-s)" 64 "before: nsiso-s's set (tmp_size 1M) has msgmni 64"
+policy_size()
+{
+	write_policy <<EOF2
+[global]
+namespaces = mnt, ipc, uts
+tmp_size = $1
+lifetime = boot
+exempt_users = nsiso-x
+EOF2
+}
+policy_size 1G
+apply nsiso-s
+expect 0 "$L_s: applied: tmp_size 1M -> 1G" "" "apply: tmp_size 1M -> 1G"
+is "$(msgmni nsiso-s) $(shmmax nsiso-s)" "32000 1073741824" \
+	"apply: ... msgmni is raised to 32000 (1G / 16K, capped), shmmax to 1G"
+policy_size 1M
+apply nsiso-s
+expect 0 "$L_s: applied: tmp_size 1G -> 1M" "" "apply: and back to 1M"
+is "$(msgmni nsiso-s)" 64 "apply: ... msgmni 64 again"
 
 # ------------------------------------------------- tmp_share: binds made at creation
 write_policy <<EOF
