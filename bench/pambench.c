@@ -327,7 +327,8 @@ static void unshare_session(struct sample *s)
  * After it, the time zone is loaded and syslog's code paged in, and the
  * connection to /dev/log is closed again: a module's pam_syslog() line
  * costs what it costs under sshd, not what it costs in a process that never
- * logged (that first line loads /etc/localtime: 25-40 us more here).
+ * logged (whose first line also loads /etc/localtime: ~20 us more in
+ * phases here).
  */
 static void log_like_sshd(const char *user)
 {
